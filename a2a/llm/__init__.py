@@ -1,0 +1,25 @@
+"""LLM services for rewards and simulated users, over OpenAI-compatible chat-completions endpoints.
+
+- :class:`LLMClient` (+ :class:`LLMConfig`): async, bounded concurrency, retries with backoff,
+  per-request timeouts, a persistent sqlite cache and counters; sync batch wrappers.
+- :class:`LLMJudge`: is a clarification question useful? (with oracle/neutral fallbacks and
+  LLM-vs-oracle agreement statistics).
+- :class:`LLMUser`: answers free-form questions from privileged state (optionally only those the
+  built-in grammar user did not understand).
+
+See docs/llm.md.
+"""
+from .cache import ResponseCache, request_key
+from .client import (ChatRequest, ChatResult, LLMClient, LLMError, LLMResponseError, LLMStatusError,
+                     LLMUnavailableError)
+from .config import LLMConfig
+from .judge import JudgeAgreement, JudgeConfig, JudgeRequest, JudgeVerdict, LLMJudge
+from .parsing import ParsedVerdict, parse_verdict
+from .user import LLMUser, UserAnswer, UserConfig, UserRequest, clean_answer
+
+__all__ = [
+    "ChatRequest", "ChatResult", "JudgeAgreement", "JudgeConfig", "JudgeRequest", "JudgeVerdict",
+    "LLMClient", "LLMConfig", "LLMError", "LLMJudge", "LLMResponseError", "LLMStatusError",
+    "LLMUnavailableError", "LLMUser", "ParsedVerdict", "ResponseCache", "UserAnswer", "UserConfig",
+    "UserRequest", "clean_answer", "parse_verdict", "request_key",
+]
