@@ -20,9 +20,9 @@ _REASON_KEYS = ("reason", "reasoning", "explanation", "rationale")
 
 _FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.S)
 _PAIR = re.compile(r"\b(?:is_useful|useful|verdict|answer)\b[\"']?\s*[:=]\s*[\"']?\s*(yes|no|true|false)\b", re.I)
-_LEAD = re.compile(r"^(not useful|not helpful|useless|unhelpful|useful|helpful|yes|no|true|false)\b[\s.,:;!\-)]*(.*)",
+_LEAD = re.compile(r"^(not useful|not helpful|useless|unhelpful|useful|helpful|yes|no|true|false)\b[\s.,:;!\-)*_]*(.*)",
                    re.I | re.S)
-_JUNK = " \t\r\n*_#>`\"'([{"
+_JUNK = " \t\r\n*_#>`\"'("
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,18 @@ def parse_verdict(text: str | None) -> ParsedVerdict | None:
     if not isinstance(text, str) or not text.strip():
         return None
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    saw_object = False
     for cand in candidates:
         for obj in _json_values(cand):
+            saw_object = saw_object or isinstance(obj, dict)
             verdict = _from_json(obj)
             if verdict is not None:
                 return verdict
     pair = _PAIR.search(text)
     if pair:
         return ParsedVerdict(_word(pair.group(1)) is True, _clean_reason(text))
+    if saw_object:  # a JSON object without a usable verdict: do not guess from its words
+        return None
     stripped = _FENCE.sub(lambda m: m.group(1), text).strip(_JUNK)
     lead = _LEAD.match(stripped)
     if lead:
