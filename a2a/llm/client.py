@@ -68,6 +68,8 @@ class ChatRequest:
     def __post_init__(self) -> None:
         msgs = []
         for m in self.messages:
+            if not isinstance(m, Mapping):
+                raise ValueError(f"ChatRequest: each message must be a mapping, got {type(m).__name__}")
             role, content = m.get("role"), m.get("content")
             if role not in _ROLES or not isinstance(content, str):
                 raise ValueError(f"ChatRequest: bad message {m!r} (role in {_ROLES}, content a str)")

@@ -52,6 +52,13 @@ class Raw:
 
 
 @dataclass
+class Drip:
+    """A 200 response whose body trickles out one byte per ``interval_s`` (defeats read timeouts)."""
+
+    interval_s: float = 0.1
+
+
+@dataclass
 class Sleep:
     """Sleep (interruptibly) then answer with ``then``."""
 
@@ -160,6 +167,18 @@ class FakeOpenAIServer:
                         outer._stop.wait(action.delay_s)
                     err = {"error": {"message": action.message, "type": "fake", "code": action.code}}
                     self._send(action.code, json.dumps(err).encode(), action.headers)
+                elif isinstance(action, Drip):
+                    data = json.dumps({"choices": [{"index": 0, "finish_reason": "stop",
+                                                    "message": {"role": "assistant", "content": "slow"}}]}).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    for i in range(len(data)):
+                        if outer._stop.wait(action.interval_s):
+                            return
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
                 elif isinstance(action, Raw):
                     self._send(200, action.body, content_type=action.content_type)
                 else:  # pragma: no cover - test bug

@@ -10,7 +10,7 @@ import pytest
 from a2a.llm import (ChatRequest, LLMClient, LLMConfig, LLMResponseError, LLMStatusError,
                      LLMUnavailableError)
 
-from llm_fake_server import TEST_KEY, TEST_KEY_ENV, Raw, Reply, Sleep, Status, closed_port_url  # noqa: E402
+from llm_fake_server import TEST_KEY, TEST_KEY_ENV, Drip, Raw, Reply, Sleep, Status, closed_port_url  # noqa: E402
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -129,6 +129,16 @@ def test_slow_server_fails_within_timeout_budget(client, server):
     elapsed = time.perf_counter() - t0
     assert elapsed < 3 * 0.2 + 2 * 0.05 + 0.8
     assert server.count == 3
+
+
+def test_timeout_is_a_hard_limit_per_attempt(client, server):
+    """A server that keeps sending a byte now and then must not hold a request past timeout_s."""
+    c = client(timeout_s=0.4, max_retries=1)
+    server.script.extend([Drip(0.05), Drip(0.05)])
+    t0 = time.perf_counter()
+    with pytest.raises(LLMUnavailableError, match="timed out"):
+        c.chat_sync("x")
+    assert time.perf_counter() - t0 < 2 * 0.4 + 0.05 + 0.6
 
 
 def test_unreachable_endpoint_is_a_clear_fast_error(make_config):
