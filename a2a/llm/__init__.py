@@ -12,7 +12,7 @@ See docs/llm.md.
 from .cache import ResponseCache, request_key
 from .client import (ChatRequest, ChatResult, LLMClient, LLMError, LLMResponseError, LLMStatusError,
                      LLMUnavailableError)
-from .config import LLMConfig
+from .config import LLMConfig, default_cache_path
 from .judge import JudgeAgreement, JudgeConfig, JudgeRequest, JudgeVerdict, LLMJudge
 from .parsing import ParsedVerdict, parse_verdict
 from .user import LLMUser, UserAnswer, UserConfig, UserRequest, clean_answer
@@ -21,5 +21,5 @@ __all__ = [
     "ChatRequest", "ChatResult", "JudgeAgreement", "JudgeConfig", "JudgeRequest", "JudgeVerdict",
     "LLMClient", "LLMConfig", "LLMError", "LLMJudge", "LLMResponseError", "LLMStatusError",
     "LLMUnavailableError", "LLMUser", "ParsedVerdict", "ResponseCache", "UserAnswer", "UserConfig",
-    "UserRequest", "clean_answer", "parse_verdict", "request_key",
+    "UserRequest", "clean_answer", "default_cache_path", "parse_verdict", "request_key",
 ]

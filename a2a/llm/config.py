@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 _MAX_TOKENS_FIELDS = ("max_tokens", "max_completion_tokens")
+
+
+def default_cache_path() -> str:
+    """``$A2A_CACHE_DIR/llm_cache.sqlite``, else ``$XDG_CACHE_HOME/a2a/...``, else ``~/.cache/a2a/...``."""
+    root = os.environ.get("A2A_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "a2a")
+    return os.path.join(root, "llm_cache.sqlite")
 
 
 def _check(cond: bool, msg: str) -> None:

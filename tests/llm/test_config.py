@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from a2a.llm import ChatRequest, LLMConfig
+from a2a.llm import ChatRequest, LLMConfig, default_cache_path
 
 
 def test_defaults_are_valid_and_frozen():
@@ -45,3 +45,11 @@ def test_chat_request_validation_and_normalisation():
         ChatRequest(messages=({"role": "tool", "content": "x"},))
     with pytest.raises(ValueError):
         ChatRequest(messages=({"role": "user", "content": None},))  # type: ignore[dict-item]
+
+
+def test_default_cache_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("A2A_CACHE_DIR", str(tmp_path))
+    assert default_cache_path() == str(tmp_path / "llm_cache.sqlite")
+    monkeypatch.delenv("A2A_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_path() == str(tmp_path / "xdg" / "a2a" / "llm_cache.sqlite")
