@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -67,8 +68,8 @@ def test_api_key_is_not_stored_in_the_cache_file(make_config, server, tmp_path):
     with LLMClient(cfg) as c:
         c.chat_sync("q")
         files = glob.glob(cfg.cache_path + "*")  # main db, -wal, -shm while open
-        blob = b"".join(open(f, "rb").read() for f in files)
-    blob += b"".join(open(f, "rb").read() for f in glob.glob(cfg.cache_path + "*"))
+        blob = b"".join(pathlib.Path(f).read_bytes() for f in files)
+    blob += b"".join(pathlib.Path(f).read_bytes() for f in glob.glob(cfg.cache_path + "*"))
     assert b"distinctive answer text 1234" in blob  # the grep can see what is stored ...
     assert TEST_KEY.encode() not in blob  # ... and the key is not there
 
