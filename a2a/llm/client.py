@@ -227,7 +227,7 @@ class LLMClient:
         self._counters.add("requests")
         if self._cache is not None:
             hit = self._cache.get(key)
-            if hit is not None and isinstance(hit.get("text"), str):
+            if isinstance(hit, dict) and isinstance(hit.get("text"), str):
                 self._counters.add("cache_hits")
                 return ChatResult(text=hit["text"], source="cache", finish_reason=hit.get("finish_reason"))
         try:

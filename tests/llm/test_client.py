@@ -246,3 +246,17 @@ def test_stats_counters(client, server):
     assert s["cache_hit_rate"] == pytest.approx(0.4)
     c.reset_stats()
     assert c.stats()["requests"] == 0
+
+
+def test_sync_wrapper_from_many_threads(client, server):
+    import concurrent.futures
+
+    def echo(body):
+        return Reply("echo " + body["messages"][-1]["content"])
+
+    server.default = echo
+    c = client(concurrency=4)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda t: c.chat_many_sync([f"t{t} r{i}" for i in range(5)]), range(4)))
+    assert [[r.text for r in out] for out in outs] == [[f"echo t{t} r{i}" for i in range(5)] for t in range(4)]
+    assert server.max_in_flight <= 4
