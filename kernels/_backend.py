@@ -1,8 +1,8 @@
 """Backend selection and the checks every public kernel entry point shares.
 
 The package must import without Triton: ``triton`` is imported here lazily, the first time a
-``backend="triton"`` call needs it, and the Triton kernel modules (``frame_pool.py``,
-``pool_pack.py``, ``resampler_attention.py``) are only imported through :func:`triton_module`.
+``backend="triton"`` call needs it, and the Triton kernel modules (``frame_pool_triton.py``,
+``pool_pack_triton.py``, ``resampler_attention_triton.py``) are only imported through :func:`triton_module`.
 
 ``TRITON_INTERPRET=1`` (Triton's CPU interpreter, used by the tests on machines without a GPU)
 is read by Triton when a kernel is *defined*, i.e. when those modules are first imported, so it
@@ -51,7 +51,10 @@ def require_triton() -> ModuleType:
 
 
 def triton_module(name: str) -> ModuleType:
-    """Import one of this package's Triton kernel modules (``frame_pool``, ...), lazily."""
+    """Import one of this package's Triton kernel modules (``frame_pool_triton``, ...), lazily.
+
+    Their names end in ``_triton`` on purpose: importing a submodule sets it as an attribute of the
+    package, which would shadow a public function of the same name (``frame_pool``, ...)."""
     require_triton()
     return importlib.import_module(f".{name}", __package__)
 

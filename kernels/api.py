@@ -56,7 +56,7 @@ def frame_pool(x: torch.Tensor, out_size: tuple[int, int], mode: str = "bilinear
     k = out_size_pair(out_size)
     if backend == "torch":
         return frame_pool_reference(x, k, mode)
-    mod = triton_module("frame_pool")
+    mod = triton_module("frame_pool_triton")
     check_triton_device(x.device, mod.INTERPRETED)
     return mod.frame_pool_triton(x, k, mode)
 
@@ -117,7 +117,7 @@ def pool_and_pack(x: torch.Tensor, out_size: tuple[int, int], dest: torch.Tensor
             "pool_and_pack(backend='triton') is forward only; call it under torch.no_grad() (the vision "
             "tower is frozen) or use frame_pool(..., backend='triton'), which is differentiable"
         )
-    mod = triton_module("pool_pack")
+    mod = triton_module("pool_pack_triton")
     check_triton_device(x.device, mod.INTERPRETED)
     mod.pool_and_pack_triton(x, (k1, k2), dest, rows, mode)
 
@@ -157,6 +157,6 @@ def resampler_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale
     scale = _check_attention(q, k, v, scale)
     if backend == "torch":
         return resampler_attention_reference(q, k, v, scale)
-    mod = triton_module("resampler_attention")
+    mod = triton_module("resampler_attention_triton")
     check_triton_device(q.device, mod.INTERPRETED)
     return mod.resampler_attention_triton(q, k, v, scale)

@@ -8,7 +8,7 @@ for every global output pixel ``g = f * P + (i * K2 + j)`` (``P = K1 * K2``), re
 through arbitrary strides and writing each output element exactly once (no atomics, deterministic).
 With the forward tap tables it is the pooling forward; with the transposed tables (see
 :mod:`._pool_tables`) it is the exact gradient; with a ``rows`` index map it writes the pooled
-tokens straight into rows of a ``[B, L, C]`` embedding buffer (:mod:`.pool_pack`).
+tokens straight into rows of a ``[B, L, C]`` embedding buffer (:mod:`.pool_pack_triton`).
 
 Tiles are ``BLOCK_P`` consecutive global output pixels (they may span frames, so no tile is wasted
 on a ragged ``P``) by ``BLOCK_C`` channels; channels are the contiguous axis of channels-last

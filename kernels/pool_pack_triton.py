@@ -1,6 +1,6 @@
 """Triton fused pool-and-pack: pooled frame tokens written straight into the embedding buffer.
 
-Same tap-gather kernel as :mod:`.frame_pool`, with the output addressed through the ``rows``
+Same tap-gather kernel as :mod:`.frame_pool_triton`, with the output addressed through the ``rows``
 index map: frame features are read once and the pooled tokens written once, with no intermediate
 tensor. Forward only (the vision tower is frozen and pooling has no parameters).
 
@@ -12,7 +12,9 @@ from __future__ import annotations
 import torch
 
 from ._pool_tables import axis_taps
-from .frame_pool import launch_tap_gather
+from .frame_pool_triton import INTERPRETED, launch_tap_gather
+
+__all__ = ["INTERPRETED", "pool_and_pack_triton"]
 
 
 def pool_and_pack_triton(x: torch.Tensor, out_size: tuple[int, int], dest: torch.Tensor, rows: torch.Tensor,
