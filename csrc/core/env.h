@@ -1,0 +1,73 @@
+// One Ask-to-Act environment: runs an episode, steps text actions, answers questions through the
+// built-in user, judges them with the oracle, and accounts rewards and counters.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "episode.h"
+#include "grammar.h"
+#include "hypotheses.h"
+#include "reward.h"
+#include "world.h"
+
+namespace a2a {
+
+struct StepResult {
+  float reward = 0;
+  float terms[kNumRewardTerms] = {};
+  bool terminated = false, truncated = false;
+  bool success = false, failure = false;
+  Invalid invalid = Invalid::None;
+  bool asked = false, useful = false;
+  int question_type = -1;  // QType of the question asked this step, -1 if none
+};
+
+class AskEnv {
+ public:
+  explicit AskEnv(const RewardConfig& rewards = {});
+
+  void reset(EpisodePtr episode);
+  // Takes one text action. After the episode ended, further steps are rejected (EpisodeOver).
+  const StepResult& step(std::string_view action);
+
+  const Episode& episode() const { return *episode_; }
+  const EpisodePtr& episode_ptr() const { return episode_; }
+  const World& world() const { return world_; }
+  const StepResult& last() const { return last_; }
+  const std::string& last_action() const { return last_action_; }
+  const std::string& last_answer() const { return last_answer_; }
+  bool done() const { return done_; }
+  bool view_changed() const { return view_changed_; }  // since the previous step (for frame reuse)
+
+  int steps() const { return steps_; }
+  int questions() const { return questions_; }
+  int useful_questions() const { return useful_questions_; }
+  int invalid_actions() const { return invalid_actions_; }
+  bool success() const { return success_; }
+  HypothesisMask consistent() const { return consistent_; }  // hypotheses left after the dialogue
+  int budget() const { return episode_->K + rewards_.budget_delta; }
+
+  // What the built-in user would say to `question` now, without taking a step.
+  std::string answer(std::string_view question) const;
+
+ private:
+  void do_navigate(int r);
+  void do_pick(const ObjectDesc& d);
+  void do_place(int r);
+  void do_open_close(int r, bool open);
+  void do_ask(const Question& q);
+  void subgoal(uint32_t bit);
+
+  RewardConfig rewards_;
+  EpisodePtr episode_;
+  World world_;
+  StepResult last_;
+  std::string last_action_, last_answer_;
+  bool done_ = true, success_ = false, view_changed_ = true;
+  int steps_ = 0, questions_ = 0, useful_questions_ = 0, invalid_actions_ = 0;
+  uint32_t subgoals_done_ = 0;
+  HypothesisMask consistent_ = 0;
+};
+
+}  // namespace a2a

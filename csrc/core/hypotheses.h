@@ -1,0 +1,48 @@
+// What the instruction leaves open: the (object, goal) pairs consistent with it, how questions
+// split them, the oracle judge of question usefulness, and K, the minimum worst-case number of
+// grammar questions that identifies the pair — computed exactly by search.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "grammar.h"
+#include "world.h"
+
+namespace a2a {
+
+// What the instruction says about the target and the goal; -1 = not said.
+struct TaskSpec {
+  int category = -1;
+  int color = -1, size = -1, pattern = -1;
+  int receptacle = -1, room = -1;  // where the target is, if the instruction says
+  int goal_receptacle = -1;        // a named goal ...
+  int goal_type = -1;              // ... or "one of the tables"
+};
+
+struct Hypothesis {
+  int object, goal;
+  bool operator==(const Hypothesis& b) const { return object == b.object && goal == b.goal; }
+};
+
+constexpr int kMaxHypotheses = 64;  // a consistent set is a 64-bit mask
+using HypothesisMask = uint64_t;
+
+std::vector<int> candidate_objects(const World& w, const TaskSpec& spec);
+std::vector<int> candidate_goals(const World& w, const TaskSpec& spec);
+// Pairs with the goal different from the object's own receptacle, objects-major order.
+std::vector<Hypothesis> consistent_hypotheses(const World& w, const TaskSpec& spec);
+
+inline HypothesisMask full_mask(size_t n) { return n >= 64 ? ~0ull : ((1ull << n) - 1); }
+
+// Keeps the hypotheses that would have produced `code` for q in the current world.
+HypothesisMask filter_by_answer(const World& w, const std::vector<Hypothesis>& hyps, HypothesisMask mask,
+                                const Question& q, int code);
+
+// Every question of the grammar over the scene's names (the finite set K is computed over).
+std::vector<Question> question_space(const World& w, const std::vector<Hypothesis>& hyps);
+
+// Minimum worst-case number of questions to single out one hypothesis. Returns -1 if more than
+// max_depth questions would be needed or there are more than kMaxHypotheses hypotheses.
+int min_questions(const World& w, const std::vector<Hypothesis>& hyps, int max_depth = 8);
+
+}  // namespace a2a

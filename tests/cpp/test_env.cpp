@@ -1,0 +1,127 @@
+#include <memory>
+
+#include "check.h"
+#include "env.h"
+#include "fixtures.h"
+
+using namespace a2a;
+
+namespace {
+EpisodePtr finalized(Episode e) {
+  std::string err = finalize_episode(e, false);
+  if (!err.empty()) std::printf("fixture invalid: %s\n", err.c_str());
+  return std::make_shared<Episode>(std::move(e));
+}
+}  // namespace
+
+TEST(user_answers_and_oracle_judge) {
+  AskEnv env;
+  env.reset(finalized(a2a_test::cups_episode(false)));  // blue cup wanted, K = 1
+  env.step("ask(is it red?)");
+  CHECK_EQ(env.last_answer(), std::string("No."));
+  CHECK(env.last().useful);  // rules out the red cup
+  env.step("ask(is it red?)");
+  CHECK(!env.last().useful);  // nothing new
+  env.step("ask(what color is it?)");
+  CHECK_EQ(env.last_answer(), std::string("It is blue."));
+  CHECK(env.last().useful);
+  env.step("ask(where is it?)");
+  CHECK_EQ(env.last_answer(), std::string("It is on the dark table in the kitchen."));
+  CHECK(!env.last().useful);  // already identified
+  env.step("ask(where should i put it?)");
+  CHECK_EQ(env.last_answer(), std::string("Please put it on the coffee table."));
+  env.step("ask(is the mug blue?)");
+  CHECK_EQ(env.last_answer(), std::string("I asked for the cup."));
+  env.step("ask(tell me a joke)");
+  CHECK_EQ(env.last_answer(), std::string("I don't understand."));
+  CHECK_EQ(env.questions(), 7);
+  CHECK_EQ(env.useful_questions(), 2);
+}
+
+TEST(question_rewards_respect_the_budget) {
+  RewardConfig r;
+  r.budget_delta = 1;  // B = K + 1 = 2
+  AskEnv env(r);
+  env.reset(finalized(a2a_test::cups_episode(false)));
+  env.step("ask(is it red?)");  // useful, within budget
+  CHECK_EQ(env.last().terms[kRewardQuestion], r.useful_question);
+  CHECK_EQ(env.last().terms[kRewardOverBudget], 0.f);
+  env.step("ask(is it red?)");  // not useful, within budget: free
+  CHECK_EQ(env.last().terms[kRewardQuestion], 0.f);
+  CHECK_EQ(env.last().terms[kRewardOverBudget], 0.f);
+  env.step("ask(is it blue?)");  // useful but third: over budget
+  CHECK_EQ(env.last().terms[kRewardQuestion], 0.f);
+  CHECK_EQ(env.last().terms[kRewardOverBudget], r.over_budget);
+  CHECK_EQ(env.last().reward, r.over_budget + r.slack);
+}
+
+TEST(fetch_succeeds_with_subgoals) {
+  RewardConfig r;
+  AskEnv env(r);
+  env.reset(finalized(a2a_test::cups_episode(true)));
+  env.step("navigate(dark table)");
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // target seen
+  env.step("pick(blue cup)");
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // target picked
+  CHECK_EQ(env.world().held, 1);
+  env.step("place(coffee table)");
+  CHECK(env.last().invalid == Invalid::NotAtReceptacle);
+  CHECK_EQ(env.last().terms[kRewardInvalid], r.invalid);
+  env.step("navigate(coffee table)");
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // at goal with target
+  env.step("place(coffee table)");
+  CHECK(env.last().success && env.last().terminated && env.done());
+  CHECK_EQ(env.last().terms[kRewardSuccess], r.success);
+  env.step("navigate(sofa)");
+  CHECK(env.last().invalid == Invalid::EpisodeOver);
+}
+
+TEST(wrong_delivery_is_a_failure) {
+  AskEnv env;
+  env.reset(finalized(a2a_test::cups_episode(false)));
+  env.step("navigate(dark table)");
+  env.step("pick(red cup)");
+  env.step("navigate(coffee table)");
+  env.step("place(coffee table)");
+  CHECK(env.last().failure && env.last().terminated && !env.last().success);
+}
+
+TEST(invalid_actions_change_nothing) {
+  AskEnv env;
+  env.reset(finalized(a2a_test::cups_episode(false)));
+  env.step("navigate(fridge)");
+  env.step("pick(red apple)");
+  CHECK(env.last().invalid == Invalid::ReceptacleClosed);
+  env.step("close(fridge)");
+  CHECK(env.last().invalid == Invalid::AlreadyClosed);
+  env.step("open(dark table)");
+  CHECK(env.last().invalid == Invalid::NotAtReceptacle);
+  env.step("open(fridge)");
+  CHECK(env.last().invalid == Invalid::None);
+  env.step("pick(cup)");
+  CHECK(env.last().invalid == Invalid::NoMatchingObject);
+  env.step("navigate(dark table)");
+  env.step("pick(cup)");
+  CHECK(env.last().invalid == Invalid::AmbiguousObject);
+  env.step("pick(red cup)");
+  env.step("pick(blue cup)");
+  CHECK(env.last().invalid == Invalid::HandsFull);
+  CHECK_EQ(env.invalid_actions(), 6);
+  const char* garbage[] = {"", "(", ")", "pick", "pick()", "ask()", "navigate(\xff\xfe)", "place(((((", "\n\t"};
+  for (const char* g : garbage) {
+    env.step(g);
+    CHECK(env.last().invalid != Invalid::None);
+  }
+}
+
+TEST(step_limit_truncates) {
+  Episode e = a2a_test::cups_episode(false);
+  e.max_steps = 3;
+  AskEnv env;
+  env.reset(finalized(e));
+  env.step("ask(is it red?)");
+  env.step("ask(is it red?)");
+  CHECK(!env.done());
+  env.step("ask(is it red?)");
+  CHECK(env.last().truncated && !env.last().terminated && env.done());
+}
