@@ -1,3 +1,52 @@
-"""a2a: train and evaluate embodied agents that ask clarification questions before they act."""
+"""a2a: train and evaluate embodied agents that ask clarification questions before they act.
+
+Quick use::
+
+    import a2a
+    envs = a2a.make_vec("train", num_envs=16)          # Gymnasium VectorEnv over the C++ core
+    obs, info = envs.reset(seed=0)
+    obs, reward, terminated, truncated, info = envs.step(["ask(where is it?)"] * 16)
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
+
+
+def make_vec(split: str = "train", num_envs: int = 1, *, dataset=None, config=None, render_mode=None, **config_kwargs):
+    """A Gymnasium VectorEnv of `num_envs` Ask-to-Act environments.
+
+    split: a split of the dataset (default: the built-in one, generated on first use) or a path to a
+    .jsonl(.gz) episode file. config: an a2a.env.EnvConfig, or its fields as keyword arguments.
+    """
+    from .data import load_split
+    from .env import AskToActVectorEnv, EnvConfig
+
+    if config is not None and config_kwargs:
+        raise TypeError("pass either config=EnvConfig(...) or its fields as keywords, not both")
+    cfg = config or EnvConfig(**config_kwargs)
+    return AskToActVectorEnv(load_split(split, dataset), num_envs=num_envs, config=cfg, render_mode=render_mode)
+
+
+def make(split: str = "train", *, dataset=None, config=None, render_mode=None, **config_kwargs):
+    """One Ask-to-Act environment as a Gymnasium Env (see make_vec for the arguments)."""
+    from .data import load_split
+    from .env import AskToActEnv, EnvConfig
+
+    if config is not None and config_kwargs:
+        raise TypeError("pass either config=EnvConfig(...) or its fields as keywords, not both")
+    cfg = config or EnvConfig(**config_kwargs)
+    return AskToActEnv(load_split(split, dataset), config=cfg, render_mode=render_mode)
+
+
+def _register() -> None:
+    try:
+        import gymnasium
+    except ImportError:  # pragma: no cover - gymnasium is a dependency
+        return
+    if "a2a/AskToAct-v0" not in gymnasium.registry:
+        gymnasium.register("a2a/AskToAct-v0", entry_point="a2a.env.single:AskToActEnv",
+                           vector_entry_point="a2a.env.vector:AskToActVectorEnv")
+
+
+_register()

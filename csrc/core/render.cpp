@@ -67,7 +67,7 @@ std::vector<Prim> shape_prims(ObjectShape s) {
     case ObjectShape::Cup: return {T(0.18, 0.3, 0.78, 0.3, 0.66, 1), T(0.18, 0.3, 0.66, 1, 0.3, 1), E(0.8, 0.6, 0.13, 0.18), E(0.8, 0.6, 0.06, 0.1, 0), R(0.18, 0.3, 0.78, 0.36, 2)};
     case ObjectShape::Mug: return {R(0.2, 0.3, 0.7, 1), E(0.76, 0.62, 0.16, 0.2), E(0.76, 0.62, 0.08, 0.11, 0), R(0.2, 0.3, 0.7, 0.36, 2)};
     case ObjectShape::Bowl: return {E(0.5, 0.55, 0.46, 0.45), R(0, 0, 1, 0.55, 0), R(0.04, 0.55, 0.96, 0.62, 2)};
-    case ObjectShape::Plate: return {E(0.5, 0.9, 0.48, 0.1), E(0.5, 0.89, 0.3, 0.05, 2)};
+    case ObjectShape::Plate: return {E(0.5, 0.84, 0.48, 0.16), E(0.5, 0.82, 0.3, 0.08, 2)};
     case ObjectShape::Bottle: return {R(0.32, 0.42, 0.68, 1), E(0.5, 0.43, 0.18, 0.1), R(0.43, 0.12, 0.57, 0.42), R(0.41, 0.05, 0.59, 0.14, 2)};
     case ObjectShape::Can: return {R(0.3, 0.35, 0.7, 1), R(0.3, 0.35, 0.7, 0.41, 2), R(0.3, 0.94, 0.7, 1, 2)};
     case ObjectShape::Jar: return {R(0.25, 0.32, 0.75, 1), R(0.22, 0.2, 0.78, 0.32, 2)};
@@ -82,16 +82,16 @@ std::vector<Prim> shape_prims(ObjectShape s) {
     case ObjectShape::Ball: return {E(0.5, 0.62, 0.38, 0.38), R(0.12, 0.6, 0.88, 0.64, 2)};
     case ObjectShape::Shoe: return {R(0.08, 0.62, 0.92, 0.88), R(0.08, 0.36, 0.45, 0.62), R(0.06, 0.88, 0.94, 1, 2)};
     case ObjectShape::Hat: return {R(0.25, 0.4, 0.75, 0.86), R(0.04, 0.86, 0.96, 0.97), R(0.25, 0.7, 0.75, 0.78, 2)};
-    case ObjectShape::Phone: return {R(0.37, 0.3, 0.63, 1), R(0.41, 0.35, 0.59, 0.92, 2)};
-    case ObjectShape::Remote: return {R(0.43, 0.14, 0.57, 1), R(0.46, 0.22, 0.54, 0.28, 2), R(0.46, 0.4, 0.54, 0.44, 2), R(0.46, 0.52, 0.54, 0.56, 2)};
+    case ObjectShape::Phone: return {R(0.32, 0.3, 0.68, 1), R(0.37, 0.36, 0.63, 0.92, 2)};
+    case ObjectShape::Remote: return {R(0.38, 0.14, 0.62, 1), R(0.46, 0.22, 0.54, 0.28, 2), R(0.46, 0.4, 0.54, 0.44, 2), R(0.46, 0.52, 0.54, 0.56, 2)};
     case ObjectShape::Laptop: return {R(0.18, 0.36, 0.82, 0.9), R(0.22, 0.41, 0.78, 0.85, 2), R(0.08, 0.9, 0.92, 1)};
-    case ObjectShape::Candle: return {R(0.4, 0.36, 0.6, 1), R(0.49, 0.26, 0.51, 0.36, 2), E(0.5, 0.22, 0.06, 0.1, 2)};
+    case ObjectShape::Candle: return {R(0.34, 0.36, 0.66, 1), R(0.48, 0.26, 0.52, 0.36, 2), E(0.5, 0.2, 0.08, 0.12, 2)};
     case ObjectShape::Clock: return {E(0.5, 0.56, 0.4, 0.4), R(0.48, 0.28, 0.52, 0.58, 2), R(0.5, 0.54, 0.72, 0.58, 2)};
     case ObjectShape::Plant: return {T(0.5, 0.02, 0.16, 0.66, 0.84, 0.66), T(0.22, 0.2, 0.5, 0.66, 0.1, 0.62), T(0.3, 0.66, 0.7, 0.66, 0.62, 1, 2), T(0.3, 0.66, 0.62, 1, 0.38, 1, 2)};
     case ObjectShape::Kettle: return {E(0.5, 0.68, 0.32, 0.31), T(0.76, 0.56, 0.98, 0.38, 0.8, 0.74), E(0.5, 0.38, 0.22, 0.14), E(0.5, 0.38, 0.15, 0.08, 0), R(0.4, 0.34, 0.6, 0.4, 2)};
     case ObjectShape::Towel: return {R(0.14, 0.55, 0.86, 1), R(0.14, 0.7, 0.86, 0.76, 2)};
     case ObjectShape::Pillow: return {E(0.5, 0.78, 0.47, 0.22), E(0.5, 0.78, 0.3, 0.12, 2)};
-    case ObjectShape::Spoon: return {R(0.47, 0.12, 0.53, 0.72), E(0.5, 0.84, 0.13, 0.15)};
+    case ObjectShape::Spoon: return {R(0.44, 0.1, 0.56, 0.68), E(0.5, 0.82, 0.2, 0.18)};
   }
   return {R(0.2, 0.2, 0.8, 1)};
 }
@@ -115,7 +115,7 @@ bool inside(const Prim& p, double x, double y) {
   return false;
 }
 
-constexpr double kSizeScale[kNumSizes] = {0.52, 0.74, 1.0};
+constexpr double kSizeScale[kNumSizes] = {0.6, 0.8, 1.0};
 constexpr int kNumShapes = static_cast<int>(ObjectShape::Spoon) + 1;
 
 // 3x5 digits for Set-of-Marks labels.
@@ -124,7 +124,7 @@ const char* kDigits[10] = {"111101101101111", "010110010010111", "11100111110011
 
 int sprite_box(const RenderConfig& cfg, int num_slots) {
   int slot_w = cfg.width * 9 / 10 / std::max(1, num_slots);
-  return std::max(3, std::min(slot_w * 9 / 10, std::min(cfg.width / 4, cfg.height * 2 / 5)));
+  return std::max(3, std::min(slot_w * 19 / 20, std::min(cfg.width / 3, cfg.height / 2)));
 }
 
 }  // namespace

@@ -1,0 +1,59 @@
+"""`a2a` entry point: dispatches to the subcommand modules listed in COMMANDS.
+
+A subcommand module defines `register(subparsers)` that adds its parser and sets
+`func=run` (a callable taking the parsed args and returning an exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# module name -> one-line help (kept here so `a2a --help` does not import torch)
+COMMANDS = {
+    "generate": "generate an episode dataset",
+    "render": "write the frames of an episode as PNG files",
+    "eval": "evaluate an agent on a split",
+    "report": "compare evaluation runs: Table-1 markdown and plots",
+    "view": "static HTML pages of the episodes of a run",
+    "train": "train the policy with PPO (the main job)",
+    "model": "create or inspect policy checkpoints",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="a2a", description="Train and evaluate embodied agents that ask before they act.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"a2a.cli.{name}_cmd")
+        except ModuleNotFoundError as e:
+            if e.name != f"a2a.cli.{name}_cmd":
+                raise
+            continue  # command not available in this build
+        module.register(sub, help_text)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from a2a import __version__
+
+        print(__version__)
+        return 0
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

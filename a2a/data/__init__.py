@@ -1,0 +1,25 @@
+"""Episode datasets: versioned jsonl.gz files, the generator, and the built-in default dataset."""
+
+from .dataset import (
+    DEFAULT_COUNTS,
+    SPLITS,
+    DatasetInfo,
+    default_dataset_dir,
+    ensure_default_dataset,
+    generate_dataset,
+    load_split,
+)
+from .episodes import EpisodeFileError, load_episodes, save_episodes
+
+__all__ = [
+    "DEFAULT_COUNTS",
+    "SPLITS",
+    "DatasetInfo",
+    "EpisodeFileError",
+    "default_dataset_dir",
+    "ensure_default_dataset",
+    "generate_dataset",
+    "load_episodes",
+    "load_split",
+    "save_episodes",
+]
