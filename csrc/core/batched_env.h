@@ -193,6 +193,8 @@ class BatchedEnv {
   auto with_env(int i, F&& fn) -> decltype(fn(std::declval<Env&>())) {
     check_idle("with_env");
     check_ids({i}, "with_env");
+    const Slot& s = slots_[static_cast<size_t>(i)];
+    if (s.started == 0) throw std::runtime_error("env " + std::to_string(i) + " has no episode yet: call reset() first");
     return fn(slots_[static_cast<size_t>(i)].env);
   }
 

@@ -155,6 +155,9 @@ def test_bad_action_batches_raise_clear_errors(train_episodes, bad):
 
 def test_bad_ids_and_configs(train_episodes):
     env = _core.BatchedEnv(train_episodes, num_envs=2, width=0, height=0)
+    for query in (lambda: env.valid_actions(0), lambda: env.privileged_state(1), lambda: env.answer(0, "where is it?")):
+        with pytest.raises(RuntimeError, match="call reset"):
+            query()  # before any episode: an error, not a crash
     with pytest.raises(IndexError):
         env.reset([2])
     with pytest.raises(ValueError, match="twice"):
