@@ -32,71 +32,115 @@ INTERPRETED: bool = bool(knobs.runtime.interpret)
 
 
 @triton.jit
+def _tap(acc, src, c_off, hw_ptr, ww_ptr, oi, oj, h0, hn, w0, wn, mask_p, mask_c,
+         th, tw, s_h, s_w, TAPS_H: tl.constexpr, TAPS_W: tl.constexpr, I64: tl.constexpr):
+    """acc += wh[oi, th] * ww[oj, tw] * src[h0 + th, w0 + tw, :] for one (th, tw) tap."""
+    wh = tl.load(hw_ptr + oi * TAPS_H + th, mask=mask_p, other=0.0)
+    wv = tl.load(ww_ptr + oj * TAPS_W + tw, mask=mask_p, other=0.0)
+    ok = mask_p & (th < hn) & (tw < wn)
+    if I64:
+        off = (h0 + th).to(tl.int64) * s_h + (w0 + tw).to(tl.int64) * s_w
+    else:
+        off = (h0 + th) * s_h + (w0 + tw) * s_w
+    v = tl.load(src + (off[:, None] + c_off), mask=ok[:, None] & mask_c[None, :], other=0.0)
+    return acc + (wh * wv)[:, None] * v.to(tl.float32)
+
+
+@triton.jit
 def _tap_gather_kernel(
     src_ptr, out_ptr, rows_ptr,
     hs_ptr, hc_ptr, hw_ptr, ws_ptr, wc_ptr, ww_ptr,
-    n_pix, P, K2, C, L, n_rows,
+    P, C, L, n_rows, n_pblocks,
     s_f, s_h, s_w, s_c,
     o_b, o_l, o_c,
-    HAS_ROWS: tl.constexpr, TAPS_H: tl.constexpr, TAPS_W: tl.constexpr,
-    BLOCK_P: tl.constexpr, BLOCK_C: tl.constexpr,
+    OUT_W: tl.constexpr, HAS_ROWS: tl.constexpr, FLAT_ROWS: tl.constexpr, I64: tl.constexpr,
+    TAPS_H: tl.constexpr, TAPS_W: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_C: tl.constexpr,
 ):
-    pid_p = tl.program_id(0)
+    # one program: BLOCK_P output pixels of ONE frame x BLOCK_C channels. Frame index and frame
+    # base pointers are scalars; in-frame offsets are int32 unless a frame spans >= 2**31 elements.
+    pid = tl.program_id(0)
     pid_c = tl.program_id(1)
-    g = pid_p.to(tl.int64) * BLOCK_P + tl.arange(0, BLOCK_P)  # global output pixel
+    f = pid // n_pblocks
+    p = (pid - f * n_pblocks) * BLOCK_P + tl.arange(0, BLOCK_P)
     offs_c = pid_c * BLOCK_C + tl.arange(0, BLOCK_C)
-    mask_p = g < n_pix
+    mask_p = p < P
     mask_c = offs_c < C
-    f = g // P
-    p = g - f * P
-    oi = (p // K2).to(tl.int32)
-    oj = (p - (p // K2) * K2).to(tl.int32)
+    oi = p // OUT_W  # constexpr divisor: multiply-shift
+    oj = p - oi * OUT_W
 
     h0 = tl.load(hs_ptr + oi, mask=mask_p, other=0)
     hn = tl.load(hc_ptr + oi, mask=mask_p, other=0)
     w0 = tl.load(ws_ptr + oj, mask=mask_p, other=0)
     wn = tl.load(wc_ptr + oj, mask=mask_p, other=0)
 
-    pix_base = f * s_f  # int64 [BLOCK_P]
-    c_off = offs_c.to(tl.int64)[None, :] * s_c
-    acc = tl.zeros((BLOCK_P, BLOCK_C), dtype=tl.float32)
-    for th in tl.static_range(TAPS_H):
-        wh = tl.load(hw_ptr + oi * TAPS_H + th, mask=mask_p, other=0.0)
-        ok_h = mask_p & (th < hn)
-        row_base = pix_base + (h0 + th).to(tl.int64) * s_h
-        for tw in tl.static_range(TAPS_W):
-            wv = tl.load(ww_ptr + oj * TAPS_W + tw, mask=mask_p, other=0.0)
-            ok = ok_h & (tw < wn)
-            off = row_base + (w0 + tw).to(tl.int64) * s_w
-            v = tl.load(src_ptr + (off[:, None] + c_off), mask=ok[:, None] & mask_c[None, :], other=0.0)
-            acc += (wh * wv)[:, None] * v.to(tl.float32)
-
-    if HAS_ROWS:
-        r = tl.load(rows_ptr + f, mask=mask_p, other=0) + p
+    src = src_ptr + f.to(tl.int64) * s_f
+    if I64:
+        c_off = offs_c.to(tl.int64)[None, :] * s_c
     else:
-        r = g
-    # bounds are validated on the host; this mask only guarantees memory safety when they are not
-    ok_r = mask_p & (r >= 0) & (r < n_rows)
-    b = r // L
-    dst = b * o_b + (r - b * L) * o_l
-    tl.store(out_ptr + (dst[:, None] + offs_c.to(tl.int64)[None, :] * o_c),
-             acc.to(out_ptr.dtype.element_ty), mask=ok_r[:, None] & mask_c[None, :])
+        c_off = offs_c[None, :] * s_c
+    acc = tl.zeros((BLOCK_P, BLOCK_C), dtype=tl.float32)
+    if TAPS_H * TAPS_W <= 16:  # bilinear (2x2), avg with small windows: fully unrolled
+        for th in tl.static_range(TAPS_H):
+            for tw in tl.static_range(TAPS_W):
+                acc = _tap(acc, src, c_off, hw_ptr, ww_ptr, oi, oj, h0, hn, w0, wn, mask_p, mask_c,
+                           th, tw, s_h, s_w, TAPS_H, TAPS_W, I64)
+    else:  # large windows (e.g. global average): a loop, not thousands of unrolled loads
+        for th in range(TAPS_H):
+            for tw in range(TAPS_W):
+                acc = _tap(acc, src, c_off, hw_ptr, ww_ptr, oi, oj, h0, hn, w0, wn, mask_p, mask_c,
+                           th, tw, s_h, s_w, TAPS_H, TAPS_W, I64)
+
+    if I64:
+        oc_off = offs_c.to(tl.int64)[None, :] * o_c
+    else:
+        oc_off = offs_c[None, :] * o_c
+    if HAS_ROWS:
+        r = tl.load(rows_ptr + f) + p  # int64 flat row of dest.view(-1, C)
+        # bounds are validated on the host; this mask only guarantees memory safety when they are not
+        ok_r = mask_p & (r >= 0) & (r < n_rows)
+        if FLAT_ROWS:  # dest's (B, L) dims flatten: row r sits at r * o_l
+            dst = r * o_l
+        else:
+            b = r // L
+            dst = b * o_b + (r - b * L) * o_l
+        tl.store(out_ptr + (dst[:, None] + oc_off), acc.to(out_ptr.dtype.element_ty),
+                 mask=ok_r[:, None] & mask_c[None, :])
+    else:  # out viewed as [frames, P, C]
+        out = out_ptr + f.to(tl.int64) * o_b
+        if I64:
+            dst = p.to(tl.int64) * o_l
+        else:
+            dst = p * o_l
+        tl.store(out + (dst[:, None] + oc_off), acc.to(out_ptr.dtype.element_ty),
+                 mask=mask_p[:, None] & mask_c[None, :])
 
 
 def _next_pow2(n: int) -> int:
     return 1 << max(0, (int(n) - 1).bit_length())
 
 
-def pick_blocks(n_pix: int, channels: int) -> tuple[int, int, int]:
-    """(BLOCK_P, BLOCK_C, num_warps). Large blocks under the interpreter (it pays per program)."""
+def pick_blocks(pixels: int, channels: int) -> tuple[int, int, int]:
+    """(BLOCK_P, BLOCK_C, num_warps) for ``pixels`` output pixels per frame.
+
+    Interpreter: whole frames per program (it pays per program instance). GPU: 128-channel rows
+    (256 B of bf16: one 16 B vector per thread and tap) by 8 or 16 pixels, whichever pads the
+    frame less (196 = 14*14 -> 8, 729 = 27*27 -> 16), 4 warps. Compiled for sm_90 with the
+    launch-time specializations (unit channel stride, 16-divisible strides) this takes 32-48
+    registers for bf16 and no spills, so occupancy is not register-limited.
+    """
     if INTERPRETED:
         block_c = min(_next_pow2(channels), 4096)
-        block_p = max(1, min(_next_pow2(n_pix), (1 << 18) // block_c))
+        block_p = max(1, min(_next_pow2(pixels), (1 << 18) // block_c))
         return block_p, block_c, 4
-    # GPU: 2048-element tiles of 128-channel rows (256 B bf16 segments), 4 warps; 1152 = 9 * 128.
     block_c = min(_next_pow2(channels), 128)
-    block_p = max(1, min(_next_pow2(n_pix), 2048 // block_c))
+    waste = {bp: -(-pixels // bp) * bp - pixels for bp in (16, 8)}
+    block_p = 16 if waste[16] <= waste[8] else 8
+    block_p = min(block_p, _next_pow2(pixels))
     return block_p, block_c, 4
+
+
+def _max_offset(t: torch.Tensor, dims: tuple[int, ...]) -> int:
+    return sum((t.shape[d] - 1) * abs(t.stride(d)) for d in dims if t.shape[d] > 0)
 
 
 def launch_tap_gather(
@@ -112,28 +156,33 @@ def launch_tap_gather(
 ) -> None:
     """Run the gather for all frames of ``src`` [F, *, *, C] into ``out`` viewed as [B, L, C].
 
-    Without ``rows`` the output pixel ``g`` lands on flat row ``g`` of ``out`` (``out`` must hold
-    ``F * n_out_h * n_out_w`` rows); with ``rows`` frame ``f``'s pixels start at row ``rows[f]``.
+    Without ``rows``, ``out`` is [F, n_out_h * n_out_w, C]; with ``rows`` frame ``f``'s pixels go
+    to flat rows ``rows[f] + p`` of ``out`` (any [B, L, C] strides).
     """
     frames, _, _, channels = src.shape
     P = n_out_h * n_out_w
-    n_pix = frames * P
-    if n_pix == 0 or channels == 0:
+    if frames == 0 or P == 0 or channels == 0:
         return
     seq = out.shape[1]
     n_rows = out.shape[0] * seq
-    block_p, block_c, warps = pick_blocks(n_pix, channels)
+    block_p, block_c, warps = pick_blocks(P, channels)
     if blocks is not None:
         block_p, block_c = blocks
-    grid = (triton.cdiv(n_pix, block_p), triton.cdiv(channels, block_c))
+    n_pblocks = triton.cdiv(P, block_p)
+    # in-frame offsets (and, without rows, per-frame output offsets) in int32 when they fit
+    limit = 2**31 - 1 - max(block_c, block_p)
+    i64 = (_max_offset(src, (1, 2, 3)) + block_c * abs(src.stride(3)) >= limit
+           or _max_offset(out, (1, 2)) + block_c * abs(out.stride(2)) + block_p * abs(out.stride(1)) >= limit)
+    flat_rows = out.shape[0] == 1 or out.stride(0) == seq * out.stride(1)
+    grid = (frames * n_pblocks, triton.cdiv(channels, block_c))
     _tap_gather_kernel[grid](
         src, out, rows if rows is not None else th.start,
         th.start, th.count, th.weight, tw.start, tw.count, tw.weight,
-        n_pix, P, n_out_w, channels, seq, n_rows,
+        P, channels, seq, n_rows, n_pblocks,
         *src.stride(),
         *out.stride(),
-        HAS_ROWS=rows is not None, TAPS_H=th.taps, TAPS_W=tw.taps,
-        BLOCK_P=block_p, BLOCK_C=block_c, num_warps=warps,
+        OUT_W=n_out_w, HAS_ROWS=rows is not None, FLAT_ROWS=flat_rows, I64=i64,
+        TAPS_H=th.taps, TAPS_W=tw.taps, BLOCK_P=block_p, BLOCK_C=block_c, num_warps=warps,
     )
 
 
