@@ -1,0 +1,95 @@
+"""Multi-process training on one node (or several) with torchrun: one batched core per rank, the
+(4-bit) base weights replicated, and only the trainable (LoRA, adapter, value head) gradients
+all-reduced — explicitly, so what crosses the wire is obvious."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    device: torch.device = torch.device("cpu")
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device: str = "auto") -> DistInfo:
+    """Reads torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK); single-process without it."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if world == 1:
+        dev = torch.device("cuda", 0) if device == "cuda" else torch.device("cpu")
+        return DistInfo(device=dev)
+    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    if device == "cuda":
+        torch.cuda.set_device(local)
+        dev = torch.device("cuda", local)
+        backend = "nccl"
+    else:
+        dev = torch.device("cpu")
+        backend = "gloo"
+    if not dist.is_initialized():
+        dist.init_process_group(backend=backend)
+    return DistInfo(rank=rank, world_size=world, local_rank=local, device=dev)
+
+
+def allreduce_gradients(params: list[torch.nn.Parameter], info: DistInfo) -> None:
+    """Averages gradients of the given parameters across ranks (one flat buffer, one collective)."""
+    if info.world_size == 1:
+        return
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1).to(torch.float32) for g in grads])
+    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
+    flat /= info.world_size
+    offset = 0
+    for p, g in zip(params, grads):
+        n = g.numel()
+        chunk = flat[offset:offset + n].view_as(g).to(g.dtype)
+        if p.grad is None:
+            p.grad = chunk.clone()
+        else:
+            p.grad.copy_(chunk)
+        offset += n
+
+
+def broadcast_parameters(params: list[torch.nn.Parameter], info: DistInfo, src: int = 0) -> None:
+    """Makes every rank start from rank `src`'s trainable weights."""
+    if info.world_size == 1:
+        return
+    with torch.no_grad():
+        for p in params:
+            dist.broadcast(p.data, src=src)
+
+
+def mean_across_ranks(values: dict[str, float], info: DistInfo) -> dict[str, float]:
+    """Averages scalar metrics over ranks (sums for keys ending in '/count' and 'env_steps')."""
+    if info.world_size == 1 or not values:
+        return values
+    keys = sorted(values)
+    t = torch.tensor([float(values[k]) for k in keys], dtype=torch.float64)
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    out = {}
+    for k, v in zip(keys, t.tolist()):
+        out[k] = v if (k.endswith("/count") or k == "env_steps") else v / info.world_size
+    return out
+
+
+def barrier(info: DistInfo) -> None:
+    if info.world_size > 1:
+        dist.barrier()
+
+
+def shutdown(info: DistInfo) -> None:
+    if info.world_size > 1 and dist.is_initialized():
+        dist.destroy_process_group()
