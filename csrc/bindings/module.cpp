@@ -499,6 +499,16 @@ PYBIND11_MODULE(_core, m) {
    .def("answer", [](AskBatchedEnv& m, int i, const std::string& q) {
        return m.with_env(i, [&q](AskEnvSlot& s) { return s.env().answer(q); });
      }, py::arg("env_id"), py::arg("question"), "What the built-in user would answer now (no step taken).")
+   .def("oracle_question", [](AskBatchedEnv& m, int i) {
+       return m.with_env(i, [](AskEnvSlot& s) {
+         int remaining = 0;
+         std::string q = s.env().oracle_question(&remaining);
+         return py::make_tuple(q.empty() ? py::object(py::none()) : py::object(py::str(q)), remaining);
+       });
+     }, py::arg("env_id"),
+     "Privileged: (question, remaining) — a grammar question that keeps the worst-case number of further "
+     "questions minimal for the hypotheses still consistent with the dialogue (None when one is left), and "
+     "how many questions are still needed, this one included.")
    .def("understands", [](AskBatchedEnv& m, int i, const std::string& q) {
        return m.with_env(i, [&q](AskEnvSlot& s) { return parse_question(q, s.env().episode().names).type != QType::Unknown; });
      }, py::arg("env_id"), py::arg("question"), "Whether the question is in the built-in user's grammar.")

@@ -177,4 +177,10 @@ std::string AskEnv::answer(std::string_view question) const {
   return answer_text(world_, q, code, world_.objects[e.target].category);
 }
 
+std::string AskEnv::oracle_question(int* remaining) const {
+  Question q;
+  if (!best_question(world_, episode_->hypotheses, consistent_, &q, remaining)) return "";
+  return question_text(q, world_);
+}
+
 }  // namespace a2a

@@ -50,6 +50,9 @@ class AskEnv {
 
   // What the built-in user would say to `question` now, without taking a step.
   std::string answer(std::string_view question) const;
+  // The oracle's next question (canonical text) for the hypotheses still consistent with the
+  // dialogue, or "" when they are down to one; *remaining: questions still needed (this one included).
+  std::string oracle_question(int* remaining) const;
 
  private:
   void do_navigate(int r);

@@ -127,8 +127,31 @@ class KSearch {
       std::vector<HypothesisMask> parts;
       for (auto& kv : classes) parts.push_back(kv.second);
       std::sort(parts.begin(), parts.end());
-      if (std::find(partitions_.begin(), partitions_.end(), parts) == partitions_.end()) partitions_.push_back(parts);
+      if (std::find(partitions_.begin(), partitions_.end(), parts) == partitions_.end()) {
+        partitions_.push_back(parts);
+        questions_.push_back(q);
+      }
     }
+  }
+
+  // A question whose answer, whatever it is, leaves `mask` solvable in depth - 1.
+  bool question_for(HypothesisMask mask, int depth, Question* out) {
+    for (size_t k = 0; k < partitions_.size(); ++k) {
+      bool splits = false, all = true;
+      for (HypothesisMask p : partitions_[k]) {
+        HypothesisMask sub = p & mask;
+        if (sub == mask) break;
+        if (sub) splits = true;
+      }
+      if (!splits) continue;
+      for (HypothesisMask p : partitions_[k])
+        if ((p & mask) && !solvable(p & mask, depth - 1)) all = false;
+      if (all) {
+        *out = questions_[k];
+        return true;
+      }
+    }
+    return false;
   }
 
   bool solvable(HypothesisMask mask, int depth) {
@@ -165,10 +188,25 @@ class KSearch {
  private:
   size_t n_;
   std::vector<std::vector<HypothesisMask>> partitions_;
+  std::vector<Question> questions_;  // one question inducing each partition
   std::unordered_map<uint64_t, std::pair<HypothesisMask, bool>> memo_;
 };
 
 }  // namespace
+
+bool best_question(const World& w, const std::vector<Hypothesis>& hyps, HypothesisMask mask, Question* out,
+                   int* remaining, int max_depth) {
+  *remaining = 0;
+  if (hyps.size() > kMaxHypotheses || __builtin_popcountll(mask) <= 1) return false;
+  KSearch search(w, hyps);
+  for (int d = 1; d <= max_depth; ++d)
+    if (search.solvable(mask, d)) {
+      *remaining = d;
+      return search.question_for(mask, d, out);
+    }
+  *remaining = -1;
+  return false;
+}
 
 int min_questions(const World& w, const std::vector<Hypothesis>& hyps, int max_depth) {
   if (hyps.size() > kMaxHypotheses) return -1;

@@ -45,4 +45,11 @@ std::vector<Question> question_space(const World& w, const std::vector<Hypothesi
 // max_depth questions would be needed or there are more than kMaxHypotheses hypotheses.
 int min_questions(const World& w, const std::vector<Hypothesis>& hyps, int max_depth = 8);
 
+// The oracle's next question: one that keeps the worst-case number of further questions minimal for
+// the hypotheses in `mask` (in the current world). Returns false when `mask` holds at most one
+// hypothesis (nothing left to ask). *remaining receives the minimum number of questions still
+// needed, this one included.
+bool best_question(const World& w, const std::vector<Hypothesis>& hyps, HypothesisMask mask, Question* out,
+                   int* remaining, int max_depth = 8);
+
 }  // namespace a2a

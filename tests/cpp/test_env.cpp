@@ -125,3 +125,23 @@ TEST(step_limit_truncates) {
   env.step("ask(is it red?)");
   CHECK(env.last().truncated && !env.last().terminated && env.done());
 }
+
+TEST(oracle_question_asks_k_questions) {
+  // Four cups {red, blue} x {small, large}: K = 2, and the oracle's questions achieve it.
+  Episode e = a2a_test::cups_episode(false);
+  e.world.objects = {a2a_test::obj("cup", "red", "small", 0, 0), a2a_test::obj("cup", "red", "large", 0, 1),
+                     a2a_test::obj("cup", "blue", "small", 0, 2), a2a_test::obj("cup", "blue", "large", 0, 3)};
+  e.target = 2;
+  AskEnv env;
+  env.reset(finalized(e));
+  int remaining = 0, asked = 0;
+  std::string q;
+  while (!(q = env.oracle_question(&remaining)).empty()) {
+    CHECK_EQ(remaining, 2 - asked);
+    env.step("ask(" + q + ")");
+    CHECK(env.last().useful);
+    ++asked;
+  }
+  CHECK_EQ(asked, 2);
+  CHECK_EQ(__builtin_popcountll(env.consistent()), 1);
+}
