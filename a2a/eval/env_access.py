@@ -1,0 +1,34 @@
+"""What the runner lets an agent ask of the environments (the `EnvAccess` of a2a.eval.agent)."""
+
+from __future__ import annotations
+
+
+class PrivilegedAccessError(PermissionError):
+    """A non-privileged agent asked for privileged state."""
+
+
+class RunnerEnvAccess:
+    """EnvAccess over a `_core.BatchedEnv`: the canonical vocabulary (cached per episode) for every
+    agent, privileged state only for agents with `privileged = True`."""
+
+    def __init__(self, env, privileged: bool, agent_name: str = "agent"):
+        self._env = env
+        self._privileged = bool(privileged)
+        self._name = agent_name
+        self._vocab: dict[int, tuple[int, list[str]]] = {}
+        self.privileged_calls = 0
+
+    def valid_actions(self, env_id: int) -> list[str]:
+        episode = self._env.episode_index(env_id)
+        cached = self._vocab.get(env_id)
+        if cached is None or cached[0] != episode:
+            cached = (episode, list(self._env.valid_actions(env_id)))
+            self._vocab[env_id] = cached
+        return cached[1]
+
+    def privileged_state(self, env_id: int) -> dict:
+        if not self._privileged:
+            raise PrivilegedAccessError(
+                f"agent {self._name!r} is not privileged (privileged = False) and may not read privileged state")
+        self.privileged_calls += 1
+        return self._env.privileged_state(env_id)

@@ -1,0 +1,216 @@
+"""The agent registry: names -> factories, so `a2a eval --agent NAME` can build any agent.
+
+A factory takes one dict of options (already parsed and typed) and returns an `Agent`:
+
+    from a2a.eval.registry import AgentOption, register_agent
+
+    register_agent(
+        "mllm",
+        "a2a.policy.eval_agent:build",          # "module:attr", imported only when the agent is built
+        help="the MLLM policy (a checkpoint)",
+        options=[AgentOption("model", str, None, "checkpoint directory", required=True),
+                 AgentOption("device", str, "cuda", "torch device")],
+    )
+
+Factories may be given as a callable or as a "module:attr" string; strings keep `a2a eval --help`
+free of heavy imports (torch): nothing is imported until `make_agent` runs. Declared options become
+`--NAME` flags of `a2a eval`; any agent also accepts `--agent-opt KEY=VALUE`.
+
+Where registrations come from: the built-in baselines below, modules listed in `PLUGIN_MODULES`
+(imported, if they exist, only when an agent that is not built in is asked for or the list of all
+agents is needed — never while `a2a eval --help` builds its parser), and the `a2a.agents`
+entry-point group of installed packages (each entry point is a callable that registers agents,
+called with no arguments). `a2a eval` has a `--NAME` flag for each option of the built-in agents and
+a generic `--model PATH`; other options of plugin agents go through `--agent-opt KEY=VALUE`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from .agent import Agent
+
+# Light modules of other parts of a2a that register agents (e.g. the MLLM policy). A module that
+# does not exist is skipped; one that exists but fails to import raises.
+PLUGIN_MODULES: tuple[str, ...] = ("a2a.policy.eval_agents",)
+ENTRY_POINT_GROUP = "a2a.agents"
+
+_OPTION_TYPES = (str, int, float, bool)
+
+
+@dataclass(frozen=True)
+class AgentOption:
+    """One option of an agent; becomes `--NAME` (dashes for underscores) in `a2a eval`."""
+
+    name: str
+    type: type = str
+    default: Any = None
+    help: str = ""
+    required: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"AgentOption.name must be a Python identifier, got {self.name!r}")
+        if self.type not in _OPTION_TYPES:
+            raise ValueError(f"AgentOption {self.name!r}: type must be one of str/int/float/bool, got {self.type!r}")
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def convert(self, value: Any) -> Any:
+        """Converts a CLI string (or a value already of the right type) to the option's type."""
+        if value is None or isinstance(value, self.type) and not (self.type is int and isinstance(value, bool)):
+            return value
+        if self.type is bool:
+            if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"option {self.name!r}: expected a boolean (true/false), got {value!r}")
+        try:
+            return self.type(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"option {self.name!r}: expected {self.type.__name__}, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    name: str
+    factory: Callable[[dict], Agent] | str
+    help: str = ""
+    options: tuple[AgentOption, ...] = ()
+    privileged: bool = False  # documentation only; the runner checks the built agent's attribute
+
+    def load_factory(self) -> Callable[[dict], Agent]:
+        if callable(self.factory):
+            return self.factory
+        module, _, attr = self.factory.partition(":")
+        if not module or not attr:
+            raise ValueError(f"agent {self.name!r}: factory {self.factory!r} is not 'module:attr'")
+        return getattr(importlib.import_module(module), attr)
+
+
+@dataclass
+class _Registry:
+    specs: dict[str, AgentSpec] = field(default_factory=dict)
+    plugins_loaded: bool = False
+
+
+_REGISTRY = _Registry()
+
+
+def register_agent(name: str, factory: Callable[[dict], Agent] | str, *, help: str = "",
+                   options: Sequence[AgentOption] = (), privileged: bool = False, replace: bool = False) -> AgentSpec:
+    """Registers an agent factory under `name` (see the module docstring)."""
+    if not name or not all(c.isalnum() or c in "-_." for c in name):
+        raise ValueError(f"agent name {name!r}: use letters, digits, '-', '_' or '.'")
+    if not (callable(factory) or isinstance(factory, str)):
+        raise TypeError(f"agent {name!r}: factory must be a callable or a 'module:attr' string, got {type(factory).__name__}")
+    if name in _REGISTRY.specs and not replace:
+        raise ValueError(f"agent {name!r} is already registered (pass replace=True to override)")
+    names = [o.name for o in options]
+    if len(set(names)) != len(names):
+        raise ValueError(f"agent {name!r}: duplicate option names {names}")
+    reserved = {"seed"}
+    if reserved & set(names):
+        raise ValueError(f"agent {name!r}: option names {sorted(reserved)} are reserved (the runner passes them)")
+    spec = AgentSpec(name, factory, help, tuple(options), privileged)
+    _REGISTRY.specs[name] = spec
+    return spec
+
+
+def _load_plugins() -> None:
+    if _REGISTRY.plugins_loaded:
+        return
+    _REGISTRY.plugins_loaded = True
+    for module in PLUGIN_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name is None or not module.startswith(e.name):
+                raise
+    try:
+        from importlib.metadata import entry_points
+
+        eps = entry_points(group=ENTRY_POINT_GROUP)
+    except Exception:  # pragma: no cover - broken metadata must not break the CLI
+        eps = ()
+    for ep in eps:
+        try:
+            ep.load()()
+        except Exception as e:  # a broken third-party plugin must not hide the built-in agents
+            print(f"warning: agent plugin {ep.name!r} ({ep.value}) failed to load: {e}", file=sys.stderr)
+
+
+def agent_specs() -> dict[str, AgentSpec]:
+    """All registered agents, by name (built-ins, plugin modules, entry points)."""
+    _load_plugins()
+    return dict(_REGISTRY.specs)
+
+
+def available_agents() -> list[str]:
+    return sorted(agent_specs())
+
+
+def builtin_specs() -> dict[str, AgentSpec]:
+    """The agents registered so far, without loading plugins (for building CLI parsers cheaply)."""
+    return dict(_REGISTRY.specs)
+
+
+def get_spec(name: str) -> AgentSpec:
+    specs = _REGISTRY.specs if name in _REGISTRY.specs else agent_specs()
+    if name not in specs:
+        raise ValueError(f"unknown agent {name!r}; available agents: {', '.join(sorted(specs))}")
+    return specs[name]
+
+
+def resolve_options(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Fills defaults, converts types and rejects unknown or missing options of agent `name`.
+
+    `seed` is always accepted (the runner's seed)."""
+    spec = get_spec(name)
+    declared = {o.name: o for o in spec.options}
+    out: dict[str, Any] = {}
+    unknown = [k for k in given if k not in declared and k != "seed"]
+    if unknown:
+        allowed = ", ".join(sorted(declared)) or "none"
+        raise ValueError(f"agent {name!r} has no option(s) {sorted(unknown)}; its options: {allowed}")
+    for o in spec.options:
+        value = o.convert(given.get(o.name, o.default))
+        if value is None and o.required:
+            raise ValueError(f"agent {name!r} needs {o.flag} (or --agent-opt {o.name}=...): {o.help}")
+        out[o.name] = value
+    if "seed" in given:
+        out["seed"] = int(given["seed"])
+    return out
+
+
+def make_agent(name: str, options: Mapping[str, Any] | None = None) -> Agent:
+    """Builds agent `name` with `options` (see resolve_options)."""
+    opts = resolve_options(name, options or {})
+    agent = get_spec(name).load_factory()(opts)
+    missing = [a for a in ("name", "privileged", "reset", "act") if not hasattr(agent, a)]
+    if missing:
+        raise TypeError(f"agent {name!r}: the factory returned {type(agent).__name__}, which lacks {missing} "
+                        "(see a2a.eval.agent.Agent)")
+    return agent
+
+
+# ---- built-in agents (lazy: nothing is imported until an agent is built) --------------------------
+
+_SEED_HELP = "seed of the agent's random choices (default: --seed)"
+
+register_agent("oracle", "a2a.baselines.oracle:make", privileged=True,
+               help="privileged planner: asks a worst-case-minimal set of questions (Q = K), then fetches (SR 100%)")
+register_agent("random", "a2a.baselines.random_agent:make",
+               help="uniform over the scene's canonical action vocabulary")
+register_agent("no-ask", "a2a.baselines.no_ask:make",
+               help="never asks: explores receptacles in a fixed order, picks the first match, delivers")
+register_agent("greedy-explore", "a2a.baselines.greedy_explore:make",
+               options=[AgentOption("ask_location", bool, True,
+                                    "ask 'where is it?' when the instruction does not name where the object is")],
+               help="non-privileged scripted agent: asks where things are from text, probes picks, delivers")

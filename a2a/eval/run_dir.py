@@ -1,0 +1,97 @@
+"""Evaluation run directories: run.json (what was run, by which code, when), episodes.jsonl,
+summary.json and optional frames/.
+
+    RUN_DIR/run.json         agent, options, split, budget delta, dataset, version, commit, times
+    RUN_DIR/episodes.jsonl   one record per finished episode (a2a.eval.records)
+    RUN_DIR/summary.json     metrics overall and per group (a2a.eval.metrics.summarize)
+    RUN_DIR/frames/*.npz     frames of the first N episodes (--save-frames N)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RUN_FORMAT = "a2a-eval-run/1"
+RUN_FILE = "run.json"
+SUMMARY_FILE = "summary.json"
+FRAMES_DIR = "frames"
+
+# Fields of run.json that must match to resume a run (anything else may change).
+IDENTITY_FIELDS = ("agent", "options", "split", "budget_delta", "dataset", "episodes", "seed", "frame_size", "history")
+
+
+class ResumeError(ValueError):
+    """A run directory that cannot be resumed as asked (different run, or nothing to resume)."""
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def git_commit() -> str | None:
+    """The commit of the a2a source tree, if it is a git checkout (suffix '-dirty' with local changes)."""
+    src = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=src, capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=src,
+                               capture_output=True, text=True, timeout=5)
+        return head.stdout.strip() + ("-dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    os.replace(tmp, path)
+
+
+def read_run(run_dir: str | os.PathLike) -> dict:
+    path = Path(run_dir) / RUN_FILE
+    try:
+        run = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: not an evaluation run directory (no {RUN_FILE})") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: malformed run file: {e}") from None
+    if run.get("format") != RUN_FORMAT:
+        raise ValueError(f"{path}: format {run.get('format')!r} is not {RUN_FORMAT!r}")
+    return run
+
+
+def check_resumable(existing: dict, wanted: dict, run_dir: Path) -> None:
+    """Raises ResumeError naming every identity field that differs."""
+    diffs = [f"{k}: the run has {existing.get(k)!r}, now {wanted.get(k)!r}"
+             for k in IDENTITY_FIELDS if existing.get(k) != wanted.get(k)]
+    if diffs:
+        raise ResumeError(f"refusing to resume {run_dir}: it is a different evaluation\n  " + "\n  ".join(diffs)
+                          + "\nUse another --out directory for a new run.")
+
+
+def frames_path(run_dir: Path, episode_index: int) -> Path:
+    return run_dir / FRAMES_DIR / f"{episode_index:06d}.npz"
+
+
+def save_frames(run_dir: Path, episode_index: int, frames: list[np.ndarray]) -> str:
+    """Writes an episode's views ([T+1, h, w, 3] uint8: the start and after each step); returns the
+    path relative to the run dir."""
+    path = frames_path(run_dir, episode_index)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez_compressed(tmp, frames=np.stack(frames).astype(np.uint8, copy=False))
+    os.replace(tmp, path)
+    return str(path.relative_to(run_dir))
+
+
+def load_frames(run_dir: str | os.PathLike, rel: str) -> np.ndarray:
+    with np.load(Path(run_dir) / rel) as z:
+        return z["frames"]

@@ -1,0 +1,284 @@
+"""The evaluation runner: every selected episode exactly once, through the batched core.
+
+`run_episodes` is the loop (no files): N envs with autoreset disabled, each reset explicitly to the
+next episode of the selection when its episode ends, the agent acting on the rows of envs still
+running. `evaluate` adds the run directory: run.json, records appended as episodes finish, resume,
+saved frames, summary.json.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import _core
+from .agent import Agent
+from .env_access import RunnerEnvAccess
+from .metrics import summarize
+from .observation import concat_observations, observation_from_batch
+from .records import RECORDS_FILE, EpisodeRecord, RecordWriter, read_records
+from .run_dir import (RUN_FILE, RUN_FORMAT, SUMMARY_FILE, ResumeError, check_resumable, git_commit, now_iso,
+                      read_run, save_frames, write_json_atomic)
+
+DEFAULT_FRAME_SIZE = 128
+BUDGET_DELTAS = (0, 1, 2, 4)  # the paper's; any delta >= 0 is accepted
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """How episodes are stepped (no files involved)."""
+
+    num_envs: int = 8
+    num_threads: int = 0          # 0: min(cores, num_envs)
+    budget_delta: int = 0         # B = K + delta
+    frame_size: int = DEFAULT_FRAME_SIZE  # 0: no rendering (agents that do not look at images)
+    history: int = 1
+    seed: int = 0
+    save_frames: int = 0          # keep the views of the first N episodes of the selection
+
+    def __post_init__(self) -> None:
+        if self.num_envs < 1:
+            raise ValueError(f"num_envs must be >= 1, got {self.num_envs}")
+        if self.num_threads < 0:
+            raise ValueError(f"num_threads must be >= 0, got {self.num_threads}")
+        if self.budget_delta < 0:
+            raise ValueError(f"budget_delta must be >= 0, got {self.budget_delta}")
+        if self.frame_size != 0 and not 16 <= self.frame_size <= 1024:
+            raise ValueError(f"frame_size must be 0 or in [16, 1024], got {self.frame_size}")
+        if not 1 <= self.history <= 64:
+            raise ValueError(f"history must be in [1, 64], got {self.history}")
+        if self.save_frames < 0:
+            raise ValueError(f"save_frames must be >= 0, got {self.save_frames}")
+        if self.save_frames and self.frame_size == 0:
+            raise ValueError("save_frames needs rendering (frame_size > 0)")
+
+
+def _check_actions(agent: Agent, actions: Any, n: int) -> list[str]:
+    if not isinstance(actions, (list, tuple)) or len(actions) != n:
+        got = f"{len(actions)} actions" if isinstance(actions, (list, tuple)) else type(actions).__name__
+        raise TypeError(f"agent {agent.name!r}: act() must return a list of {n} strings (one per row), got {got}")
+    for a in actions:
+        if not isinstance(a, str):
+            raise TypeError(f"agent {agent.name!r}: act() returned a {type(a).__name__}, not a str: {a!r}")
+    return list(actions)
+
+
+def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerConfig,
+                 on_record: Callable[[EpisodeRecord, list | None], None],
+                 on_progress: Callable[[int], None] | None = None) -> None:
+    """Runs each episode of `indices` (positions in `episodes`) exactly once.
+
+    on_record(record, frames) is called as each episode ends (frames: list of [h, w, 3] views when
+    the episode is among the first `save_frames` of `indices`, else None)."""
+    indices = list(indices)
+    if not indices:
+        return
+    n_total = len(episodes)
+    bad = [i for i in indices if not 0 <= i < n_total]
+    if bad:
+        raise IndexError(f"episode indices {bad[:5]} out of range [0, {n_total})")
+    if len(set(indices)) != len(indices):
+        raise ValueError("episode indices must be distinct (each episode runs exactly once)")
+    summary = episodes.summary()
+    keep_frames = set(indices[:config.save_frames])
+
+    n_envs = min(config.num_envs, len(indices))
+    env = _core.BatchedEnv(episodes, num_envs=n_envs, num_threads=config.num_threads, history=config.history,
+                           width=config.frame_size, height=config.frame_size,
+                           rewards={"budget_delta": config.budget_delta}, autoreset="disabled", seed=config.seed)
+    access = RunnerEnvAccess(env, privileged=bool(getattr(agent, "privileged", False)),
+                             agent_name=getattr(agent, "name", type(agent).__name__))
+    queue = deque(indices)
+    traces: dict[int, Any] = {}
+    from .trace import BatchRows, EpisodeTrace
+
+    def start(env_ids: list[int]):
+        eps = [queue.popleft() for _ in env_ids]
+        batch = env.reset(env_ids, eps)
+        budgets = batch.budget.tolist()
+        instructions = batch.instruction.tolist()
+        for row, (env_id, ep) in enumerate(zip(env_ids, eps)):
+            tr = EpisodeTrace(summary["id"][ep], ep, summary["split"][ep], summary["ambiguity"][ep], summary["K"][ep],
+                              budgets[row], instructions[row].decode("utf-8", "replace"))
+            if ep in keep_frames:
+                tr.frames = [np.array(batch.frames[row, -1])]
+            traces[env_id] = tr
+        agent.reset(env_ids)
+        return batch
+
+    batch = start(list(range(n_envs)))
+    obs = observation_from_batch(batch)
+    idle_action = "ask(episode over)"  # sent to envs with no episode left; the core rejects it
+    while traces:
+        actions = _check_actions(agent, agent.act(obs, access), len(obs))
+        by_env = dict(zip(obs.env_ids.tolist(), actions))
+        batch = env.step([by_env.get(i, idle_action) for i in range(n_envs)])
+        rows = BatchRows(batch)
+        continuing, finished = [], []
+        for env_id, action in by_env.items():
+            tr = traces[env_id]
+            tr.add_step(action, rows, env_id)
+            if tr.frames is not None:
+                tr.frames.append(np.array(batch.frames[env_id, -1]))
+            if rows.done(env_id):
+                record = tr.finish(rows, env_id)
+                on_record(record, tr.frames)
+                del traces[env_id]
+                finished.append(env_id)
+            else:
+                continuing.append(env_id)
+        if on_progress and finished:
+            on_progress(len(finished))
+        refill = finished[:len(queue)]
+        parts = []
+        if continuing:
+            parts.append(observation_from_batch(batch, None if len(continuing) == n_envs else np.asarray(continuing)))
+        if refill:
+            parts.append(observation_from_batch(start(refill)))
+        if not parts:
+            break
+        obs = concat_observations(parts)
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """One evaluation run (what `a2a eval` builds from its flags)."""
+
+    agent: str
+    split: str
+    agent_options: dict = field(default_factory=dict)
+    dataset: str | None = None    # dataset directory; None: the built-in default dataset
+    episodes: int | None = None   # the first N episodes of the split; None: all
+    out: str | None = None        # run directory; None: runs/<agent>-<split>-d<delta>-<time>
+    resume: bool = False
+    label: str | None = None      # name of the run in reports (default: the agent name)
+    runner: RunnerConfig = field(default_factory=RunnerConfig)
+    bootstrap: int = 1000
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.agent:
+            raise ValueError("EvalConfig.agent: empty agent name")
+        if self.episodes is not None and self.episodes < 1:
+            raise ValueError(f"EvalConfig.episodes must be >= 1, got {self.episodes}")
+        if self.bootstrap < 0:
+            raise ValueError(f"EvalConfig.bootstrap must be >= 0, got {self.bootstrap}")
+        if self.resume and not self.out:
+            raise ValueError("EvalConfig.resume needs the run directory to resume (out)")
+
+
+@dataclass
+class EvalResult:
+    run_dir: Path
+    records: list[EpisodeRecord]
+    summary: dict
+    run: dict
+    new_episodes: int  # episodes run by this call (the rest were resumed from the records)
+    seconds: float
+
+
+def _default_out(cfg: EvalConfig) -> Path:
+    return Path("runs") / f"{cfg.agent}-{Path(cfg.split).name.split('.')[0]}-d{cfg.runner.budget_delta}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _dataset_id(dataset: str | None) -> str | None:
+    return None if dataset is None else str(Path(dataset).resolve())
+
+
+def evaluate(cfg: EvalConfig, agent: Agent | None = None, log: Callable[[str], None] = print) -> EvalResult:
+    """Runs (or resumes) an evaluation and writes its run directory. `agent` overrides the registry
+    (cfg.agent is then only its name in the records)."""
+    from ..data import load_split
+    from .registry import make_agent, resolve_options
+
+    t0 = time.perf_counter()
+    options = dict(cfg.agent_options)
+    if agent is None:
+        options = resolve_options(cfg.agent, {"seed": cfg.runner.seed, **options})
+    episodes = load_split(cfg.split, cfg.dataset)
+    n = len(episodes) if cfg.episodes is None else min(cfg.episodes, len(episodes))
+    selection = list(range(n))
+
+    run_dir = Path(cfg.out) if cfg.out else _default_out(cfg)
+    a2a_version = _version()
+    wanted = {
+        "format": RUN_FORMAT, "agent": cfg.agent, "label": cfg.label or cfg.agent, "options": options,
+        "split": cfg.split, "budget_delta": cfg.runner.budget_delta, "dataset": _dataset_id(cfg.dataset),
+        "episodes": n, "seed": cfg.runner.seed, "frame_size": cfg.runner.frame_size, "history": cfg.runner.history,
+        "num_envs": cfg.runner.num_envs, "save_frames": cfg.runner.save_frames,
+        "a2a_version": a2a_version, "git_commit": git_commit(),
+    }
+    records_path = run_dir / RECORDS_FILE
+    done: list[EpisodeRecord] = []
+    if (run_dir / RUN_FILE).exists():
+        if not cfg.resume:
+            raise ResumeError(f"{run_dir} already holds an evaluation run; pass --resume to continue it, "
+                              "or choose another --out")
+        existing = read_run(run_dir)
+        check_resumable(existing, wanted, run_dir)
+        done = read_records(records_path) if records_path.exists() else []
+        ids = set(episodes.summary()["id"][:n])
+        stray = [r.episode_id for r in done if r.episode_id not in ids]
+        if stray:
+            raise ResumeError(f"refusing to resume {run_dir}: its records hold episodes that are not in this "
+                              f"selection (e.g. {stray[:3]}); the dataset changed?")
+        wanted["started_at"] = existing.get("started_at")
+        wanted["resumed_at"] = list(existing.get("resumed_at", [])) + [now_iso()]
+    else:
+        if cfg.resume:
+            raise ResumeError(f"nothing to resume: {run_dir} has no {RUN_FILE}")
+        if records_path.exists():
+            raise ResumeError(f"{records_path} exists without {RUN_FILE}; refusing to mix runs — choose another --out")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        wanted["started_at"] = now_iso()
+    wanted["completed"] = False
+    write_json_atomic(run_dir / RUN_FILE, wanted)
+
+    finished_ids = {r.episode_id for r in done}
+    ids = episodes.summary()["id"]
+    todo = [i for i in selection if ids[i] not in finished_ids]
+    if done:
+        log(f"resuming {run_dir}: {len(done)} of {n} episodes already done, {len(todo)} to go")
+
+    runner_cfg = cfg.runner
+    if agent is None:
+        agent = make_agent(cfg.agent, options)
+    if todo:
+        from tqdm import tqdm
+
+        with RecordWriter(records_path) as writer, tqdm(total=n, initial=len(done), desc=f"eval {cfg.agent}",
+                                                          unit="ep", disable=not cfg.progress) as bar:
+            def on_record(record: EpisodeRecord, frames) -> None:
+                if frames is not None:
+                    record.frames = save_frames(run_dir, record.episode_index, frames)
+                writer.write(record)
+
+            # Frames go to the first N episodes of the whole selection, even when resuming.
+            keep = set(selection[:runner_cfg.save_frames])
+            order = [i for i in todo if i in keep] + [i for i in todo if i not in keep]
+            sub_cfg = RunnerConfig(**{**asdict(runner_cfg), "save_frames": sum(1 for i in todo if i in keep)})
+            run_episodes(agent, episodes, order, sub_cfg, on_record, bar.update)
+
+    records = read_records(records_path) if records_path.exists() else []
+    pos = {ids[i]: k for k, i in enumerate(selection)}
+    records.sort(key=lambda r: pos.get(r.episode_id, len(pos)))
+    if len(records) != n:
+        raise RuntimeError(f"{records_path}: {len(records)} records for {n} selected episodes")
+    summary = summarize(records, n_boot=cfg.bootstrap, seed=runner_cfg.seed)
+    summary = {"run": {k: wanted[k] for k in ("agent", "label", "split", "budget_delta", "options")}, **summary}
+    write_json_atomic(run_dir / SUMMARY_FILE, summary)
+    wanted["completed"] = True
+    wanted["finished_at"] = now_iso()
+    write_json_atomic(run_dir / RUN_FILE, wanted)
+    return EvalResult(run_dir, records, summary, wanted, len(todo), time.perf_counter() - t0)
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
