@@ -1,16 +1,22 @@
 """`oracle`: the privileged planner — the upper bound and an end-to-end check of the simulator.
 
 It reads `privileged_state` (world, target, goal, the hypotheses still consistent with the dialogue).
-While more than one (object, goal) hypothesis is consistent it asks a grammar question that
-minimises the worst-case K of what remains (so it never needs more than K questions); among those
-it prefers one whose answer for the true target still leaves K - 1 (its dialogue then follows a
-worst-case path: Q = K exactly, QR = 1, ARS = SR). Then it fetches: navigate to the target's
-receptacle, open it if closed, pick the target by its full description, navigate to the goal, open
-it if closed, place.
+While more than one (object, goal) hypothesis is consistent it asks a grammar question that keeps the
+worst-case number of further questions minimal, so it never needs more than K questions. Then it
+fetches: navigate to the target's receptacle, open it if closed, pick the target by its full
+description, navigate to the goal, open it if closed, place.
 
-Strict mode (the default) turns the run into a check of the core: K computed by the Python mirror
-(question_space.py) must equal the episode's K, the core's consistent set after each answer must be
-the predicted one, and the last hypothesis must be the true (target, goal). A mismatch raises
+Where the questions come from (OracleConfig.questions):
+- "core" — the core's `oracle_question(env_id)` (exact, C++; truth-blind: the first minimax question);
+- "mirror" — the Python mirror of the question semantics (question_space.py). Among the minimax
+  questions it prefers (exact_k_path) one whose answer for the true target still leaves K - 1, so
+  its dialogue follows a worst-case path: Q = K exactly. It also checks the mirror against the core
+  (K of the initial set; the core's consistent set after every answer);
+- "auto" (default) — "core" when the env access offers `oracle_question`, else "mirror".
+
+Strict mode (the default) turns a run into a check of the core: the remaining questions the core
+reports at the start must equal the episode's K, they may never exceed K - Q, and the dialogue
+must end with the true (target, goal) as the only consistent hypothesis. A disagreement raises
 `OracleCheckError` naming the episode.
 """
 
@@ -27,13 +33,19 @@ class OracleCheckError(AssertionError):
     """The core disagreed with the oracle's model of questions, answers or K."""
 
 
+QUESTION_SOURCES = ("auto", "core", "mirror")
+
+
 @dataclass(frozen=True)
 class OracleConfig:
-    exact_k_path: bool = True  # prefer questions that keep the true answer on a worst-case path (Q = K)
+    questions: str = "auto"    # "core", "mirror" or "auto" (see the module docstring)
+    exact_k_path: bool = True  # mirror: prefer questions that keep the true answer on a worst-case path (Q = K)
     strict: bool = True        # check K and every answer against the core (raise on disagreement)
     seed: int = 0              # unused (deterministic); accepted like every agent's
 
     def __post_init__(self) -> None:
+        if self.questions not in QUESTION_SOURCES:
+            raise ValueError(f"OracleConfig.questions must be one of {QUESTION_SOURCES}, got {self.questions!r}")
         for name in ("exact_k_path", "strict"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"OracleConfig.{name} must be a bool")
@@ -46,6 +58,9 @@ class _Plan:
     mask: int
     true_mask: int
     fetch: list[str]
+    K: int = 0
+    use_core: bool = False
+    dialogue_over: bool = False
     asked: int = 0
     pending_question: int = -1
     expected: int = 0
@@ -95,6 +110,12 @@ class OracleAgent:
             raise OracleCheckError(message)
         self.k_mismatches.append(message)
 
+    def _use_core(self, env: EnvAccess) -> bool:
+        has = callable(getattr(env, "oracle_question", None))
+        if self.config.questions == "core" and not has:
+            raise TypeError("OracleConfig(questions='core'): this env access has no oracle_question()")
+        return has and self.config.questions != "mirror"
+
     def _plan(self, env_id: int, env: EnvAccess) -> _Plan:
         ps = env.privileged_state(env_id)
         world = ps["world"]
@@ -105,12 +126,14 @@ class OracleAgent:
         if truth not in hyps:
             raise OracleCheckError(f"{where}: the true (target, goal) {truth} is not among the consistent hypotheses")
         true_mask = 1 << hyps.index(truth)
-        plan = _Plan(where, None, (1 << len(hyps)) - 1, true_mask, _fetch_actions(world, ps["target"], ps["goal"]))
+        plan = _Plan(where, None, (1 << len(hyps)) - 1, true_mask, _fetch_actions(world, ps["target"], ps["goal"]),
+                     K=int(ps["K"]), use_core=self._use_core(env))
         if len(hyps) > 1:
-            plan.solver = MinimaxSolver(build_question_space(world, hyps))
-            k = plan.solver.k(plan.mask)
-            if k != ps["K"]:
-                self._fail(f"{where}: K by the Python mirror is {k}, the episode says {ps['K']}")
+            if not plan.use_core:
+                plan.solver = MinimaxSolver(build_question_space(world, hyps))
+                k = plan.solver.k(plan.mask)
+                if k != ps["K"]:
+                    self._fail(f"{where}: K by the Python mirror is {k}, the episode says {ps['K']}")
         elif ps["K"] != 0:
             self._fail(f"{where}: one consistent hypothesis but K = {ps['K']}")
         return plan
@@ -138,12 +161,40 @@ class OracleAgent:
                     return q
         return best[0]
 
+    def _core_step(self, env_id: int, env: EnvAccess, plan: _Plan) -> str | None:
+        """The core's next question, or None when the dialogue is over (after checking it)."""
+        question, remaining = env.oracle_question(env_id)
+        if plan.asked == 0 and remaining != plan.K:
+            self._fail(f"{plan.episode}: the core says {remaining} questions are needed, the episode's K is {plan.K}")
+        if remaining < 0 or plan.asked + remaining > plan.K:
+            self._fail(f"{plan.episode}: after {plan.asked} questions the core still needs {remaining}: more than K = {plan.K}")
+        if question is not None:
+            plan.asked += 1
+            return f"ask({question})"
+        if plan.asked or plan.K:
+            ps = env.privileged_state(env_id)
+            left = [tuple(h) for h in ps["consistent_hypotheses"]]
+            world = ps["world"]
+            truth = (ps["target"], next(i for i, r in enumerate(world["receptacles"]) if r["name"] == ps["goal"]))
+            if left != [truth]:
+                self._fail(f"{plan.episode}: the dialogue left hypotheses {left}, not only the true {truth}")
+        plan.dialogue_over = True
+        return None
+
     def act(self, obs: AgentObservation, env: EnvAccess) -> list[str]:
         out = []
         for env_id in obs.env_ids.tolist():
             plan = self._plans.get(env_id)
             if plan is None:
                 plan = self._plans[env_id] = self._plan(env_id, env)
+            if plan.use_core:
+                if not plan.dialogue_over:
+                    action = self._core_step(env_id, env, plan)
+                    if action is not None:
+                        out.append(action)
+                        continue
+                out.append(plan.fetch.pop(0) if plan.fetch else "place(nowhere)")
+                continue
             if plan.pending_question >= 0:
                 self._check_answer(env_id, env, plan)
             if plan.mask & (plan.mask - 1):  # more than one hypothesis left: ask
@@ -160,5 +211,5 @@ class OracleAgent:
 
 
 def make(options: dict) -> OracleAgent:
-    """Registry factory (options: seed)."""
-    return OracleAgent(OracleConfig(seed=int(options.get("seed", 0))))
+    """Registry factory (options: questions, seed)."""
+    return OracleAgent(OracleConfig(questions=options.get("questions") or "auto", seed=int(options.get("seed", 0))))

@@ -9,7 +9,8 @@ class PrivilegedAccessError(PermissionError):
 
 class RunnerEnvAccess:
     """EnvAccess over a `_core.BatchedEnv`: the canonical vocabulary (cached per episode) for every
-    agent, privileged state only for agents with `privileged = True`."""
+    agent; privileged state, and the core's oracle question (an extra beyond the EnvAccess protocol;
+    agents must check for it with getattr), only for agents with `privileged = True`."""
 
     def __init__(self, env, privileged: bool, agent_name: str = "agent"):
         self._env = env
@@ -26,9 +27,18 @@ class RunnerEnvAccess:
             self._vocab[env_id] = cached
         return cached[1]
 
-    def privileged_state(self, env_id: int) -> dict:
+    def _check(self, what: str) -> None:
         if not self._privileged:
             raise PrivilegedAccessError(
-                f"agent {self._name!r} is not privileged (privileged = False) and may not read privileged state")
+                f"agent {self._name!r} is not privileged (privileged = False) and may not read {what}")
         self.privileged_calls += 1
+
+    def privileged_state(self, env_id: int) -> dict:
+        self._check("privileged state")
         return self._env.privileged_state(env_id)
+
+    def oracle_question(self, env_id: int) -> tuple[str | None, int]:
+        """(question, remaining): the core's worst-case-minimal next question for the hypotheses still
+        consistent with the dialogue (None when one is left) and the questions still needed."""
+        self._check("the oracle question")
+        return self._env.oracle_question(env_id)

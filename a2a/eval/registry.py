@@ -205,10 +205,14 @@ def make_agent(name: str, options: Mapping[str, Any] | None = None) -> Agent:
 _SEED_HELP = "seed of the agent's random choices (default: --seed)"
 
 register_agent("oracle", "a2a.baselines.oracle:make", privileged=True,
-               help="privileged planner: asks a worst-case-minimal set of questions (Q = K), then fetches (SR 100%)")
+               options=[AgentOption("questions", str, "auto",
+                                    "oracle questions from 'core' (C++ oracle_question), 'mirror' (Python) or 'auto'")],
+               help="privileged planner: asks a worst-case-minimal set of questions (Q <= K), then fetches (SR 100%%)")
 register_agent("random", "a2a.baselines.random_agent:make",
                help="uniform over the scene's canonical action vocabulary")
 register_agent("no-ask", "a2a.baselines.no_ask:make",
+               options=[AgentOption("guess_size", bool, False,
+                                    "no-ask: when a pick fails and the instruction gives no size, try each size")],
                help="never asks: explores receptacles in a fixed order, picks the first match, delivers")
 register_agent("greedy-explore", "a2a.baselines.greedy_explore:make",
                options=[AgentOption("ask_location", bool, True,

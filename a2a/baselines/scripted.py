@@ -1,0 +1,85 @@
+"""A base for scripted agents: one Python generator per env yields actions and is sent what the
+agent observed after each (the user's answer and whether the action was invalid)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generator, Sequence
+
+from ..eval.agent import AgentObservation, EnvAccess
+from .instruction import Vocabulary
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a non-privileged agent learns from its last action's observation."""
+
+    answer: str     # the user's answer if the action was a question, else ""
+    invalid: bool   # the action was rejected (the reason is not observed)
+
+
+Script = Generator[str, Feedback, None]
+
+
+class ScriptedAgent:
+    """Subclasses implement `script(instruction, vocab)`; the base runs one generator per env."""
+
+    name = "scripted"
+    privileged = False
+    frame_size = 0  # scripted agents do not look at images
+
+    def __init__(self) -> None:
+        self._scripts: dict[int, Script | None] = {}
+        self._idle: dict[int, str] = {}
+
+    def script(self, instruction: str, vocab: Vocabulary) -> Script:
+        raise NotImplementedError
+
+    def reset(self, env_ids: Sequence[int]) -> None:
+        for i in env_ids:
+            self._scripts.pop(int(i), None)
+
+    def act(self, obs: AgentObservation, env: EnvAccess) -> list[str]:
+        out = []
+        for row, env_id in enumerate(obs.env_ids.tolist()):
+            gen = self._scripts.get(env_id)
+            try:
+                if gen is None or obs.first[row]:
+                    vocab = Vocabulary.from_actions(env.valid_actions(env_id))
+                    self._idle[env_id] = f"navigate({vocab.receptacles[0]})"
+                    gen = self._scripts[env_id] = self.script(obs.instruction[row], vocab)
+                    action = next(gen)
+                else:
+                    action = gen.send(Feedback(obs.answer[row], bool(obs.invalid[row])))
+            except StopIteration:
+                # The script has nothing left to try: wait (a valid, harmless move) until the step limit.
+                action = self._idle[env_id]
+            out.append(action)
+        return out
+
+
+def exploration_order(vocab: Vocabulary, source: str | None = None, room: str | None = None,
+                      exclude: Sequence[str] = ()) -> list[str]:
+    """Receptacles to search, in a fixed order: the named source, then those whose name contains the
+    named room ("kitchen counter" for "kitchen"), then the rest in vocabulary order."""
+    first = [source] if source else []
+    in_room = [r for r in vocab.receptacles if room and room in r and r not in first]
+    rest = [r for r in vocab.receptacles if r not in first and r not in in_room]
+    return [r for r in first + in_room + rest if r not in exclude]
+
+
+def fetch_from(receptacle: str, vocab: Vocabulary, description: str) -> Script:
+    """Go to a receptacle, open it if it is of an articulated type, try to pick; returns whether the
+    pick succeeded (via StopIteration.value)."""
+    yield f"navigate({receptacle})"
+    if receptacle in vocab.articulated:
+        yield f"open({receptacle})"  # invalid (harmless) when it is already open
+    fb = yield f"pick({description})"
+    return not fb.invalid
+
+
+def deliver_to(goal: str, vocab: Vocabulary) -> Script:
+    yield f"navigate({goal})"
+    if goal in vocab.articulated:
+        yield f"open({goal})"
+    yield f"place({goal})"
