@@ -88,12 +88,14 @@ def _check_rows(rows: object, frames: int, tokens: int, n_rows: int) -> torch.Te
 
 
 def pool_and_pack(x: torch.Tensor, out_size: tuple[int, int], dest: torch.Tensor, rows: torch.Tensor,
-                  mode: str = "bilinear", backend: str = "torch") -> None:
+                  mode: str = "bilinear", backend: str = "torch", *, check_rows: bool = True) -> None:
     """Pool every frame of ``x`` and write its ``k1*k2`` tokens (row-major) into ``dest`` in place.
 
     ``dest`` [B, L, C] has x's dtype and device; ``rows`` int64 [frames] gives, for frame ``f``, the
-    flat row of ``dest.view(-1, C)`` where its tokens start. Rows are bounds- and overlap-checked
-    (one host sync). The Triton backend is forward only: it raises if x requires grad under autograd.
+    flat row of ``dest.view(-1, C)`` where its tokens start. By default rows are bounds- and
+    overlap-checked (one host sync); ``check_rows=False`` skips that for a hot loop whose rows are
+    known good -- the Triton kernel still never writes outside ``dest``, but overlapping frames then
+    race. The Triton backend is forward only: it raises if x requires grad under autograd.
     """
     backend = check_backend(backend)
     mode = check_choice("mode", mode, MODES)
@@ -108,7 +110,10 @@ def pool_and_pack(x: torch.Tensor, out_size: tuple[int, int], dest: torch.Tensor
     if isinstance(rows, torch.Tensor) and rows.device != dest.device:
         raise ValueError(f"rows must be on dest's device {dest.device}, got {rows.device}")
     check_same_device(x=x, dest=dest)
-    rows = _check_rows(rows, frames, k1 * k2, dest.shape[0] * dest.shape[1])
+    if check_rows:
+        rows = _check_rows(rows, frames, k1 * k2, dest.shape[0] * dest.shape[1])
+    elif not isinstance(rows, torch.Tensor) or rows.dtype != torch.int64 or tuple(rows.shape) != (frames,):
+        raise ValueError(f"rows must be an int64 tensor of shape [frames] = [{frames}]")
     if backend == "torch":
         pool_and_pack_reference(x, (k1, k2), dest, rows, mode)
         return

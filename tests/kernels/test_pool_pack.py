@@ -133,3 +133,22 @@ def test_pool_and_pack_triton_is_forward_only(device):
     with torch.no_grad():
         pool_and_pack(x, (2, 2), dest, rows, backend="triton")
     torch.testing.assert_close(dest[0].view(2, 2, 3), x.detach()[0].view(2, 2, 2, 2, 3).mean((1, 3)))
+
+
+def test_pool_and_pack_unchecked_rows_never_write_outside_dest(device):
+    """check_rows=False skips the host check; out-of-range rows are still masked in the kernel."""
+    x = torch.randn(2, 4, 4, 3, device=device)
+    dest = torch.full((1, 6, 3), float("nan"), device=device)
+    backing = torch.full((3, 6, 3), 7.0, device=device)
+    backing[1] = dest[0]
+    dest = backing[1:2]  # guard rows around dest in the same storage
+    rows = torch.tensor([-2, 4], dtype=torch.int64, device=device)  # rows -2..1 and 4..7 of a 6-row dest
+    pool_and_pack(x, (2, 2), dest, rows, backend="triton", check_rows=False)
+    assert (backing[0] == 7).all() and (backing[2] == 7).all()
+    expected = torch.full((1, 6, 3), float("nan"))
+    pooled = x.cpu().view(2, 2, 2, 2, 2, 3).mean((2, 4)).reshape(2, 4, 3)
+    expected[0, 0:2] = pooled[0, 2:4]
+    expected[0, 4:6] = pooled[1, 0:2]
+    torch.testing.assert_close(dest.cpu(), expected, equal_nan=True)
+    with pytest.raises(ValueError, match="int64"):
+        pool_and_pack(x, (2, 2), dest, rows.int(), backend="triton", check_rows=False)
