@@ -1,0 +1,115 @@
+"""`a2a model`: create or inspect policy checkpoints.
+
+    a2a model init-tiny DIR      a tiny LLaVA-OneVision-architecture checkpoint (random weights,
+                                 tokenizer trained offline on the task's text) for tests and demos
+    a2a model info DIR           what a checkpoint (or a saved policy) holds and how the policy sees it
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub, help_text: str) -> None:
+    p = sub.add_parser("model", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    msub = p.add_subparsers(dest="model_command", metavar="SUBCOMMAND")
+
+    t = msub.add_parser("init-tiny", help="build a tiny LLaVA-OneVision-architecture checkpoint in DIR")
+    t.add_argument("out_dir")
+    t.add_argument("--image-size", type=int, default=128, help="vision tower input size = env frame size (default 128)")
+    t.add_argument("--patch-size", type=int, default=16)
+    t.add_argument("--hidden", type=int, default=64, help="LLM hidden size")
+    t.add_argument("--layers", type=int, default=2, help="LLM layers")
+    t.add_argument("--heads", type=int, default=4)
+    t.add_argument("--kv-heads", type=int, default=2)
+    t.add_argument("--vision-hidden", type=int, default=64)
+    t.add_argument("--vision-layers", type=int, default=2)
+    t.add_argument("--vocab-size", type=int, default=1024, help="BPE vocabulary size (upper bound)")
+    t.add_argument("--scenes", type=int, default=6, help="generated scenes whose actions train the tokenizer")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(func=run_init_tiny)
+
+    i = msub.add_parser("info", help="describe a checkpoint or a saved policy")
+    i.add_argument("path")
+    i.add_argument("--load", action="store_true", help="also load it as a policy (reports parameters, memory, attention)")
+    i.add_argument("--quantization", default="none", choices=("none", "nf4"))
+    i.add_argument("--compression", default="resampler", choices=("resampler", "pool"))
+    i.add_argument("--json", action="store_true", help="machine-readable output")
+    i.set_defaults(func=run_info)
+
+    p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
+
+
+def run_init_tiny(args: argparse.Namespace) -> int:
+    from a2a.policy.tiny import TinySpec, init_tiny
+
+    spec = TinySpec(image_size=args.image_size, patch_size=args.patch_size, hidden=args.hidden, layers=args.layers,
+                    heads=args.heads, kv_heads=args.kv_heads, intermediate=2 * args.hidden,
+                    vision_hidden=args.vision_hidden, vision_layers=args.vision_layers, vocab_size=args.vocab_size,
+                    scenes=args.scenes, seed=args.seed)
+    out = init_tiny(args.out_dir, spec)
+    print(f"tiny LLaVA-OneVision checkpoint written to {out}")
+    return 0
+
+
+def _checkpoint_info(path: str) -> dict:
+    from pathlib import Path
+
+    d = Path(path)
+    info: dict = {"path": str(d)}
+    saved = d / "a2a_policy.json"
+    if saved.is_file():
+        meta = json.loads(saved.read_text())
+        info["saved_policy"] = {"base_model": meta.get("base_model"), "config": meta.get("config"),
+                                "tokens_per_frame": meta.get("tokens_per_frame"),
+                                "trainable_tensors": len(meta.get("parameters", {}))}
+        d = Path(meta.get("base_model", ""))
+        info["base_model"] = str(d)
+    cfg_file = d / "config.json"
+    if cfg_file.is_file():
+        cfg = json.loads(cfg_file.read_text())
+        vc, tc = cfg.get("vision_config", {}), cfg.get("text_config", {})
+        img, patch = vc.get("image_size"), vc.get("patch_size")
+        grid = img // patch if img and patch else None
+        info["model"] = {
+            "model_type": cfg.get("model_type"),
+            "vision": {k: vc.get(k) for k in ("model_type", "hidden_size", "num_hidden_layers", "image_size", "patch_size")},
+            "text": {k: tc.get(k) for k in ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                                             "num_key_value_heads", "vocab_size")},
+            "patch_grid": grid,
+            "tokens_per_frame_llava_ov_video": (-(-grid // 2)) ** 2 if grid else None,
+        }
+    tiny = d / "a2a_tiny.json"
+    if tiny.is_file():
+        info["tiny_spec"] = json.loads(tiny.read_text()).get("spec")
+    return info
+
+
+def run_info(args: argparse.Namespace) -> int:
+    info = _checkpoint_info(args.path)
+    if "model" not in info and "saved_policy" not in info:
+        raise SystemExit(f"{args.path}: no config.json or a2a_policy.json (not a checkpoint)")
+    if args.load:
+        from a2a.policy import A2APolicy, PolicyConfig
+
+        if "saved_policy" in info:
+            policy = A2APolicy.from_pretrained(args.path)
+        else:
+            policy = A2APolicy.from_pretrained(args.path, PolicyConfig(quantization=args.quantization,
+                                                                      compression=args.compression))
+        info["policy"] = policy.describe()
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    _print_tree(info)
+    return 0
+
+
+def _print_tree(d: dict, indent: int = 0) -> None:
+    for k, v in d.items():
+        if isinstance(v, dict):
+            print(" " * indent + f"{k}:")
+            _print_tree(v, indent + 2)
+        else:
+            print(" " * indent + f"{k}: {v}")

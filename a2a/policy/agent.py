@@ -1,0 +1,106 @@
+"""MLLMAgent: the policy behind the evaluation `Agent` interface (a2a.eval.agent).
+
+Keeps one history per env (frame features computed once per frame, actions, the user's answers),
+dropped by `reset(env_ids)` or when a row is the first of an episode. Each `act()` encodes the new
+frames in one batch, builds every row's input and decodes all rows together, constrained to each
+scene's `valid_actions`. The last `ActOutput` (log-probs, entropies, values) and inputs are kept
+in `last_output` / `last_inputs` for callers that train.
+
+Registered as agent "mllm" for `a2a eval --agent mllm --model PATH` by `a2a.policy.eval_agents`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+
+from .config import PolicyConfig
+from .history import HistoryStore, PolicyInput
+from .model import A2APolicy
+from .outputs import ActOutput
+
+AGENT_NAME = "mllm"
+
+
+class MLLMAgent:
+    name = AGENT_NAME
+    privileged = False
+
+    def __init__(self, policy: A2APolicy, *, sample: bool = False, temperature: float | None = None, seed: int = 0):
+        self.policy = policy.eval()
+        self.sample = bool(sample)
+        self.temperature = temperature
+        # frames are rendered at the vision tower's input size (within the env's limits)
+        self.frame_size = int(min(max(policy.encoder.image.size, 64), 512))
+        self.histories = HistoryStore()
+        self._vocab: dict[int, list[str]] = {}
+        self.generator = torch.Generator(device=policy.device).manual_seed(int(seed))
+        self.last_output: ActOutput | None = None
+        self.last_inputs: list[PolicyInput] = []
+
+    def reset(self, env_ids: Sequence[int]) -> None:
+        ids = [int(e) for e in env_ids]
+        self.histories.reset(ids)
+        for e in ids:
+            self._vocab.pop(e, None)
+
+    def _vocabulary(self, env_id: int, env) -> list[str]:
+        v = self._vocab.get(env_id)
+        if v is None:
+            v = self._vocab[env_id] = list(env.valid_actions(env_id))
+        return v
+
+    def act(self, obs, env) -> list[str]:
+        if len(obs) == 0:
+            return []
+        if obs.image is None:
+            raise ValueError("the mllm agent looks at frames: run the envs with rendering (frame_size > 0)")
+        fmt = self.policy.format
+        frames = self.policy.encode_frames(obs.image)
+        inputs: list[PolicyInput] = []
+        vocabs: list[list[str]] = []
+        ids = [int(e) for e in obs.env_ids.tolist()]
+        for i, env_id in enumerate(ids):
+            hist = self.histories.get(env_id)
+            if hist is None or bool(obs.first[i]):
+                self._vocab.pop(env_id, None)
+                hist = self.histories.start(env_id, obs.instruction[i])
+                feedback = ""
+            else:
+                feedback = fmt.feedback(obs.answer[i], bool(obs.invalid[i]))
+            inputs.append(hist.observe(frames[i], feedback))
+            vocabs.append(self._vocabulary(env_id, env))
+        out = self.policy.act(inputs, vocabs, sample=self.sample, temperature=self.temperature, generator=self.generator)
+        for env_id, action in zip(ids, out.actions):
+            self.histories.get(env_id).record(action)  # type: ignore[union-attr]
+        self.last_output = out
+        self.last_inputs = inputs
+        return out.actions
+
+
+# option name -> PolicyConfig field (None values are left to the checkpoint / defaults)
+_CONFIG_OPTIONS = ("device", "dtype", "quantization", "attn_implementation", "backend", "compression", "max_past_steps")
+
+
+def make_mllm_agent(options: dict[str, Any]) -> MLLMAgent:
+    """Registry factory. options: model (checkpoint directory or saved policy, required), device,
+    dtype, quantization, attn_implementation, backend, compression (base checkpoints only),
+    max_past_steps, sample (bool), temperature (float), seed (int)."""
+    model = options.get("model")
+    if not model:
+        raise ValueError("the mllm agent needs a model: --model PATH (a LLaVA-OneVision checkpoint or a saved policy)")
+    overrides = {k: options[k] for k in _CONFIG_OPTIONS if options.get(k) is not None}
+    from pathlib import Path
+
+    from .model import POLICY_FILE
+
+    if Path(str(model), POLICY_FILE).is_file():
+        overrides.pop("compression", None)  # a saved policy keeps its own
+        policy = A2APolicy.from_pretrained(model, **overrides)
+    else:
+        policy = A2APolicy.from_pretrained(model, PolicyConfig(**overrides))
+    temperature = options.get("temperature")
+    return MLLMAgent(policy, sample=bool(options.get("sample", False)),
+                     temperature=float(temperature) if temperature is not None else None,
+                     seed=int(options.get("seed", 0) or 0))

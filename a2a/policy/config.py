@@ -1,0 +1,107 @@
+"""PolicyConfig: every knob of the MLLM policy, validated at construction (no global config tree)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+COMPRESSIONS = ("resampler", "pool")
+BACKENDS = ("torch", "triton")
+ATTN_IMPLEMENTATIONS = ("auto", "sdpa", "flash_attention_2", "eager")
+QUANTIZATIONS = ("none", "nf4")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+DEFAULT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """How the LLaVA-OneVision checkpoint is turned into a vision-language-action policy.
+
+    Compression (one frame -> `tokens_per_frame` LLM tokens):
+      - "resampler": a Perceiver-style learned resampler, `resampler_latents` latent queries with
+        `resampler_heads` heads cross-attending over the frame's projected patch tokens
+        (a2a.kernels.resampler_attention). The paper's adapter: 4 latents.
+      - "pool": LLaVA-OneVision's video pooling (bilinear) of the projected patch grid to
+        `pool_size` x `pool_size` tokens (a2a.kernels.pool_and_pack / frame_pool). pool_size=0 means
+        LLaVA-OneVision's own ceil(grid/2) (27x27 -> 14x14 = 196 tokens).
+    `backend` chooses the kernels' implementation ("torch" reference or "triton").
+    `train_projector`: the LLaVA projector becomes trainable (then it runs on every forward instead
+    of being applied once per frame when the frame is encoded).
+    """
+
+    compression: str = "resampler"
+    resampler_latents: int = 4
+    resampler_heads: int = 4
+    resampler_ffn_mult: int = 2
+    pool_size: int = 2
+    backend: str = "torch"
+    train_projector: bool = False
+    attn_implementation: str = "auto"
+    quantization: str = "none"          # "nf4": LLM in 4-bit NF4 with double quantization (bitsandbytes)
+    dtype: str = "auto"                 # compute dtype of the frozen parts; "auto": bf16 on CUDA, fp32 on CPU
+    device: str = "auto"                # "auto": cuda if available, else cpu
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.0
+    lora_target_modules: tuple[str, ...] = DEFAULT_LORA_TARGETS
+    value_hidden: int = 256
+    value_detach: bool = False          # True: the value loss does not train the LLM's LoRA weights
+    temperature: float = 1.0            # the policy's distribution is softmax(logits / temperature)
+    max_past_steps: int = 64            # older steps are dropped from the prompt (0: current step only)
+    gradient_checkpointing: bool = False
+    seed: int = 0                       # initialisation of the adapter, value head and LoRA weights
+
+    def __post_init__(self) -> None:
+        def choice(name: str, allowed: tuple[str, ...]) -> None:
+            v = getattr(self, name)
+            if v not in allowed:
+                raise ValueError(f"PolicyConfig.{name} must be one of {', '.join(map(repr, allowed))}, got {v!r}")
+
+        choice("compression", COMPRESSIONS)
+        choice("backend", BACKENDS)
+        choice("attn_implementation", ATTN_IMPLEMENTATIONS)
+        choice("quantization", QUANTIZATIONS)
+        choice("dtype", DTYPES)
+        if self.device != "auto" and not (self.device == "cpu" or self.device.startswith("cuda")):
+            raise ValueError(f"PolicyConfig.device must be 'auto', 'cpu' or 'cuda[:N]', got {self.device!r}")
+        for name, lo in (("resampler_latents", 1), ("resampler_heads", 1), ("resampler_ffn_mult", 0), ("pool_size", 0),
+                         ("lora_r", 0), ("lora_alpha", 1), ("value_hidden", 1), ("max_past_steps", 0)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+                raise ValueError(f"PolicyConfig.{name} must be an int >= {lo}, got {v!r}")
+        if not 0.0 <= self.lora_dropout < 1.0:
+            raise ValueError(f"PolicyConfig.lora_dropout must be in [0, 1), got {self.lora_dropout}")
+        if not (isinstance(self.temperature, (int, float)) and self.temperature > 0):
+            raise ValueError(f"PolicyConfig.temperature must be > 0, got {self.temperature!r}")
+        if isinstance(self.lora_target_modules, str) or not all(isinstance(t, str) for t in self.lora_target_modules):
+            raise ValueError("PolicyConfig.lora_target_modules must be a sequence of module names")
+        object.__setattr__(self, "lora_target_modules", tuple(self.lora_target_modules))
+
+    # -- conversions ---------------------------------------------------------------------------------
+
+    def replace(self, **changes: Any) -> "PolicyConfig":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["lora_target_modules"] = list(self.lora_target_modules)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PolicyConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown PolicyConfig fields: {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @property
+    def tokens_per_frame_hint(self) -> int | None:
+        """Tokens per frame when it does not depend on the checkpoint (None for pool_size=0)."""
+        if self.compression == "resampler":
+            return self.resampler_latents
+        return self.pool_size * self.pool_size if self.pool_size else None

@@ -1,0 +1,512 @@
+"""A2APolicy: LLaVA-OneVision composed into a vision-language-action policy.
+
+Components (taken from a `LlavaOnevisionForConditionalGeneration` loaded with `from_pretrained`;
+no transformers class is patched):
+  - frozen vision tower (and frozen projector unless `train_projector`): run once per frame
+    (`encode_frames`), the result is cached in a `FrameFeatures`;
+  - trainable compression adapter (Perceiver resampler or LLaVA-OneVision pooling, a2a.kernels);
+  - the language model with LoRA adapters (peft `get_peft_model` on the language model only),
+    optionally 4-bit NF4 (bitsandbytes); the LM head (frozen);
+  - a value head (MLP) on the hidden state at the last prompt token.
+
+Acting decodes actions constrained to the scene's action trie, batched across envs with a KV
+cache for the prompt; scoring recomputes log-probs, entropies and values of given actions in one
+teacher-forced forward. Definitions in `outputs.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from .adapter import PerceiverResampler, PoolCompressor
+from .config import PolicyConfig
+from .history import FrameFeatures, PolicyInput
+from .outputs import ActOutput, ScoreOutput
+from .prompt import PromptFormat
+from .quant import disable_bnb_cpu_weight_repacking, linear4bit_modules, nf4_config
+from .runtime import resolve_attn_implementation, resolve_device, resolve_dtype
+from .sequence import SequenceBatch, SequenceBuilder
+from .trie import ActionTrie, TrieCache
+from .value_head import ValueHead
+from .vision import FrameEncoder, ImageConfig, load_image_config
+
+logger = logging.getLogger("a2a.policy")
+
+POLICY_FILE = "a2a_policy.json"
+TRAINABLE_FILE = "trainable.safetensors"
+FORMAT = "a2a-policy-trainable/1"
+# config fields that change the shapes of trainable weights (must match between save and load)
+SHAPE_FIELDS = ("compression", "resampler_latents", "resampler_heads", "resampler_ffn_mult", "pool_size",
+                "train_projector", "lora_r", "lora_target_modules", "value_hidden")
+# config fields a caller may override when loading a saved policy
+RUNTIME_FIELDS = ("backend", "attn_implementation", "quantization", "dtype", "device", "temperature",
+                  "max_past_steps", "gradient_checkpointing", "lora_dropout", "value_detach")
+
+Vocab = Sequence[str] | ActionTrie
+
+
+class A2APolicy(nn.Module):
+    def __init__(self, hf_model: nn.Module, tokenizer, config: PolicyConfig, *, image: ImageConfig,
+                 name_or_path: str = "", attn_implementation: str = "", attn_reason: str = ""):
+        super().__init__()
+        self.config = config
+        self.tokenizer = tokenizer
+        self.name_or_path = name_or_path
+        hf_cfg = hf_model.config
+        self.hf_config = hf_cfg
+        inner = hf_model.model
+        for p in hf_model.parameters():
+            p.requires_grad_(False)
+        self.quantized = bool(linear4bit_modules(inner.language_model))
+        self.device_ = next(hf_model.parameters()).device
+        if self.quantized and self.device_.type == "cpu":
+            disable_bnb_cpu_weight_repacking(hf_model)
+
+        layer = hf_cfg.vision_feature_layer
+        if not isinstance(layer, int):
+            raise ValueError(f"vision_feature_layer must be one int, got {layer!r}")
+        # frozen frame encoder (tower, plus the projector when it is not trained)
+        self.encoder = FrameEncoder(inner.vision_tower, image, feature_layer=layer,
+                                    select_strategy=hf_cfg.vision_feature_select_strategy,
+                                    projector=None if config.train_projector else inner.multi_modal_projector)
+        self.encoder.vision_tower.eval()
+        grid = hf_cfg.vision_config.image_size // hf_cfg.vision_config.patch_size
+        self.grid = grid
+        hidden = hf_cfg.text_config.hidden_size
+        self.hidden_size = hidden
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            self.projector: nn.Module | None = None
+            if config.train_projector:
+                self.projector = inner.multi_modal_projector.float()
+                for p in self.projector.parameters():
+                    p.requires_grad_(True)
+            if config.compression == "resampler":
+                self.compressor: nn.Module = PerceiverResampler(hidden, config.resampler_latents, config.resampler_heads,
+                                                                config.resampler_ffn_mult, backend=config.backend)
+            else:
+                size = config.pool_size or -(-grid // 2)  # 0: LLaVA-OneVision's own ceil(grid / 2)
+                self.compressor = PoolCompressor(size, backend=config.backend)
+            self.value_head = ValueHead(hidden, config.value_hidden)
+
+            language_model = inner.language_model
+            if config.gradient_checkpointing:
+                language_model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            if config.lora_r > 0:
+                from peft import LoraConfig, get_peft_model
+
+                lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                                  target_modules=list(config.lora_target_modules), bias="none")
+                self.lm = get_peft_model(language_model, lora)
+            else:
+                self.lm = language_model
+        self.lm_head = hf_model.lm_head
+        self.compressor.to(self.device_)
+        self.value_head.to(self.device_)
+        self.tokens_per_frame = self.compressor.tokens_per_frame
+
+        # tokens
+        self.format = PromptFormat()
+        vocab = tokenizer.get_vocab()
+        for tok in (self.format.im_start, self.format.im_end):
+            if tok not in vocab:
+                raise ValueError(f"the tokenizer has no {tok!r} token: a2a's prompt format is ChatML")
+        self.terminal_id = int(vocab[self.format.terminal_token])
+        self.image_token_id = int(hf_cfg.image_token_id)
+        pad = tokenizer.pad_token_id
+        self.pad_id = int(pad if pad is not None else self.terminal_id)
+        self.builder = SequenceBuilder(self._encode, self.format, image_token_id=self.image_token_id, pad_id=self.pad_id,
+                                       terminal_id=self.terminal_id, tokens_per_frame=self.tokens_per_frame,
+                                       max_past_steps=config.max_past_steps)
+        self.tries = TrieCache(self._encode_batch, self.terminal_id)
+        self.attn_implementation = attn_implementation or getattr(hf_cfg, "_attn_implementation", "") or "unknown"
+        self.attn_reason = attn_reason
+        self.compute_dtype = self._embeddings().weight.dtype
+        logger.info(
+            "a2a.policy: attention=%s (%s), device=%s, dtype=%s, quantization=%s, compression=%s "
+            "(%d tokens/frame, backend=%s), LoRA r=%d",
+            self.attn_implementation, attn_reason or "given", self.device_, str(self.compute_dtype).replace("torch.", ""),
+            "nf4" if self.quantized else "none", config.compression, self.tokens_per_frame, config.backend, config.lora_r,
+        )
+
+    # ---- loading -----------------------------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike, config: PolicyConfig | None = None, **overrides) -> "A2APolicy":
+        """Load a LLaVA-OneVision checkpoint (a local directory or a model id in the local cache), or a
+        directory written by `save_trainable` (its base checkpoint, config and trained weights).
+        `overrides` are PolicyConfig fields."""
+        path = os.fspath(path)
+        saved = Path(path, POLICY_FILE)
+        if saved.is_file():
+            meta = json.loads(saved.read_text())
+            cfg = PolicyConfig.from_dict(meta["config"])
+            if config is not None:
+                changed = {f for f in SHAPE_FIELDS if getattr(config, f) != getattr(cfg, f)}
+                if changed:
+                    raise ValueError(f"config differs from the saved policy in {', '.join(sorted(changed))}")
+                cfg = config
+            bad = set(overrides) - set(RUNTIME_FIELDS)
+            if bad:
+                raise ValueError(f"a saved policy's {', '.join(sorted(bad))} cannot be overridden")
+            cfg = cfg.replace(**overrides)
+            base = meta["base_model"]
+            if not os.path.isabs(base) and Path(path, base).exists():
+                base = str(Path(path, base))
+            policy = cls._load_base(base, cfg)
+            policy.load_trainable(path)
+            return policy
+        cfg = (config or PolicyConfig()).replace(**overrides) if overrides else (config or PolicyConfig())
+        return cls._load_base(path, cfg)
+
+    @classmethod
+    def _load_base(cls, path: str, cfg: PolicyConfig) -> "A2APolicy":
+        from transformers import AutoTokenizer, LlavaOnevisionForConditionalGeneration
+
+        device = resolve_device(cfg.device)
+        dtype = resolve_dtype(cfg.dtype, device)
+        attn, reason = resolve_attn_implementation(cfg.attn_implementation, device, dtype)
+        kwargs: dict = {"dtype": dtype, "attn_implementation": attn}
+        if cfg.quantization == "nf4":
+            kwargs["quantization_config"] = nf4_config(dtype)
+            kwargs["device_map"] = {"": str(device)}
+        hf = LlavaOnevisionForConditionalGeneration.from_pretrained(path, **kwargs)
+        if cfg.quantization != "nf4":
+            hf.to(device)
+        hf.eval()
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        image = load_image_config(path, hf.config.vision_config.image_size)
+        return cls(hf, tokenizer, cfg, image=image, name_or_path=os.path.abspath(path) if os.path.isdir(path) else path,
+                   attn_implementation=getattr(hf.config, "_attn_implementation", attn), attn_reason=reason)
+
+    # ---- small helpers -----------------------------------------------------------------------------
+
+    @property
+    def device(self) -> torch.device:
+        return self.device_
+
+    def _embeddings(self) -> nn.Embedding:
+        return self.lm.get_input_embeddings()
+
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_special_tokens=False)
+
+    def _encode_batch(self, texts: list[str]) -> list[list[int]]:
+        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        for t, i in zip(texts, ids):  # the prompt uses the same ids for past actions
+            self.builder._cache.setdefault(t, tuple(i))
+        return ids
+
+    def trie(self, actions: Vocab) -> ActionTrie:
+        """The action trie of a vocabulary (e.g. `valid_actions(env_id)`), cached per vocabulary."""
+        return self.tries.get(actions)
+
+    def _tries_for(self, vocabs, n: int) -> list[ActionTrie]:
+        if isinstance(vocabs, ActionTrie) or (len(vocabs) and isinstance(vocabs[0], str)):
+            t = self.trie(vocabs)
+            return [t] * n
+        if len(vocabs) != n:
+            raise ValueError(f"{len(vocabs)} vocabularies for {n} inputs")
+        return [self.trie(v) for v in vocabs]
+
+    # ---- frames ------------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def encode_frames(self, images: np.ndarray | torch.Tensor) -> list[FrameFeatures]:
+        """uint8 [n, h, w, 3] -> one FrameFeatures per frame (frozen tower output, computed once)."""
+        feats = self.encoder(images)
+        return [FrameFeatures(f) for f in feats]
+
+    def _compress_params(self) -> list[nn.Parameter]:
+        ps = list(self.compressor.parameters())
+        if self.projector is not None:
+            ps += list(self.projector.parameters())
+        return ps
+
+    def _cache_key(self) -> tuple:
+        return (id(self),) + tuple(p._version for p in self._compress_params())
+
+    def _compress(self, frames: list[FrameFeatures]) -> torch.Tensor:
+        """Compressed tokens [F, k, H] (float32) of distinct frames; without grad, cached per frame
+        while the adapter's parameters are unchanged."""
+        use_cache = not torch.is_grad_enabled()
+        key = self._cache_key() if use_cache else None
+        out: list[torch.Tensor | None] = [None] * len(frames)
+        todo = []
+        for i, f in enumerate(frames):
+            if use_cache and f.tokens_cache is not None and f.tokens_cache[0] == key:
+                out[i] = f.tokens_cache[1]
+            else:
+                todo.append(i)
+        if todo:
+            x = torch.stack([frames[i].features for i in todo]).float()
+            if self.projector is not None:
+                x = self.projector(x)
+            y = self.compressor(x)
+            for j, i in enumerate(todo):
+                out[i] = y[j]
+                if use_cache:
+                    frames[i].tokens_cache = (key, y[j])
+        return torch.stack(out)  # type: ignore[arg-type]
+
+    def embed(self, batch: SequenceBatch) -> torch.Tensor:
+        """Input embeddings [B, W, H]: token embeddings with the frame slots replaced by frame tokens."""
+        emb = self._embeddings()(batch.input_ids)
+        if batch.slot_row.numel() == 0:
+            return emb
+        B, W, H = emb.shape
+        if isinstance(self.compressor, PoolCompressor) and self.projector is None:
+            # frozen pooling: pool every slot's frame straight into the embedding buffer
+            x = torch.stack([f.features for f in batch.frames])[batch.slot_frame].to(emb.dtype)
+            emb = emb.clone() if emb.requires_grad else emb
+            self.compressor.pack(x, emb, batch.slot_row)
+            return emb
+        tokens = self._compress(batch.frames)[batch.slot_frame]  # [S, k, H]
+        flat = emb.reshape(B * W, H).index_copy(0, batch.slot_token_rows(), tokens.reshape(-1, H).to(emb.dtype))
+        return flat.view(B, W, H)
+
+    def build(self, inputs: Sequence[PolicyInput], action_tokens=None) -> SequenceBatch:
+        return self.builder.build(inputs, action_tokens).to(self.device_)
+
+    # ---- logits over trie candidates ---------------------------------------------------------------
+
+    def _candidate_logits(self, h: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
+        """fp32 logits [N, C] of the candidate token ids `cand` [N, C] given hidden states h [N, H]."""
+        head = self.lm_head
+        w = getattr(head, "weight", None)
+        if type(head) is nn.Linear and w is not None and w.dtype.is_floating_point:
+            logits = torch.bmm(w[cand].float(), h.float().unsqueeze(-1)).squeeze(-1)
+            if head.bias is not None:
+                logits = logits + head.bias[cand].float()
+            return logits
+        return head(h).float().gather(1, cand)
+
+    @staticmethod
+    def _pad_candidates(lists: list[tuple[int, ...]], device) -> tuple[torch.Tensor, torch.Tensor]:
+        C = max(len(c) for c in lists)
+        cand = torch.zeros((len(lists), C), dtype=torch.long)
+        valid = torch.zeros((len(lists), C), dtype=torch.bool)
+        for i, c in enumerate(lists):
+            cand[i, : len(c)] = torch.tensor(c, dtype=torch.long)
+            valid[i, : len(c)] = True
+        return cand.to(device, non_blocking=True), valid.to(device, non_blocking=True)
+
+    @staticmethod
+    def _log_probs(logits: torch.Tensor, valid: torch.Tensor, temperature: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """(masked log-probs [N, C], entropy [N]) of softmax(logits / T) over the valid candidates."""
+        logp = torch.log_softmax((logits / temperature).masked_fill(~valid, float("-inf")), dim=-1)
+        ent = -torch.where(valid, logp.exp() * logp, torch.zeros_like(logp)).sum(-1)
+        return logp, ent
+
+    def _values(self, h_last: torch.Tensor) -> torch.Tensor:
+        h = h_last.detach() if self.config.value_detach else h_last
+        return self.value_head(h.float())
+
+    def _lm(self, **kw):
+        return self.lm(**kw)
+
+    # ---- acting ------------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def act(self, inputs: Sequence[PolicyInput], vocabs, *, sample: bool = True, temperature: float | None = None,
+            generator: torch.Generator | None = None) -> ActOutput:
+        """One action per input, decoded under its vocabulary's trie, batched with a KV cache.
+
+        vocabs: one vocabulary per input (a list of action strings, e.g. `valid_actions(env_id)`, or an
+        ActionTrie), or a single one for all. sample=False decodes greedily; the log-prob is always the
+        one under the policy's distribution at `temperature` (default config.temperature)."""
+        T = float(temperature or self.config.temperature)
+        B = len(inputs)
+        tries = self._tries_for(vocabs, B)
+        batch = self.build(inputs)
+        emb = self.embed(batch)
+        out = self._lm(inputs_embeds=emb, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
+                       use_cache=True)
+        h = out.last_hidden_state[:, -1]
+        cache = out.past_key_values
+        values = self._values(h)
+        dev = self.device_
+        nodes = [t.root for t in tries]
+        active = [True] * B
+        n_tok = [0] * B
+        logp_sum = torch.zeros(B, dtype=torch.float32, device=dev)
+        ent_sum = torch.zeros(B, dtype=torch.float32, device=dev)
+        mask = batch.attention_mask
+        pos = batch.position_ids[:, -1]
+        while True:
+            lists = [t.cands[n] if a else (t.terminal_id,) for t, n, a in zip(tries, nodes, active)]
+            cand, valid = self._pad_candidates(lists, dev)
+            logp, ent = self._log_probs(self._candidate_logits(h, cand), valid, T)
+            if sample:
+                choice = torch.multinomial(logp.exp(), 1, generator=generator).squeeze(1)
+            else:
+                choice = logp.argmax(-1)
+            act_mask = torch.tensor(active, dtype=torch.bool, device=dev)
+            logp_sum += torch.where(act_mask, logp.gather(1, choice[:, None]).squeeze(1), 0.0)
+            ent_sum += torch.where(act_mask, ent, 0.0)
+            toks = cand.gather(1, choice[:, None]).squeeze(1)
+            tok_list = toks.tolist()
+            for b in range(B):
+                if active[b]:
+                    nodes[b] = tries[b].child(nodes[b], tok_list[b])
+                    n_tok[b] += 1
+                    if tries[b].is_leaf(nodes[b]):
+                        active[b] = False
+            if not any(active):
+                break
+            mask = torch.cat([mask, mask.new_ones(B, 1)], dim=1)
+            pos = pos + 1
+            out = self._lm(inputs_embeds=self._embeddings()(toks[:, None]), attention_mask=mask,
+                           position_ids=pos[:, None], past_key_values=cache, use_cache=True)
+            h = out.last_hidden_state[:, -1]
+            cache = out.past_key_values
+        actions = [t.action_at(n) for t, n in zip(tries, nodes)]
+        return ActOutput(actions, logp_sum, ent_sum, values.float(), torch.tensor(n_tok, dtype=torch.long), T)
+
+    # ---- scoring -----------------------------------------------------------------------------------
+
+    def score(self, inputs: Sequence[PolicyInput], actions: Sequence[str], vocabs, *,
+              temperature: float | None = None) -> ScoreOutput:
+        """Log-probs, entropies and values of given actions in one teacher-forced forward
+        (differentiable; same definitions as act())."""
+        T = float(temperature or self.config.temperature)
+        B = len(inputs)
+        if len(actions) != B:
+            raise ValueError(f"{len(actions)} actions for {B} inputs")
+        tries = self._tries_for(vocabs, B)
+        paths = [t.path(a) for t, a in zip(tries, actions)]  # (tokens incl. terminal, nodes)
+        batch = self.build(inputs, [toks[:-1] for toks, _ in paths])
+        emb = self.embed(batch)
+        out = self._lm(inputs_embeds=emb, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
+                       use_cache=False)
+        hs = out.last_hidden_state  # [B, W, H]
+        L = batch.prompt_width
+        values = self._values(hs[:, L - 1])
+        rows, cols, lists, targets = [], [], [], []
+        for b, ((toks, nodes), t) in enumerate(zip(paths, tries)):
+            for j, (tok, node) in enumerate(zip(toks, nodes)):
+                rows.append(b)
+                cols.append(L - 1 + j)
+                c = t.cands[node]
+                lists.append(c)
+                targets.append(c.index(tok))
+        dev = self.device_
+        row_t = torch.tensor(rows, dtype=torch.long, device=dev)
+        col_t = torch.tensor(cols, dtype=torch.long, device=dev)
+        h = hs[row_t, col_t]
+        cand, valid = self._pad_candidates(lists, dev)
+        logp, ent = self._log_probs(self._candidate_logits(h, cand), valid, T)
+        tgt = torch.tensor(targets, dtype=torch.long, device=dev)
+        lp = logp.gather(1, tgt[:, None]).squeeze(1)
+        logp_sum = torch.zeros(B, dtype=torch.float32, device=dev).index_add(0, row_t, lp)
+        ent_sum = torch.zeros(B, dtype=torch.float32, device=dev).index_add(0, row_t, ent)
+        n_tok = torch.tensor([len(p[0]) for p in paths], dtype=torch.long)
+        return ScoreOutput(logp_sum, ent_sum, values.float(), n_tok, T)
+
+    # ---- training support --------------------------------------------------------------------------
+
+    def named_trainable_parameters(self) -> Iterator[tuple[str, nn.Parameter]]:
+        for n, p in self.named_parameters():
+            if p.requires_grad:
+                yield n, p
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        return [p for _, p in self.named_trainable_parameters()]
+
+    @contextlib.contextmanager
+    def disable_adapters(self):
+        """The LLM without its LoRA adapters (the KL reference); the compression adapter and the
+        value head are unchanged."""
+        if self.config.lora_r == 0:
+            yield
+            return
+        with self.lm.disable_adapter():
+            yield
+
+    def save_trainable(self, directory: str | os.PathLike) -> Path:
+        """Write the trainable weights (LoRA, compression adapter, value head, projector if trained),
+        the config and the base checkpoint's path. `A2APolicy.from_pretrained(directory)` reloads all."""
+        from safetensors.torch import save_file
+
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        state = {n: p.detach().to("cpu").contiguous() for n, p in self.named_trainable_parameters()}
+        save_file(state, str(d / TRAINABLE_FILE), metadata={"format": FORMAT})
+        meta = {"format": FORMAT, "base_model": self.name_or_path, "config": self.config.to_dict(),
+                "tokens_per_frame": self.tokens_per_frame, "parameters": {n: list(t.shape) for n, t in state.items()}}
+        (d / POLICY_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+        return d
+
+    def load_trainable(self, directory: str | os.PathLike) -> None:
+        from safetensors.torch import load_file
+
+        d = Path(directory)
+        meta = json.loads((d / POLICY_FILE).read_text())
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{d}: unknown trainable-weights format {meta.get('format')!r}")
+        saved = PolicyConfig.from_dict(meta["config"])
+        changed = [f for f in SHAPE_FIELDS if getattr(saved, f) != getattr(self.config, f)]
+        if changed:
+            raise ValueError(f"{d}: saved with a different {', '.join(changed)} than this policy")
+        state = load_file(str(d / TRAINABLE_FILE))
+        params = dict(self.named_trainable_parameters())
+        missing, unexpected = set(params) - set(state), set(state) - set(params)
+        if missing or unexpected:
+            raise ValueError(f"{d}: trainable weights do not match: missing {sorted(missing)[:5]}, "
+                             f"unexpected {sorted(unexpected)[:5]}")
+        with torch.no_grad():
+            for n, p in params.items():
+                if tuple(state[n].shape) != tuple(p.shape):
+                    raise ValueError(f"{d}: {n} has shape {tuple(state[n].shape)}, expected {tuple(p.shape)}")
+                p.copy_(state[n].to(p.dtype))
+
+    # ---- reporting ---------------------------------------------------------------------------------
+
+    def memory_footprint(self) -> dict[str, int]:
+        """Bytes held by parameters and buffers, per component (4-bit weights count as stored)."""
+        def size(mod: nn.Module | None, trainable: bool | None = None) -> int:
+            if mod is None:
+                return 0
+            total = 0
+            for p in mod.parameters():
+                if trainable is None or p.requires_grad == trainable:
+                    total += p.numel() * p.element_size()
+                    qs = getattr(p, "quant_state", None)
+                    if qs is not None:
+                        for t in (getattr(qs, "absmax", None), getattr(getattr(qs, "state2", None), "absmax", None)):
+                            if isinstance(t, torch.Tensor):
+                                total += t.numel() * t.element_size()
+            return total
+
+        return {
+            "vision_tower": size(self.encoder.vision_tower),
+            "projector": size(self.encoder.projector) + size(self.projector),
+            "language_model": size(self.lm, trainable=False),
+            "lm_head": size(self.lm_head) if self.lm_head.weight is not self._embeddings().weight else 0,
+            "lora": size(self.lm, trainable=True),
+            "adapter": size(self.compressor),
+            "value_head": size(self.value_head),
+        }
+
+    def describe(self) -> dict:
+        counts = {
+            "trainable": sum(p.numel() for p in self.trainable_parameters()),
+            "total": sum(p.numel() for p in self.parameters()),
+        }
+        return {
+            "name_or_path": self.name_or_path, "attn_implementation": self.attn_implementation,
+            "attn_reason": self.attn_reason, "device": str(self.device_), "dtype": str(self.compute_dtype),
+            "quantized": self.quantized, "compression": self.config.compression, "backend": self.config.backend,
+            "tokens_per_frame": self.tokens_per_frame, "grid": self.grid, "parameters": counts,
+            "memory_bytes": self.memory_footprint(),
+        }

@@ -1,0 +1,157 @@
+"""Input builder: a batch of ragged per-env histories -> one left-padded token/embedding layout.
+
+Row b of the batch holds its prompt right-aligned in columns [L - n_b, L) (left padding), so the
+last prompt token of every row sits in column L - 1: the value is read there and decoding appends
+tokens in lockstep. For scoring, each row's action tokens follow in columns [L, L + a_b) and the
+rest is right padding. Position ids count only real tokens (0 at a row's first token); the
+attention mask is 1 on real tokens. Frame slots hold the image token id as a placeholder; their
+embeddings are replaced by the compressed frame tokens.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import torch
+
+from .history import FrameFeatures, PolicyInput
+from .prompt import Frame, PastAction, PromptFormat, Text
+
+# token kinds (SequenceBatch.kinds)
+PAD, TEXT, FRAME, PAST_ACTION, ACTION = 0, 1, 2, 3, 4
+KIND_NAMES = {PAD: "pad", TEXT: "text", FRAME: "frame", PAST_ACTION: "past_action", ACTION: "action"}
+
+
+@dataclass
+class SequenceBatch:
+    input_ids: torch.Tensor       # long [B, L + A]; image token id at frame slots, pad id at pads
+    attention_mask: torch.Tensor  # long [B, L + A]
+    position_ids: torch.Tensor    # long [B, L + A]
+    kinds: torch.Tensor           # uint8 [B, L + A]: PAD, TEXT, FRAME, PAST_ACTION, ACTION
+    frames: list[FrameFeatures]   # distinct frames of the batch
+    slot_frame: torch.Tensor      # long [S]: index into `frames` of each frame slot
+    slot_row: torch.Tensor        # long [S]: flat row (b * (L + A) + column) of each slot's first token
+    prompt_lengths: torch.Tensor  # long [B]
+    action_lengths: torch.Tensor  # long [B]: scored action tokens appended (0 when acting)
+    prompt_width: int             # L
+    tokens_per_frame: int
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.input_ids.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.input_ids.shape[1])
+
+    def to(self, device: torch.device | str) -> "SequenceBatch":
+        for name in ("input_ids", "attention_mask", "position_ids", "kinds", "slot_frame", "slot_row",
+                     "prompt_lengths", "action_lengths"):
+            setattr(self, name, getattr(self, name).to(device, non_blocking=True))
+        return self
+
+    def slot_token_rows(self) -> torch.Tensor:
+        """long [S * k]: flat rows of every frame token, slot-major."""
+        k = self.tokens_per_frame
+        return (self.slot_row[:, None] + torch.arange(k, device=self.slot_row.device)).reshape(-1)
+
+
+class SequenceBuilder:
+    """Tokenizes prompt segments (cached per string) and lays out batches."""
+
+    def __init__(self, encode: Callable[[str], list[int]], fmt: PromptFormat, *, image_token_id: int, pad_id: int,
+                 terminal_id: int, tokens_per_frame: int, max_past_steps: int | None = None, cache_size: int = 65536):
+        self._encode = encode
+        self.format = fmt
+        self.image_token_id = int(image_token_id)
+        self.pad_id = int(pad_id)
+        self.terminal_id = int(terminal_id)
+        self.tokens_per_frame = int(tokens_per_frame)
+        self.max_past_steps = max_past_steps
+        self._cache: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def encode(self, text: str) -> tuple[int, ...]:
+        ids = self._cache.get(text)
+        if ids is None:
+            ids = tuple(self._encode(text))
+            self._cache[text] = ids
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return ids
+
+    def prompt(self, inp: PolicyInput) -> tuple[list[int], list[int], list[FrameFeatures]]:
+        """(token ids, kinds, frames in slot order) of one prompt."""
+        ids: list[int] = []
+        kinds: list[int] = []
+        frames: list[FrameFeatures] = []
+        k = self.tokens_per_frame
+        for seg in self.format.segments(inp, self.max_past_steps):
+            if isinstance(seg, Text):
+                t = self.encode(seg.text)
+                ids.extend(t)
+                kinds.extend([TEXT] * len(t))
+            elif isinstance(seg, Frame):
+                frames.append(seg.frame)
+                ids.extend([self.image_token_id] * k)
+                kinds.extend([FRAME] * k)
+            elif isinstance(seg, PastAction):
+                t = self.encode(seg.action) + (self.terminal_id,)
+                ids.extend(t)
+                kinds.extend([PAST_ACTION] * len(t))
+            else:  # pragma: no cover - PromptFormat yields only these
+                raise TypeError(f"unknown segment {seg!r}")
+        return ids, kinds, frames
+
+    def build(self, inputs: Sequence[PolicyInput], action_tokens: Sequence[Sequence[int]] | None = None) -> SequenceBatch:
+        """Layout for acting (`action_tokens=None`) or for scoring (the tokens to append per row;
+        pass the action's tokens without the terminal: the terminal is predicted, never fed)."""
+        if not inputs:
+            raise ValueError("empty batch")
+        if action_tokens is not None and len(action_tokens) != len(inputs):
+            raise ValueError(f"{len(action_tokens)} action token lists for {len(inputs)} inputs")
+        prompts = [self.prompt(inp) for inp in inputs]
+        B = len(inputs)
+        L = max(len(p[0]) for p in prompts)
+        acts = [tuple(a) for a in action_tokens] if action_tokens is not None else [()] * B
+        A = max((len(a) for a in acts), default=0)
+        W = L + A
+        ids = torch.full((B, W), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((B, W), dtype=torch.long)
+        kinds = torch.zeros((B, W), dtype=torch.uint8)
+        pos = torch.zeros((B, W), dtype=torch.long)
+        frame_index: dict[int, int] = {}
+        frames: list[FrameFeatures] = []
+        slot_frame: list[int] = []
+        slot_row: list[int] = []
+        plen = []
+        for b, ((p_ids, p_kinds, p_frames), act) in enumerate(zip(prompts, acts)):
+            n = len(p_ids)
+            start = L - n
+            ids[b, start:L] = torch.tensor(p_ids, dtype=torch.long)
+            kinds[b, start:L] = torch.tensor(p_kinds, dtype=torch.uint8)
+            if act:
+                ids[b, L:L + len(act)] = torch.tensor(act, dtype=torch.long)
+                kinds[b, L:L + len(act)] = ACTION
+            m = n + len(act)
+            mask[b, start:start + m] = 1
+            pos[b, start:start + m] = torch.arange(m)
+            plen.append(n)
+            # frame slots, in order of appearance
+            cols = [start + i for i, kd in enumerate(p_kinds) if kd == FRAME][:: self.tokens_per_frame]
+            for f, c in zip(p_frames, cols):
+                j = frame_index.get(id(f))
+                if j is None:
+                    j = frame_index[id(f)] = len(frames)
+                    frames.append(f)
+                slot_frame.append(j)
+                slot_row.append(b * W + c)
+        return SequenceBatch(
+            input_ids=ids, attention_mask=mask, position_ids=pos, kinds=kinds, frames=frames,
+            slot_frame=torch.tensor(slot_frame, dtype=torch.long), slot_row=torch.tensor(slot_row, dtype=torch.long),
+            prompt_lengths=torch.tensor(plen, dtype=torch.long),
+            action_lengths=torch.tensor([len(a) for a in acts], dtype=torch.long),
+            prompt_width=L, tokens_per_frame=self.tokens_per_frame,
+        )

@@ -1,0 +1,148 @@
+"""Tiny LLaVA-OneVision-architecture checkpoints built offline (`a2a model init-tiny DIR`).
+
+The model has the real architecture (SigLIP vision tower, LLaVA-OneVision projector, Qwen2 LLM)
+with a few small layers, randomly initialised; the vision tower's input size matches the env's
+frames (default 128 px, patch 16 -> an 8x8 grid). The tokenizer is a byte-level BPE trained with
+`tokenizers` on the task's own text: catalog words, the canonical actions of a few generated scenes
+(receptacle names, object descriptions, every question), instructions, the built-in user's answers
+and the prompt format, with ChatML special tokens, `<image>`/`<video>` and a chat template.
+Everything is saved with `save_pretrained` and loads through `A2APolicy.from_pretrained`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from .prompt import CHAT_TEMPLATE, IM_END, IM_START, IMAGE_TOKEN, PAD_TOKEN, VIDEO_TOKEN, PromptFormat
+
+SPECIAL_TOKENS = (PAD_TOKEN, IM_START, IM_END, IMAGE_TOKEN, VIDEO_TOKEN)
+TINY_FILE = "a2a_tiny.json"
+
+
+@dataclass(frozen=True)
+class TinySpec:
+    image_size: int = 128
+    patch_size: int = 16
+    vision_hidden: int = 64
+    vision_layers: int = 2
+    vision_heads: int = 4
+    hidden: int = 64
+    layers: int = 2
+    heads: int = 4
+    kv_heads: int = 2
+    intermediate: int = 128
+    vocab_size: int = 1024
+    scenes: int = 6
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.image_size % self.patch_size:
+            raise ValueError(f"image_size {self.image_size} must be a multiple of patch_size {self.patch_size}")
+        if self.hidden % self.heads or self.heads % self.kv_heads or self.vision_hidden % self.vision_heads:
+            raise ValueError("hidden sizes must divide by the head counts (and heads by kv_heads)")
+
+
+def task_corpus(scenes: int = 6, seed: int = 0) -> list[str]:
+    """Text the policy will read and write: vocabulary, actions, instructions, answers, prompts."""
+    from .. import _core
+
+    cat = _core.catalog()
+    lines: list[str] = []
+    words = list(cat["room_types"]) + list(cat["colors"]) + list(cat["sizes"]) + list(cat["patterns"]) + list(cat["finishes"])
+    words += [r["name"] for r in cat["receptacle_types"]] + [r["plural"] for r in cat["receptacle_types"]]
+    words += [c["name"] for c in cat["categories"]]
+    lines.append(" ".join(words))
+    fmt = PromptFormat()
+    lines += [fmt.system_prompt, fmt.invalid_notice, fmt.answer_prefix, "user", "assistant", "system"]
+    lines += [fmt.header("Bring the cup and place it on the coffee table.")]
+    eps = _core.EpisodeSet.generate("train", max(1, scenes) * 4, seed=seed, train_scenes=max(1, scenes))
+    env = _core.BatchedEnv(eps, num_envs=1, width=0, height=0, autoreset="disabled")
+    seen_scenes: set[int] = set()
+    for i in range(len(eps)):
+        ep = eps[i]
+        lines.append(ep["instruction"])
+        if ep["scene_seed"] in seen_scenes:
+            continue
+        seen_scenes.add(ep["scene_seed"])
+        env.reset([0], [i])
+        actions = env.valid_actions(0)
+        lines += actions
+        for a in actions:
+            if a.startswith("ask("):
+                ans = env.answer(0, a[4:-1])
+                if ans:
+                    lines.append(fmt.answer_prefix + ans)
+        lines += [r["name"] for r in ep["world"]["receptacles"]]
+    lines += list(_core.invalid_reasons()[1:])
+    return lines
+
+
+def train_tokenizer(corpus: list[str], vocab_size: int = 1024):
+    """Byte-level BPE (no unknown tokens: any text round-trips) with ChatML special tokens."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS),
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator(corpus, trainer=trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=IM_END, pad_token=PAD_TOKEN,
+                                   additional_special_tokens=[IM_START, IMAGE_TOKEN, VIDEO_TOKEN])
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
+def build_tiny_model(spec: TinySpec, tokenizer) -> torch.nn.Module:
+    from transformers import LlavaOnevisionConfig, LlavaOnevisionForConditionalGeneration, Qwen2Config, SiglipVisionConfig
+
+    vocab = len(tokenizer)
+    vc = SiglipVisionConfig(hidden_size=spec.vision_hidden, intermediate_size=2 * spec.vision_hidden,
+                            num_hidden_layers=spec.vision_layers, num_attention_heads=spec.vision_heads,
+                            image_size=spec.image_size, patch_size=spec.patch_size, vision_use_head=False)
+    tc = Qwen2Config(hidden_size=spec.hidden, intermediate_size=spec.intermediate, num_hidden_layers=spec.layers,
+                     num_attention_heads=spec.heads, num_key_value_heads=spec.kv_heads, vocab_size=vocab,
+                     max_position_embeddings=8192, tie_word_embeddings=False,
+                     eos_token_id=tokenizer.convert_tokens_to_ids(IM_END), pad_token_id=tokenizer.pad_token_id,
+                     bos_token_id=None)
+    cfg = LlavaOnevisionConfig(vision_config=vc, text_config=tc,
+                               image_token_index=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN),
+                               video_token_index=tokenizer.convert_tokens_to_ids(VIDEO_TOKEN),
+                               vision_feature_select_strategy="full", vision_feature_layer=-1,
+                               image_grid_pinpoints=[[spec.image_size, spec.image_size]])
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(spec.seed)
+        model = LlavaOnevisionForConditionalGeneration(cfg)
+    return model.eval()
+
+
+def save_image_processor(out: Path, image_size: int) -> None:
+    try:  # the PIL processor needs no torchvision
+        from transformers.models.llava_onevision.image_processing_pil_llava_onevision import (
+            LlavaOnevisionImageProcessorPil as Processor,
+        )
+    except ImportError:  # pragma: no cover - older transformers
+        from transformers import LlavaOnevisionImageProcessor as Processor
+
+    proc = Processor(size={"height": image_size, "width": image_size}, image_mean=[0.5, 0.5, 0.5],
+                                        image_std=[0.5, 0.5, 0.5], image_grid_pinpoints=[[image_size, image_size]])
+    proc.save_pretrained(str(out))
+
+
+def init_tiny(out_dir: str | Path, spec: TinySpec | None = None) -> Path:
+    """Build and save a tiny checkpoint in `out_dir`; returns the directory."""
+    spec = spec or TinySpec()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = train_tokenizer(task_corpus(spec.scenes, spec.seed), spec.vocab_size)
+    model = build_tiny_model(spec, tokenizer)
+    model.save_pretrained(str(out))
+    tokenizer.save_pretrained(str(out))
+    save_image_processor(out, spec.image_size)
+    (out / TINY_FILE).write_text(json.dumps({"spec": asdict(spec), "built_by": "a2a model init-tiny"}, indent=2))
+    return out
