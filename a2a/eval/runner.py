@@ -36,7 +36,7 @@ class RunnerConfig:
     num_envs: int = 8
     num_threads: int = 0          # 0: min(cores, num_envs)
     budget_delta: int = 0         # B = K + delta
-    frame_size: int = DEFAULT_FRAME_SIZE  # 0: no rendering (agents that do not look at images)
+    frame_size: int | None = None  # None: the agent's `frame_size` attribute if any, else 128; 0: no rendering
     history: int = 1
     seed: int = 0
     save_frames: int = 0          # keep the views of the first N episodes of the selection
@@ -48,7 +48,7 @@ class RunnerConfig:
             raise ValueError(f"num_threads must be >= 0, got {self.num_threads}")
         if self.budget_delta < 0:
             raise ValueError(f"budget_delta must be >= 0, got {self.budget_delta}")
-        if self.frame_size != 0 and not 16 <= self.frame_size <= 1024:
+        if self.frame_size is not None and self.frame_size != 0 and not 16 <= self.frame_size <= 1024:
             raise ValueError(f"frame_size must be 0 or in [16, 1024], got {self.frame_size}")
         if not 1 <= self.history <= 64:
             raise ValueError(f"history must be in [1, 64], got {self.history}")
@@ -56,6 +56,15 @@ class RunnerConfig:
             raise ValueError(f"save_frames must be >= 0, got {self.save_frames}")
         if self.save_frames and self.frame_size == 0:
             raise ValueError("save_frames needs rendering (frame_size > 0)")
+
+    def resolved_frame_size(self, agent: Agent) -> int:
+        """The frame size to render at: as configured, else what the agent asks for (attribute
+        `frame_size`, 0 for agents that do not look at images), else 128; at least 128 when frames
+        are saved."""
+        fs = self.frame_size if self.frame_size is not None else int(getattr(agent, "frame_size", DEFAULT_FRAME_SIZE))
+        if self.save_frames and fs == 0:
+            fs = DEFAULT_FRAME_SIZE
+        return fs
 
 
 def _check_actions(agent: Agent, actions: Any, n: int) -> list[str]:
@@ -88,8 +97,9 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
     keep_frames = set(indices[:config.save_frames])
 
     n_envs = min(config.num_envs, len(indices))
+    fs = config.resolved_frame_size(agent)
     env = _core.BatchedEnv(episodes, num_envs=n_envs, num_threads=config.num_threads, history=config.history,
-                           width=config.frame_size, height=config.frame_size,
+                           width=fs, height=fs,
                            rewards={"budget_delta": config.budget_delta}, autoreset="disabled", seed=config.seed)
     access = RunnerEnvAccess(env, privileged=bool(getattr(agent, "privileged", False)),
                              agent_name=getattr(agent, "name", type(agent).__name__))
@@ -190,15 +200,22 @@ def _dataset_id(dataset: str | None) -> str | None:
     return None if dataset is None else str(Path(dataset).resolve())
 
 
-def evaluate(cfg: EvalConfig, agent: Agent | None = None, log: Callable[[str], None] = print) -> EvalResult:
-    """Runs (or resumes) an evaluation and writes its run directory. `agent` overrides the registry
-    (cfg.agent is then only its name in the records)."""
+def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callable[[], Agent] | None = None,
+             log: Callable[[str], None] = print) -> EvalResult:
+    """Runs (or resumes) an evaluation and writes its run directory.
+
+    The agent is `agent` if given (cfg.agent is then only its name in the run, cfg.agent_options
+    are recorded as they are), else `agent_factory()`, else the registry's `cfg.agent` built with
+    cfg.agent_options. It is built only after the run directory was checked (a refused resume loads
+    no model)."""
     from ..data import load_split
     from .registry import make_agent, resolve_options
 
     t0 = time.perf_counter()
+    from .registry import builtin_specs
+
     options = dict(cfg.agent_options)
-    if agent is None:
+    if agent is None or cfg.agent in builtin_specs():  # registered: defaults filled, types checked
         options = resolve_options(cfg.agent, {"seed": cfg.runner.seed, **options})
     episodes = load_split(cfg.split, cfg.dataset)
     n = len(episodes) if cfg.episodes is None else min(cfg.episodes, len(episodes))
@@ -238,6 +255,11 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, log: Callable[[str], N
         wanted["started_at"] = now_iso()
     wanted["completed"] = False
     write_json_atomic(run_dir / RUN_FILE, wanted)
+    runner_cfg = cfg.runner
+    if agent is None:
+        agent = agent_factory() if agent_factory is not None else make_agent(cfg.agent, options)
+    wanted["frame_size_used"] = runner_cfg.resolved_frame_size(agent)
+    wanted["privileged"] = bool(getattr(agent, "privileged", False))
 
     finished_ids = {r.episode_id for r in done}
     ids = episodes.summary()["id"]
@@ -245,9 +267,6 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, log: Callable[[str], N
     if done:
         log(f"resuming {run_dir}: {len(done)} of {n} episodes already done, {len(todo)} to go")
 
-    runner_cfg = cfg.runner
-    if agent is None:
-        agent = make_agent(cfg.agent, options)
     if todo:
         from tqdm import tqdm
 
@@ -261,7 +280,8 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, log: Callable[[str], N
             # Frames go to the first N episodes of the whole selection, even when resuming.
             keep = set(selection[:runner_cfg.save_frames])
             order = [i for i in todo if i in keep] + [i for i in todo if i not in keep]
-            sub_cfg = RunnerConfig(**{**asdict(runner_cfg), "save_frames": sum(1 for i in todo if i in keep)})
+            sub_cfg = RunnerConfig(**{**asdict(runner_cfg), "frame_size": wanted["frame_size_used"],
+                                       "save_frames": sum(1 for i in todo if i in keep)})
             run_episodes(agent, episodes, order, sub_cfg, on_record, bar.update)
 
     records = read_records(records_path) if records_path.exists() else []

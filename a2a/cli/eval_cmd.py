@@ -1,0 +1,115 @@
+"""`a2a eval --agent NAME --split SPLIT`: evaluate an agent, episode by episode, through the batched core.
+
+Writes RUN_DIR/run.json, RUN_DIR/episodes.jsonl (one record per episode, appended as episodes
+finish), RUN_DIR/summary.json, and prints the metrics table. An interrupted run continues with
+--resume (same agent, options, split, budget delta, dataset and selection, or it refuses).
+Agents: see `a2a eval --list-agents`; docs/eval.md explains the metrics and the record format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+SPLIT_HELP = ("train, val_unseen_scenes, val_unseen_tasks, test_unseen_scenes, test_unseen_tasks, "
+              "or a path to a .jsonl(.gz) episode file")
+
+
+def register(sub, help_text: str) -> None:
+    # Only the registry's light parts are imported here: `a2a eval --help` must not import torch.
+    from ..eval.registry import builtin_specs
+
+    p = sub.add_parser("eval", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--agent", help="agent name (see --list-agents)")
+    p.add_argument("--split", help=SPLIT_HELP)
+    p.add_argument("--budget-delta", type=int, default=0, metavar="D", help="question budget B = K + D (paper: 0, 1, 2, 4)")
+    p.add_argument("--episodes", type=int, default=None, metavar="N", help="evaluate the first N episodes of the split (default: all)")
+    p.add_argument("--num-envs", type=int, default=8, metavar="E", help="environments stepped in parallel (default 8)")
+    p.add_argument("--num-threads", type=int, default=0, help="core threads (default: min(cores, envs))")
+    p.add_argument("--out", default=None, metavar="RUN_DIR", help="run directory (default: runs/<agent>-<split>-d<D>-<time>)")
+    p.add_argument("--dataset", default=None, metavar="DIR", help="dataset directory (default: the built-in dataset)")
+    p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+    p.add_argument("--seed", type=int, default=0, help="seed of the agent and of the bootstrap intervals")
+    p.add_argument("--save-frames", type=int, default=0, metavar="N", help="save the views of the first N episodes (for `a2a view`)")
+    p.add_argument("--frame-size", type=int, default=None, help="rendered view size (default: what the agent asks for; 0: none)")
+    p.add_argument("--history", type=int, default=1, help="frames per observation (default 1)")
+    p.add_argument("--label", default=None, help="name of the run in reports (default: the agent name)")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the 95%% intervals (0: none)")
+    p.add_argument("--ci", action="store_true", help="print the intervals in the table")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--list-agents", action="store_true", help="list the registered agents and exit")
+    g = p.add_argument_group("agent options", "passed to the agent's factory; other options: --agent-opt KEY=VALUE")
+    g.add_argument("--model", default=None, metavar="PATH", help="checkpoint of a model agent (e.g. mllm)")
+    g.add_argument("--agent-opt", action="append", default=[], metavar="KEY=VALUE", help="any agent option (repeatable)")
+    seen = {"model"}
+    for spec in builtin_specs().values():
+        for o in spec.options:
+            if o.name in seen:
+                continue
+            seen.add(o.name)
+            g.add_argument(o.flag, dest=f"agentopt_{o.name}", default=None, metavar=o.type.__name__.upper(),
+                           help=f"[{spec.name}] {o.help} (default {o.default})")
+    p.set_defaults(func=run)
+
+
+def _agent_options(args: argparse.Namespace) -> dict:
+    opts: dict = {}
+    for kv in args.agent_opt:
+        key, sep, value = kv.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--agent-opt {kv!r}: expected KEY=VALUE")
+        opts[key.strip().replace("-", "_")] = value
+    for key, value in vars(args).items():
+        if key.startswith("agentopt_") and value is not None:
+            opts[key[len("agentopt_"):]] = value
+    if args.model is not None:
+        opts["model"] = args.model
+    return opts
+
+
+def _list_agents() -> int:
+    from ..eval.registry import agent_specs
+
+    for name, spec in sorted(agent_specs().items()):
+        flags = ", ".join(f"{o.flag} ({o.type.__name__}, default {o.default})" for o in spec.options)
+        print(f"{name:16s} {'[privileged] ' if spec.privileged else ''}{spec.help}")
+        if flags:
+            print(f"{'':16s} options: {flags}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_agents:
+        return _list_agents()
+    from ..data import SPLITS
+    from ..eval.records import RecordError
+    from ..eval.registry import get_spec, make_agent, resolve_options
+    from ..eval.run_dir import ResumeError
+    from ..eval.runner import EvalConfig, RunnerConfig, evaluate
+    from ..eval.tables import summary_table
+
+    def fail(msg: str) -> int:
+        print(f"a2a eval: error: {msg}", file=sys.stderr)
+        return 2
+
+    if not args.agent:
+        return fail("--agent is required (see --list-agents)")
+    if not args.split:
+        return fail(f"--split is required: {SPLIT_HELP}")
+    if args.split not in SPLITS and not args.split.endswith((".jsonl", ".jsonl.gz")):
+        return fail(f"unknown split {args.split!r}; expected one of {list(SPLITS)} or a .jsonl(.gz) episode file")
+    try:
+        get_spec(args.agent)
+        options = resolve_options(args.agent, {"seed": args.seed, **_agent_options(args)})
+        runner = RunnerConfig(num_envs=args.num_envs, num_threads=args.num_threads, budget_delta=args.budget_delta,
+                              frame_size=args.frame_size, history=args.history, seed=args.seed,
+                              save_frames=args.save_frames)
+        cfg = EvalConfig(agent=args.agent, split=args.split, agent_options=options, dataset=args.dataset,
+                         episodes=args.episodes, out=args.out, resume=args.resume, label=args.label, runner=runner,
+                         bootstrap=args.bootstrap, progress=not args.no_progress)
+        result = evaluate(cfg, agent_factory=lambda: make_agent(args.agent, options))
+    except (ValueError, FileNotFoundError, ResumeError, RecordError, TypeError) as e:
+        return fail(str(e))
+    print(summary_table(result.summary, ci=args.ci))
+    print(f"\n{len(result.records)} episodes ({result.new_episodes} run now) in {result.seconds:.1f}s -> {result.run_dir}")
+    return 0

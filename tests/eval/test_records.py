@@ -1,0 +1,76 @@
+"""Records files: round trip, a truncated last line, corrupt lines, duplicates."""
+
+from __future__ import annotations
+
+import pytest
+
+from a2a.eval.records import EpisodeRecord, RecordError, RecordWriter, read_records
+
+
+def make(i: int) -> EpisodeRecord:
+    return EpisodeRecord(episode_id=f"train/{i:06d}", episode_index=i, split="train", ambiguity="none", K=0, budget=0,
+                         instruction="Bring the cup.", Q=0, success=True, length=2,
+                         actions=["navigate(table)", "pick(cup)"], rewards=[0.5, 1.0])
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "episodes.jsonl"
+    with RecordWriter(path) as w:
+        for i in range(3):
+            w.write(make(i))
+    got = read_records(path)
+    assert [r.episode_id for r in got] == ["train/000000", "train/000001", "train/000002"]
+    assert got[1] == make(1)
+    assert read_records(tmp_path) == got  # a run directory works too
+
+
+def test_truncated_last_line_is_ignored_and_cut_before_appending(tmp_path):
+    path = tmp_path / "episodes.jsonl"
+    with RecordWriter(path) as w:
+        w.write(make(0))
+        w.write(make(1))
+    full = path.read_bytes()
+    path.write_bytes(full[: len(full) - 17])  # the second record cut mid-line
+    assert [r.episode_index for r in read_records(path)] == [0]
+    with RecordWriter(path) as w:  # resuming appends on a clean line
+        w.write(make(2))
+    assert [r.episode_index for r in read_records(path)] == [0, 2]
+
+
+def test_complete_last_line_without_newline_is_kept(tmp_path):
+    path = tmp_path / "episodes.jsonl"
+    path.write_text(make(0).to_json() + "\n" + make(1).to_json())
+    assert len(read_records(path)) == 2
+    with RecordWriter(path) as w:
+        w.write(make(2))
+    assert [r.episode_index for r in read_records(path)] == [0, 1, 2]
+
+
+def test_corrupt_line_in_the_middle_names_the_line(tmp_path):
+    path = tmp_path / "episodes.jsonl"
+    path.write_text(make(0).to_json() + "\n{not json\n" + make(2).to_json() + "\n")
+    with pytest.raises(RecordError, match="line 2"):
+        read_records(path)
+
+
+def test_missing_field_and_wrong_type(tmp_path):
+    path = tmp_path / "episodes.jsonl"
+    path.write_text('{"episode_id": "x"}\n')
+    with pytest.raises(RecordError, match="missing field"):
+        read_records(path)
+    d = make(0).to_json().replace('"K":0', '"K":"zero"')
+    path.write_text(d + "\n")
+    with pytest.raises(RecordError, match="'K' should be int"):
+        read_records(path)
+
+
+def test_duplicate_episode_is_an_error(tmp_path):
+    path = tmp_path / "episodes.jsonl"
+    path.write_text(make(0).to_json() + "\n" + make(0).to_json() + "\n")
+    with pytest.raises(RecordError, match="recorded twice"):
+        read_records(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no records file"):
+        read_records(tmp_path)
