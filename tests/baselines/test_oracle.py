@@ -1,0 +1,98 @@
+"""The oracle: SR 100% and Q = K on every split — an end-to-end check of simulator, user and K."""
+
+from __future__ import annotations
+
+import pytest
+
+from a2a.baselines.oracle import OracleAgent, OracleCheckError, OracleConfig
+from a2a.data import SPLITS, load_split
+from a2a.eval.env_access import RunnerEnvAccess
+from a2a.eval.metrics import compute_metrics
+from a2a.eval.runner import RunnerConfig, run_episodes
+
+
+def run(agent, split, dataset_dir, **cfg):
+    eps = load_split(split, dataset_dir)
+    out = []
+    run_episodes(agent, eps, range(len(eps)), RunnerConfig(frame_size=0, num_envs=8, **cfg), lambda r, f: out.append(r))
+    return out
+
+
+@pytest.mark.parametrize("questions", ["core", "mirror"])
+@pytest.mark.parametrize("split", SPLITS)
+def test_oracle_succeeds_everywhere_and_asks_exactly_k(dataset_dir, split, questions):
+    records = run(OracleAgent(OracleConfig(questions=questions)), split, dataset_dir)
+    assert len(records) == 40
+    for r in records:
+        assert r.success and not r.failure, r.episode_id
+        assert r.Q == r.K, (r.episode_id, r.K, r.questions)
+        assert r.useful_questions == r.Q  # every question shrinks the consistent set
+        assert r.invalid_actions == 0
+        assert r.reward_terms["over_budget"] == [0.0] * r.length
+    m = compute_metrics(records, n_boot=0)
+    assert m["SR"].value == 1.0 and m["ARS"].value == 1.0
+    if m["QR"].n:
+        assert m["QR"].value == 1.0
+    if m["Q_K0"].n:
+        assert m["Q_K0"].value == 0.0
+
+
+def test_oracle_questions_are_not_over_budget_at_delta_zero(dataset_dir):
+    records = run(OracleAgent(), "val_unseen_tasks", dataset_dir, budget_delta=0)
+    assert all(r.Q <= r.budget for r in records)
+    assert sum(sum(r.reward_terms["question"]) for r in records) == sum(r.K for r in records)
+
+
+class LyingAccess:
+    """Wraps the real access and misreports K, as a broken core would."""
+
+    def __init__(self, inner: RunnerEnvAccess):
+        self.inner = inner
+
+    def valid_actions(self, env_id):
+        return self.inner.valid_actions(env_id)
+
+    def privileged_state(self, env_id):
+        ps = self.inner.privileged_state(env_id)
+        ps["K"] += 1
+        return ps
+
+    def oracle_question(self, env_id):
+        return self.inner.oracle_question(env_id)
+
+
+@pytest.mark.parametrize("questions", ["core", "mirror"])
+def test_strict_oracle_detects_a_wrong_k(dataset_dir, questions):
+    from a2a import _core
+
+    eps = load_split("val_unseen_tasks", dataset_dir)
+    env = _core.BatchedEnv(eps, num_envs=1, width=0, height=0, autoreset="disabled")
+    batch = env.reset([0], [0])
+    from a2a.eval.observation import observation_from_batch
+
+    agent = OracleAgent(OracleConfig(questions=questions))
+    with pytest.raises(OracleCheckError, match="K"):
+        agent.act(observation_from_batch(batch), LyingAccess(RunnerEnvAccess(env, privileged=True)))
+    lenient = OracleAgent(OracleConfig(questions=questions, strict=False))
+    lenient.act(observation_from_batch(batch), LyingAccess(RunnerEnvAccess(env, privileged=True)))
+    assert lenient.k_mismatches
+
+
+def test_mirror_k_equals_core_k_on_a_larger_sample(dataset_dir):
+    """The Python mirror (question_space.py) against the C++ K over many generated episodes."""
+    from a2a.baselines.question_space import MinimaxSolver, build_question_space
+
+    for split in ("train", "test_unseen_tasks"):
+        eps = load_split(split, dataset_dir)
+        for i in range(len(eps)):
+            e = eps[i]
+            hyps = [tuple(h) for h in e["hypotheses"]]
+            k = MinimaxSolver(build_question_space(e["world"], hyps)).k((1 << len(hyps)) - 1) if len(hyps) > 1 else 0
+            assert k == e["K"], e["id"]
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="questions"):
+        OracleConfig(questions="llm")
+    with pytest.raises(TypeError):
+        OracleConfig(strict="yes")
