@@ -11,6 +11,7 @@ must be set in the environment before the first ``backend="triton"`` call.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from types import ModuleType
@@ -110,6 +111,11 @@ def new_empty(shape: tuple[int, ...], *, dtype: torch.dtype, device: torch.devic
     if os.environ.get("A2A_KERNELS_POISON", "0") == "1":
         return torch.full(shape, float("nan"), dtype=dtype, device=device)
     return torch.empty(shape, dtype=dtype, device=device)
+
+
+def device_guard(device: torch.device) -> contextlib.AbstractContextManager:
+    """Make ``device`` current while launching: Triton launches on the *current* CUDA device."""
+    return torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
 
 
 def out_size_pair(out_size: object) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from ._backend import (
     check_same_device,
     check_tensor,
     check_triton_device,
+    device_guard,
     out_size_pair,
     triton_module,
 )
@@ -58,7 +59,8 @@ def frame_pool(x: torch.Tensor, out_size: tuple[int, int], mode: str = "bilinear
         return frame_pool_reference(x, k, mode)
     mod = triton_module("frame_pool_triton")
     check_triton_device(x.device, mod.INTERPRETED)
-    return mod.frame_pool_triton(x, k, mode)
+    with device_guard(x.device):
+        return mod.frame_pool_triton(x, k, mode)
 
 
 def _check_rows(rows: object, frames: int, tokens: int, n_rows: int) -> torch.Tensor:
@@ -124,7 +126,8 @@ def pool_and_pack(x: torch.Tensor, out_size: tuple[int, int], dest: torch.Tensor
         )
     mod = triton_module("pool_pack_triton")
     check_triton_device(x.device, mod.INTERPRETED)
-    mod.pool_and_pack_triton(x, (k1, k2), dest, rows, mode)
+    with device_guard(x.device):
+        mod.pool_and_pack_triton(x, (k1, k2), dest, rows, mode)
 
 
 def _check_attention(q: object, k: object, v: object, scale: object) -> float | None:
@@ -164,4 +167,5 @@ def resampler_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale
         return resampler_attention_reference(q, k, v, scale)
     mod = triton_module("resampler_attention_triton")
     check_triton_device(q.device, mod.INTERPRETED)
-    return mod.resampler_attention_triton(q, k, v, scale)
+    with device_guard(q.device):
+        return mod.resampler_attention_triton(q, k, v, scale)

@@ -2,17 +2,20 @@
 
 One kernel, :func:`_tap_gather_kernel`, computes
 
-    out_row(g)[c] = sum_{t<TAPS_H, s<TAPS_W} wh[i, t] * ww[j, s] * src[f, h0[i] + t, w0[j] + s, c]
+    out[f, i, j, c] = sum_{t<TAPS_H, s<TAPS_W} wh[i, t] * ww[j, s] * src[f, h0[i] + t, w0[j] + s, c]
 
-for every global output pixel ``g = f * P + (i * K2 + j)`` (``P = K1 * K2``), reading ``src``
-through arbitrary strides and writing each output element exactly once (no atomics, deterministic).
-With the forward tap tables it is the pooling forward; with the transposed tables (see
-:mod:`._pool_tables`) it is the exact gradient; with a ``rows`` index map it writes the pooled
-tokens straight into rows of a ``[B, L, C]`` embedding buffer (:mod:`.pool_pack_triton`).
+for every output pixel ``p = i * K2 + j`` of every frame ``f``, reading ``src`` through arbitrary
+strides and writing each output element exactly once (no atomics, deterministic). With the forward
+tap tables it is the pooling forward; with the transposed tables (see :mod:`._pool_tables`) it is
+the exact gradient; with a ``rows`` index map it writes the pooled tokens straight into rows of a
+``[B, L, C]`` embedding buffer (:mod:`.pool_pack_triton`).
 
-Tiles are ``BLOCK_P`` consecutive global output pixels (they may span frames, so no tile is wasted
-on a ragged ``P``) by ``BLOCK_C`` channels; channels are the contiguous axis of channels-last
-features, so every tap load is a coalesced ``BLOCK_C``-wide row segment. Accumulation is float32.
+A program handles ``BLOCK_P`` pixels of one frame by ``BLOCK_C`` channels: the frame's base
+pointers are scalars (int64), in-frame offsets int32 when they fit, and channels -- the contiguous
+axis of channels-last features -- are the vectorized axis, so every tap load is a coalesced
+``BLOCK_C``-wide row segment (pass channels-last contiguous features for speed; other strides are
+correct but gather). Accumulation is float32. Small tap windows (bilinear 2x2, avg 3x3) are
+unrolled; large ones (global average) are looped.
 
 Imported lazily (it imports triton); ``TRITON_INTERPRET`` is read when this module is imported.
 """
@@ -24,7 +27,7 @@ import triton
 import triton.language as tl
 from triton import knobs
 
-from ._backend import new_empty
+from ._backend import device_guard, new_empty
 from ._pool_tables import AxisTaps, axis_taps
 
 #: whether the kernels below were defined for Triton's CPU interpreter
@@ -153,6 +156,7 @@ def launch_tap_gather(
     *,
     rows: torch.Tensor | None = None,
     blocks: tuple[int, int] | None = None,
+    force_i64: bool = False,
 ) -> None:
     """Run the gather for all frames of ``src`` [F, *, *, C] into ``out`` viewed as [B, L, C].
 
@@ -171,7 +175,7 @@ def launch_tap_gather(
     n_pblocks = triton.cdiv(P, block_p)
     # in-frame offsets (and, without rows, per-frame output offsets) in int32 when they fit
     limit = 2**31 - 1 - max(block_c, block_p)
-    i64 = (_max_offset(src, (1, 2, 3)) + block_c * abs(src.stride(3)) >= limit
+    i64 = force_i64 or (_max_offset(src, (1, 2, 3)) + block_c * abs(src.stride(3)) >= limit
            or _max_offset(out, (1, 2)) + block_c * abs(out.stride(2)) + block_p * abs(out.stride(1)) >= limit)
     flat_rows = out.shape[0] == 1 or out.stride(0) == seq * out.stride(1)
     grid = (frames * n_pblocks, triton.cdiv(channels, block_c))
@@ -210,8 +214,9 @@ class FramePoolFunction(torch.autograd.Function):
         bh, bw = ctx.bwd_taps
         frames, _, _, channels = grad_out.shape
         grad_x = new_empty((frames, height, width, channels), device=grad_out.device, dtype=grad_out.dtype)
-        launch_tap_gather(grad_out, grad_x.view(frames, height * width, channels), bh, bw, height, width,
-                          blocks=ctx.blocks)
+        with device_guard(grad_out.device):
+            launch_tap_gather(grad_out, grad_x.view(frames, height * width, channels), bh, bw, height, width,
+                              blocks=ctx.blocks)
         return grad_x, None, None, None
 
 

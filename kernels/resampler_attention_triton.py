@@ -25,11 +25,10 @@ import triton
 import triton.language as tl
 from triton import knobs
 
-from ._backend import new_empty
+from ._backend import device_guard, new_empty
 
 INTERPRETED: bool = bool(knobs.runtime.interpret)
 _LOG2E = 1.4426950408889634
-_LN2 = 0.6931471805599453
 
 
 @triton.jit
@@ -247,16 +246,17 @@ class ResamplerAttentionFunction(torch.autograd.Function):
         dv_buf = new_empty((n_mb, frames, heads, tokens, dim), device=dev, dtype=kv_dtype)
         if lq and frames and heads:
             grid = (n_mb, frames * heads)
-            _resampler_bwd_kernel[grid](
-                q4, k, v, out, grad_out, lse, dq_buf, dk_buf, dv_buf,
-                scale, scale * _LOG2E,
-                heads, lq, tokens, dim,
-                *q4.stride(), *k.stride(), *v.stride(), *out.stride(), *grad_out.stride(),
-                *dq_buf.stride(), *dk_buf.stride(), *dv_buf.stride(),
-                BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=block_d, PRECISION=_precision(q.dtype),
-                UPCAST=INTERPRETED,
-                num_warps=warps, num_stages=stages,
-            )
+            with device_guard(dev):
+                _resampler_bwd_kernel[grid](
+                    q4, k, v, out, grad_out, lse, dq_buf, dk_buf, dv_buf,
+                    scale, scale * _LOG2E,
+                    heads, lq, tokens, dim,
+                    *q4.stride(), *k.stride(), *v.stride(), *out.stride(), *grad_out.stride(),
+                    *dq_buf.stride(), *dk_buf.stride(), *dv_buf.stride(),
+                    BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=block_d, PRECISION=_precision(q.dtype),
+                    UPCAST=INTERPRETED,
+                    num_warps=warps, num_stages=stages,
+                )
         else:  # nothing to attend with: all gradients are zero
             dq_buf.zero_()
             dk_buf.zero_()

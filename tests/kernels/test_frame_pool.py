@@ -128,3 +128,21 @@ def test_llava_onevision_pool_size():
     assert llava_onevision_pool_size(1) == (1, 1)
     with pytest.raises(ValueError, match="positive int"):
         llava_onevision_pool_size(0)
+
+
+@pytest.mark.parametrize("rows", [False, True], ids=["frames", "rows"])
+def test_int64_offset_path(device, rows):
+    """The int64-offset variant (frames of >= 2**31 elements) computes the same thing."""
+    from a2a.kernels._pool_tables import axis_taps
+    from a2a.kernels.frame_pool_triton import launch_tap_gather
+
+    x = make_frames((3, 13, 9, 7), "sliced", torch.float32, device)
+    fh, _ = axis_taps("bilinear", 13, 5, x.device)
+    fw, _ = axis_taps("bilinear", 9, 4, x.device)
+    out = torch.full((3, 20, 7), float("nan"), device=device)
+    row_map = torch.tensor([40, 0, 20], dtype=torch.int64, device=device) if rows else None
+    dest = torch.full((2, 40, 7), float("nan"), device=device) if rows else out
+    launch_tap_gather(x, dest, fh, fw, 5, 4, rows=row_map, force_i64=True)
+    expected = frame_pool_reference(x.cpu(), (5, 4), "bilinear").reshape(3, 20, 7)
+    got = dest.reshape(-1, 7)[row_map[:, None] + torch.arange(20, device=device)] if rows else out
+    torch.testing.assert_close(got.cpu(), expected, **TOL[torch.float32])
