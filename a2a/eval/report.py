@@ -1,0 +1,129 @@
+"""Comparing evaluation runs: the paper's Table 1 layout (SR / ARS / QR, unseen scenes | unseen tasks),
+a per-run table with confidence intervals, and plots (a2a.eval.plots)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .metrics import summarize
+from .records import EpisodeRecord, read_records
+from .run_dir import SUMMARY_FILE, read_run
+from .tables import fmt, markdown_table
+
+# Which split fills a Table-1 column (test preferred over val).
+TABLE1_COLUMNS = {"unseen scenes": ("test_unseen_scenes", "val_unseen_scenes"),
+                  "unseen tasks": ("test_unseen_tasks", "val_unseen_tasks")}
+
+
+@dataclass
+class Run:
+    path: Path
+    info: dict                    # run.json
+    records: list[EpisodeRecord]
+    summary: dict
+
+    @property
+    def label(self) -> str:
+        return self.info.get("label") or self.info["agent"]
+
+    @property
+    def split(self) -> str:
+        return self.info["split"]
+
+    @property
+    def delta(self) -> int:
+        return int(self.info["budget_delta"])
+
+    @property
+    def name(self) -> str:
+        return f"{self.label} δ={self.delta} {self.split}"
+
+
+def load_run(path: str | os.PathLike, n_boot: int = 1000) -> Run:
+    """A run directory: run.json, its records, and its summary (recomputed when missing or stale)."""
+    path = Path(path)
+    info = read_run(path)
+    records = read_records(path)
+    summary = None
+    sfile = path / SUMMARY_FILE
+    if sfile.exists():
+        summary = json.loads(sfile.read_text())
+        if summary.get("episodes") != len(records):
+            summary = None  # an unfinished run: summarize what is there
+    if summary is None:
+        summary = summarize(records, n_boot=n_boot, seed=int(info.get("seed", 0)))
+    return Run(path, info, records, summary)
+
+
+def table1(runs: list[Run]) -> str:
+    """Rows: one per (label, budget delta); columns: SR / ARS / QR on unseen scenes | unseen tasks."""
+    rows: dict[tuple[str, int], dict[str, Run]] = {}
+    for r in runs:
+        rows.setdefault((r.label, r.delta), {})[r.split] = r
+    header = ["method", "δ"]
+    for col in TABLE1_COLUMNS:
+        header += [f"{col} SR", f"{col} ARS", f"{col} QR"]
+    lines = []
+    for (label, delta), by_split in rows.items():
+        cells = [label, str(delta)]
+        for splits in TABLE1_COLUMNS.values():
+            run = next((by_split[s] for s in splits if s in by_split), None)
+            o = run.summary["overall"] if run else {}
+            cells += [fmt("SR", o.get("SR")), fmt("ARS", o.get("ARS")), fmt("QR", o.get("QR"))]
+        lines.append(cells)
+    return markdown_table(header, lines)
+
+
+def runs_table(runs: list[Run]) -> str:
+    """Every run with 95% intervals."""
+    header = ["run", "split", "δ", "n", "SR", "ARS", "QR", "Q on K=0", "useful %", "invalid %", "length"]
+    rows = []
+    for r in runs:
+        o = r.summary["overall"]
+        rows.append([r.label, r.split, str(r.delta), str(r.summary["episodes"]), fmt("SR", o["SR"], True),
+                     fmt("ARS", o["ARS"], True), fmt("QR", o["QR"], True), fmt("Q_K0", o["Q_K0"]),
+                     fmt("useful_rate", o["useful_rate"]), fmt("invalid_rate", o["invalid_rate"]), fmt("length", o["length"])])
+    return markdown_table(header, rows)
+
+
+def group_table(runs: list[Run], kind: str, metric: str = "SR") -> str:
+    """One metric per group (by_ambiguity, by_ambiguity_bit, by_K) for every run side by side."""
+    keys: list[str] = []
+    for r in runs:
+        for k in r.summary.get(kind, {}):
+            if k not in keys:
+                keys.append(k)
+    if kind == "by_K":
+        keys.sort(key=int)
+    header = [kind.replace("by_", ""), *[r.name for r in runs]]
+    rows = [[k, *[fmt(metric, r.summary.get(kind, {}).get(k, {}).get(metric)) for r in runs]] for k in keys]
+    return markdown_table(header, rows)
+
+
+def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plots: bool = True) -> tuple[Path, str]:
+    """Writes out/report.md (and PNG plots); returns (path, the Table-1 markdown)."""
+    if not run_dirs:
+        raise ValueError("no run directories given")
+    runs = [load_run(p) for p in run_dirs]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t1 = table1(runs)
+    parts = ["# a2a evaluation report", "",
+             "SR, ARS in %; QR = mean Q/K over K>0 episodes (docs/eval.md). Table 1 layout: unseen scenes | unseen tasks "
+             "(test split when present, else val).", "", t1, "", "## Runs (95% bootstrap intervals)", "", runs_table(runs), "",
+             "## SR per ambiguity type", "", group_table(runs, "by_ambiguity_bit"), "",
+             "## SR per ambiguity combination", "", group_table(runs, "by_ambiguity"), "",
+             "## SR per K", "", group_table(runs, "by_K"), "", "## QR per K", "", group_table(runs, "by_K", "QR"), ""]
+    if plots:
+        from .plots import write_plots
+
+        for name, title in write_plots(runs, out):
+            parts += [f"## {title}", "", f"![{title}]({name})", ""]
+    parts += ["## Run directories", ""] + [f"- `{r.path}`: {r.info['agent']} {json.dumps(r.info.get('options', {}))}, "
+                                           f"commit {r.info.get('git_commit')}" for r in runs]
+    path = out / "report.md"
+    path.write_text("\n".join(parts) + "\n")
+    return path, t1

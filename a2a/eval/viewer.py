@@ -1,0 +1,181 @@
+"""A static, offline trajectory viewer: one HTML page per episode (views, actions, questions,
+answers, rewards) and an index. No CDN, inline CSS, images as relative PNG files.
+
+Views come from the frames a run saved (`a2a eval --save-frames N`); for other episodes they are
+re-rendered by replaying the recorded actions in the core (deterministic), when the run's dataset
+can be loaded. A replay whose rewards differ from the record is flagged on the page.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .records import EpisodeRecord, read_records
+from .run_dir import load_frames, read_run
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em;color:#222;background:#fafafa}
+h1{font-size:1.3em} table{border-collapse:collapse;margin:0.5em 0} td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
+th{background:#eee} .ok{color:#176b17;font-weight:bold} .bad{color:#a31515;font-weight:bold} .q{color:#1a4f9c}
+.invalid{background:#fde8e8} .ask{background:#eef3fc} .meta td:first-child{font-weight:bold}
+img.view{image-rendering:pixelated;width:192px;height:192px;border:1px solid #999} .warn{background:#fff3cd;padding:6px}
+.instruction{font-size:1.15em;padding:8px;background:#fff;border-left:4px solid #1a4f9c}
+"""
+
+# Sets data-images="loaded/total" and data-all-loaded="true" on <body> once every image has loaded
+# (headless browsers and tests read it).
+LOAD_SCRIPT = """
+<script>
+(function(){var imgs=document.images,n=imgs.length,done=0,bad=0;
+function mark(){document.body.setAttribute('data-images',done+'/'+n);
+ if(done===n){document.body.setAttribute('data-all-loaded',bad?'false':'true');}}
+function one(ok){done++;if(!ok){bad++;}mark();}
+for(var i=0;i<n;i++){if(imgs[i].complete&&imgs[i].naturalWidth>0){one(true);}
+ else{imgs[i].addEventListener('load',function(){one(true)});imgs[i].addEventListener('error',function(){one(false)});}}
+mark();})();
+</script>
+"""
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    max_episodes: int = 50     # pages for the first N episodes of the run
+    replay: bool = True        # re-render views of episodes without saved frames
+    frame_size: int = 128      # replay size
+
+    def __post_init__(self) -> None:
+        if self.max_episodes < 1:
+            raise ValueError(f"max_episodes must be >= 1, got {self.max_episodes}")
+        if not 16 <= self.frame_size <= 1024:
+            raise ValueError(f"frame_size must be in [16, 1024], got {self.frame_size}")
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{CSS}</style></head><body>\n{body}\n{LOAD_SCRIPT}</body></html>\n")
+
+
+class _Replayer:
+    """Re-renders episodes by replaying their actions (one env, autoreset disabled)."""
+
+    def __init__(self, run: dict, frame_size: int):
+        from .. import _core
+        from ..data import load_split
+
+        self.episodes = load_split(run["split"], run.get("dataset"))
+        self.ids = self.episodes.summary()["id"]
+        self.env = _core.BatchedEnv(self.episodes, num_envs=1, width=frame_size, height=frame_size, autoreset="disabled",
+                                    rewards={"budget_delta": int(run.get("budget_delta", 0))})
+
+    def frames(self, r: EpisodeRecord) -> tuple[np.ndarray | None, str]:
+        if not 0 <= r.episode_index < len(self.ids) or self.ids[r.episode_index] != r.episode_id:
+            return None, f"episode {r.episode_id} is not at index {r.episode_index} of the dataset; cannot replay"
+        b = self.env.reset([0], [r.episode_index])
+        frames = [np.array(b.frames[0, -1])]
+        rewards = []
+        for a in r.actions:
+            b = self.env.step([a])
+            frames.append(np.array(b.frames[0, -1]))
+            rewards.append(float(b.reward[0]))
+        note = "" if np.allclose(rewards, r.rewards, atol=1e-4) else "replayed rewards differ from the record (different core or dataset?)"
+        return np.stack(frames), note
+
+
+def _write_png(arr: np.ndarray, path: Path) -> None:
+    from PIL import Image
+
+    Image.fromarray(np.ascontiguousarray(arr)).save(path, optimize=True)
+
+
+def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, note: str, prev: str | None,
+                  next_: str | None) -> str:
+    e = html.escape
+    status = '<span class="ok">success</span>' if r.success else (
+        '<span class="bad">failure (wrong delivery)</span>' if r.failure else '<span class="bad">no success</span>')
+    nav = " | ".join(x for x in [f'<a href="{prev}">&larr; previous</a>' if prev else "", '<a href="../index.html">index</a>',
+                                 f'<a href="{next_}">next &rarr;</a>' if next_ else ""] if x)
+    meta = "".join(f"<tr><td>{e(k)}</td><td>{v}</td></tr>" for k, v in [
+        ("episode", e(r.episode_id)), ("agent", e(str(run.get("label") or run.get("agent")))), ("split", e(r.split)),
+        ("ambiguity", e(r.ambiguity)), ("K / Q / budget", f"{r.K} / {r.Q} / {r.budget}"), ("result", status),
+        ("steps", str(r.length)), ("useful questions", str(r.useful_questions)), ("invalid actions", str(r.invalid_actions)),
+        ("total reward", f"{r.total_reward:+.2f}")])
+    rows = []
+    start = f'<img class="view" src="{e(images[0])}" alt="start view">' if images else ""
+    rows.append(f'<tr><td>0</td><td>{start}</td><td colspan="4"><i>start</i></td></tr>')
+    for t, action in enumerate(r.actions):
+        img = f'<img class="view" src="{e(images[t + 1])}" alt="view after step {t + 1}">' if images else ""
+        cls = "invalid" if r.invalid[t] else ("ask" if r.asked[t] else "")
+        terms = ", ".join(f"{k} {v[t]:+.2f}" for k, v in r.reward_terms.items() if v and v[t])
+        answer = f'<span class="q">{e(r.answers[t])}</span>' if r.answers[t] else ""
+        reason = f'<br><span class="bad">invalid: {e(r.invalid_reasons[t])}</span>' if r.invalid[t] else ""
+        useful = " (useful)" if r.useful and r.useful[t] else ""
+        rows.append(f'<tr class="{cls}"><td>{t + 1}</td><td>{img}</td><td><code>{e(action)}</code>{reason}</td>'
+                    f'<td>{answer}{useful}</td><td>{r.rewards[t]:+.2f}</td><td>{e(terms)}</td></tr>')
+    warn = f'<p class="warn">{e(note)}</p>' if note else ""
+    body = (f"<p>{nav}</p><h1>{e(r.episode_id)}</h1><p class=\"instruction\" id=\"instruction\">{e(r.instruction)}</p>{warn}"
+            f"<table class=\"meta\">{meta}</table><h2>Trajectory</h2>"
+            f"<table id=\"steps\"><tr><th>step</th><th>view</th><th>action</th><th>answer</th><th>reward</th><th>terms</th></tr>"
+            + "".join(rows) + "</table>")
+    return _page(f"{r.episode_id} — a2a", body)
+
+
+def build_view(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, config: ViewConfig | None = None,
+               log=print) -> Path:
+    """Writes the pages; returns the path of index.html."""
+    cfg = config or ViewConfig()
+    run_dir = Path(run_dir)
+    run = read_run(run_dir)
+    records = sorted(read_records(run_dir), key=lambda r: r.episode_index)  # the file is in completion order
+    out = Path(out) if out else run_dir / "view"
+    (out / "episodes").mkdir(parents=True, exist_ok=True)
+    shown = records[:cfg.max_episodes]
+    replayer: _Replayer | None = None
+    replay_error = ""
+    pages = [f"episodes/{_safe(r.episode_id)}.html" for r in shown]
+    for k, r in enumerate(shown):
+        frames, note = None, ""
+        if r.frames:
+            frames = load_frames(run_dir, r.frames)
+        elif cfg.replay and not replay_error:
+            try:
+                replayer = replayer or _Replayer(run, cfg.frame_size)
+                frames, note = replayer.frames(r)
+            except (OSError, ValueError) as exc:
+                replay_error = f"views not available: cannot load the run's dataset to replay ({exc})"
+        if frames is None:
+            note = note or replay_error or "views not saved for this episode (a2a eval --save-frames N)"
+        images = None
+        if frames is not None:
+            img_dir = out / "episodes" / _safe(r.episode_id)
+            img_dir.mkdir(parents=True, exist_ok=True)
+            images = []
+            for t, f in enumerate(frames):
+                _write_png(f, img_dir / f"{t:03d}.png")
+                images.append(f"{_safe(r.episode_id)}/{t:03d}.png")
+        prev = Path(pages[k - 1]).name if k > 0 else None
+        nxt = Path(pages[k + 1]).name if k + 1 < len(pages) else None
+        (out / pages[k]).write_text(_episode_page(r, run, images, note, prev, nxt), encoding="utf-8")
+    e = html.escape
+    rows = "".join(
+        f'<tr><td><a href="{e(p)}">{e(r.episode_id)}</a></td><td>{e(r.ambiguity)}</td><td>{r.K}</td><td>{r.Q}</td>'
+        f'<td>{r.length}</td><td>{"<span class=ok>yes</span>" if r.success else "<span class=bad>no</span>"}</td>'
+        f"<td>{e(r.instruction)}</td></tr>" for r, p in zip(shown, pages))
+    more = f"<p>{len(records) - len(shown)} more episodes not shown (--max-episodes).</p>" if len(records) > len(shown) else ""
+    body = (f"<h1>{e(str(run.get('label') or run['agent']))} on {e(run['split'])} (budget δ={run.get('budget_delta')})</h1>"
+            f"<p>{len(records)} episodes, {sum(r.success for r in records)} successes. Run: {e(str(run_dir))}</p>"
+            f"<table id=\"episodes\"><tr><th>episode</th><th>ambiguity</th><th>K</th><th>Q</th><th>steps</th><th>success</th>"
+            f"<th>instruction</th></tr>{rows}</table>{more}")
+    index = out / "index.html"
+    index.write_text(_page(f"a2a run {run_dir.name}", body), encoding="utf-8")
+    log(f"wrote {len(shown)} episode pages to {out} (open {index})")
+    return index

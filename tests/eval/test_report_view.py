@@ -1,0 +1,99 @@
+"""`a2a report` (Table-1 markdown, plots) and `a2a view` (static pages, rendered in headless Chromium)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from a2a.cli.main import main
+from a2a.eval.report import table1, load_run
+
+
+@pytest.fixture(scope="module")
+def runs(dataset_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    dirs = []
+    for agent in ("oracle", "no-ask"):
+        for split in ("val_unseen_scenes", "test_unseen_tasks"):
+            for delta in (0, 2):
+                out = root / f"{agent}-{split}-{delta}"
+                args = ["eval", "--agent", agent, "--split", split, "--dataset", str(dataset_dir), "--episodes", "12",
+                        "--budget-delta", str(delta), "--out", str(out), "--no-progress", "--bootstrap", "50"]
+                if agent == "oracle" and split == "test_unseen_tasks" and delta == 0:
+                    args += ["--save-frames", "2"]
+                assert main(args) == 0
+                dirs.append(out)
+    return dirs
+
+
+def test_table1_layout(runs):
+    t = table1([load_run(d) for d in runs])
+    lines = t.splitlines()
+    assert lines[0].startswith("| method | δ | unseen scenes SR | unseen scenes ARS | unseen scenes QR | unseen tasks SR")
+    oracle0 = next(l for l in lines if l.startswith("| oracle | 0 |"))
+    assert oracle0 == "| oracle | 0 | 100.0 | 100.0 | 1.00 | 100.0 | 100.0 | 1.00 |"
+    no_ask = next(l for l in lines if l.startswith("| no-ask | 2 |"))
+    assert no_ask.split(" | ")[4] == "0.00" or no_ask.split(" | ")[4] == "-"  # QR of an agent that never asks
+
+
+def test_report_command_writes_markdown_and_plots(runs, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", *map(str, runs), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "| oracle | 0 | 100.0 |" in printed
+    md = (out / "report.md").read_text()
+    assert "## SR per K" in md and "![SR against K](sr_vs_k.png)" in md
+    for png in ("sr_qr_vs_budget.png", "sr_vs_k.png", "sr_vs_questions.png"):
+        with Image.open(out / png) as im:
+            assert im.size[0] > 300 and im.size[1] > 200
+            assert len(np.unique(np.asarray(im.convert("L")))) > 10  # something was drawn
+
+
+def test_report_errors(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nope"), "--out", str(tmp_path / "r")]) == 2
+    assert "not an evaluation run directory" in capsys.readouterr().err
+
+
+def test_view_writes_pages_with_saved_and_replayed_frames(runs, tmp_path):
+    run = next(d for d in runs if d.name == "oracle-test_unseen_tasks-0")
+    out = tmp_path / "view"
+    assert main(["view", str(run), "--out", str(out), "--max-episodes", "4"]) == 0
+    index = (out / "index.html").read_text()
+    pages = re.findall(r'href="(episodes/[^"]+\.html)"', index)
+    assert len(pages) == 4
+    for page in pages:  # two from saved frames, two replayed
+        html = (out / page).read_text()
+        imgs = re.findall(r'<img class="view" src="([^"]+)"', html)
+        assert imgs and all((out / "episodes" / src).exists() for src in imgs)
+        assert "replayed rewards differ" not in html and "http" not in html.replace('lang="en"', "")
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_view_renders_in_headless_chromium(runs, tmp_path):
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed (apt-get install -y chromium): the viewer is not rendered in a browser")
+    run = next(d for d in runs if d.name == "oracle-test_unseen_tasks-0")
+    out = tmp_path / "view"
+    assert main(["view", str(run), "--out", str(out), "--max-episodes", "2", "--no-replay"]) == 0
+    page = sorted((out / "episodes").glob("*.html"))[0]
+    profile = tmp_path / "profile"
+    dom = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120).stdout
+    from a2a.eval.records import read_records
+
+    rec = sorted(read_records(run), key=lambda r: r.episode_index)[0]
+    assert rec.instruction in dom
+    assert all(a.replace("<", "&lt;") in dom for a in rec.actions)
+    m = re.search(r'data-images="(\d+)/(\d+)"', dom)
+    assert m and m.group(1) == m.group(2) == str(rec.length + 1)
+    assert 'data-all-loaded="true"' in dom  # every view loaded from its relative file
