@@ -34,7 +34,7 @@ from typing import Any, Callable, Mapping, Sequence
 from .agent import Agent
 
 # Light modules of other parts of a2a that register agents (e.g. the MLLM policy). A module that
-# does not exist is skipped; one that exists but fails to import raises.
+# does not exist is skipped; one that fails to import (e.g. torch missing) is skipped with a warning.
 PLUGIN_MODULES: tuple[str, ...] = ("a2a.policy.eval_agents",)
 ENTRY_POINT_GROUP = "a2a.agents"
 
@@ -131,8 +131,11 @@ def _load_plugins() -> None:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as e:
-            if e.name is None or not module.startswith(e.name):
-                raise
+            if e.name is not None and module.startswith(e.name):
+                continue  # that part of a2a is not there: nothing to register
+            print(f"warning: agents of {module} unavailable: {e}", file=sys.stderr)
+        except Exception as e:  # a broken plugin must not hide the built-in agents
+            print(f"warning: agents of {module} unavailable: {type(e).__name__}: {e}", file=sys.stderr)
     try:
         from importlib.metadata import entry_points
 

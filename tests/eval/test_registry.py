@@ -86,3 +86,13 @@ def test_eval_help_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "--agent" in out.stdout and "--budget-delta" in out.stdout
     assert out.stdout.strip().endswith("NO-TORCH")
+
+
+def test_a_broken_plugin_module_does_not_hide_the_builtins(clean_registry, monkeypatch, tmp_path, capsys):
+    (tmp_path / "a2a_broken_plugin.py").write_text("import a2a_module_that_does_not_exist\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "PLUGIN_MODULES", ("a2a_broken_plugin", "a2a_absent_plugin"))
+    monkeypatch.setattr(registry._REGISTRY, "plugins_loaded", False)
+    assert "oracle" in available_agents()
+    err = capsys.readouterr().err
+    assert "a2a_broken_plugin unavailable" in err and "a2a_absent_plugin" not in err
