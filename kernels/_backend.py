@@ -60,6 +60,16 @@ def triton_module(name: str) -> ModuleType:
     return importlib.import_module(f".{name}", __package__)
 
 
+def triton_interpreting() -> bool:
+    """Whether Triton would define kernels for its CPU interpreter right now (read at kernel
+    definition, i.e. when a ``*_triton`` module is imported)."""
+    try:
+        from triton import knobs  # noqa: PLC0415 - triton >= 3.4
+    except ImportError:  # pragma: no cover - older triton reads the environment directly
+        return interpret_requested()
+    return bool(knobs.runtime.interpret)
+
+
 def interpret_requested() -> bool:
     """True when ``TRITON_INTERPRET`` asks Triton to run kernels on the CPU interpreter."""
     return os.environ.get("TRITON_INTERPRET", "0").strip().lower() in ("1", "true", "on", "yes")

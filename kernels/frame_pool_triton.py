@@ -25,13 +25,12 @@ from __future__ import annotations
 import torch
 import triton
 import triton.language as tl
-from triton import knobs
 
-from ._backend import device_guard, new_empty
+from ._backend import device_guard, new_empty, triton_interpreting
 from ._pool_tables import AxisTaps, axis_taps
 
 #: whether the kernels below were defined for Triton's CPU interpreter
-INTERPRETED: bool = bool(knobs.runtime.interpret)
+INTERPRETED: bool = triton_interpreting()
 
 
 @triton.jit

@@ -23,11 +23,10 @@ import math
 import torch
 import triton
 import triton.language as tl
-from triton import knobs
 
-from ._backend import device_guard, new_empty
+from ._backend import device_guard, new_empty, triton_interpreting
 
-INTERPRETED: bool = bool(knobs.runtime.interpret)
+INTERPRETED: bool = triton_interpreting()
 _LOG2E = 1.4426950408889634
 
 
