@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _core
 
-QUESTION_TERM = list(_core.reward_terms()).index("question")
+QUESTION_TERM = list(_core.reward_terms()).index("useful_question")
 
 
 def question_text(action: str) -> str:

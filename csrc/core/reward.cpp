@@ -3,7 +3,7 @@
 namespace a2a {
 
 const char* reward_term_name(int term) {
-  static const char* n[] = {"success", "subgoal", "question", "over_budget", "slack", "invalid", "failure"};
+  static const char* n[] = {"success", "subgoal", "useful_question", "over_budget", "slack", "invalid", "failure"};
   return (term >= 0 && term < kNumRewardTerms) ? n[term] : "?";
 }
 

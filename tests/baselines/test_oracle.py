@@ -40,7 +40,7 @@ def test_oracle_succeeds_everywhere_and_asks_exactly_k(dataset_dir, split, quest
 def test_oracle_questions_are_not_over_budget_at_delta_zero(dataset_dir):
     records = run(OracleAgent(), "val_unseen_tasks", dataset_dir, budget_delta=0)
     assert all(r.Q <= r.budget for r in records)
-    assert sum(sum(r.reward_terms["question"]) for r in records) == sum(r.K for r in records)
+    assert sum(sum(r.reward_terms["useful_question"]) for r in records) == sum(r.K for r in records)
 
 
 class LyingAccess:
