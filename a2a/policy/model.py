@@ -305,7 +305,9 @@ class A2APolicy(nn.Module):
     def _log_probs(logits: torch.Tensor, valid: torch.Tensor, temperature: float) -> tuple[torch.Tensor, torch.Tensor]:
         """(masked log-probs [N, C], entropy [N]) of softmax(logits / T) over the valid candidates."""
         logp = torch.log_softmax((logits / temperature).masked_fill(~valid, float("-inf")), dim=-1)
-        ent = -torch.where(valid, logp.exp() * logp, torch.zeros_like(logp)).sum(-1)
+        # masked entries: p = 0 and log p = -inf; zero log p there first so that neither the value
+        # nor the gradient of p * log p is NaN
+        ent = -(logp.exp() * logp.masked_fill(~valid, 0.0)).sum(-1)
         return logp, ent
 
     def _values(self, h_last: torch.Tensor) -> torch.Tensor:

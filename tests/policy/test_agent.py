@@ -1,0 +1,127 @@
+"""MLLMAgent behind the evaluation interface: per-env histories, frames encoded once, registry wiring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from policy_helpers import PARSE_FAILURES
+
+from a2a import _core
+from a2a.eval.agent import Agent, AgentObservation
+from a2a.policy.agent import MLLMAgent, make_mllm_agent
+
+REASONS = _core.invalid_reasons()
+
+
+class Access:
+    def __init__(self, core):
+        self.core = core
+        self.calls = 0
+
+    def valid_actions(self, env_id: int) -> list[str]:
+        self.calls += 1
+        return self.core.valid_actions(env_id)
+
+    def privileged_state(self, env_id: int) -> dict:  # pragma: no cover - must never be called
+        raise AssertionError("the mllm agent is not privileged")
+
+
+def _obs(batch, env_ids=None) -> AgentObservation:
+    n = batch.rows
+    rows = list(range(n)) if env_ids is None else list(env_ids)
+    dec = lambda a: tuple(a[i].decode() for i in rows)  # noqa: E731
+    return AgentObservation(
+        env_ids=np.asarray(batch.env_id)[rows], first=np.asarray(batch.first)[rows],
+        image=np.asarray(batch.frames[:, -1])[rows], history=None, history_len=None,
+        instruction=dec(batch.instruction), last_action=dec(batch.last_action), answer=dec(batch.answer),
+        invalid=np.asarray(batch.invalid)[rows], step=np.asarray(batch.step)[rows])
+
+
+def test_agent_loop_histories_and_frame_cache(policy, episodes):
+    agent = MLLMAgent(policy, sample=True, seed=0)
+    assert isinstance(agent, Agent) and agent.privileged is False and agent.frame_size == 128
+    core = _core.BatchedEnv(episodes, num_envs=3, width=128, height=128, autoreset="disabled")
+    access = Access(core)
+    encoded = []
+    hook = policy.encoder.vision_tower.register_forward_hook(lambda m, i, o: encoded.append(i[0].shape[0]))
+    try:
+        batch = core.reset([0, 1, 2], [0, 1, 2])
+        agent.reset([0, 1, 2])
+        steps = 4
+        for t in range(steps):
+            acts = agent.act(_obs(batch), access)
+            assert len(acts) == 3 and all(isinstance(a, str) for a in acts)
+            batch = core.step(acts)
+            for a, r in zip(acts, batch.invalid_reason.tolist()):
+                assert REASONS[r] not in PARSE_FAILURES, (a, REASONS[r])
+            for e in range(3):
+                h = agent.histories.get(e)
+                assert len(h.steps) == t + 1 and h.steps[-1].action == acts[e]
+        # every frame went through the vision tower exactly once (one batch per step)
+        assert encoded == [3] * steps
+        assert access.calls == 3  # vocabulary fetched once per env and episode
+        # the user's answer to a question reaches the next step's input
+        hist = agent.histories.get(0)
+        for prev, cur in zip(hist.steps, hist.steps[1:]):
+            if prev.action.startswith("ask("):
+                assert cur.feedback.startswith("Answer: ") or cur.feedback.startswith("That action")
+        out = agent.last_output
+        assert out is not None and out.logprobs.shape == (3,) and torch.isfinite(out.values).all()
+
+        # reset drops env 1's memory only; a row flagged `first` starts over too
+        agent.reset([1])
+        assert agent.histories.get(1) is None and len(agent.histories.get(0).steps) == steps
+        batch = core.reset([1], [5])
+        obs = _obs(batch)
+        acts = agent.act(obs, access)
+        assert len(agent.histories.get(1).steps) == 1
+        assert agent.histories.get(1).instruction == episodes[5]["instruction"]
+    finally:
+        hook.remove()
+
+
+def test_agent_needs_frames(policy, episodes):
+    agent = MLLMAgent(policy)
+    core = _core.BatchedEnv(episodes, num_envs=1, width=128, height=128, autoreset="disabled")
+    obs = _obs(core.reset([0], [0]))
+    obs = AgentObservation(**{**obs.__dict__, "image": None})
+    with pytest.raises(ValueError, match="rendering"):
+        agent.act(obs, Access(core))
+
+
+def test_compressed_tokens_cached_until_the_adapter_changes(tiny_dir, envs):
+    from policy_helpers import make_policy, ragged_inputs
+
+    pol = make_policy(tiny_dir).eval()
+    inputs, vocabs = ragged_inputs(pol, envs, past_steps=(2, 0, 1))
+    calls = []
+    hook = pol.compressor.register_forward_hook(lambda m, i, o: calls.append(i[0].shape[0]))
+    try:
+        pol.act(inputs, vocabs, sample=False)
+        first = calls[-1]
+        pol.act(inputs, vocabs, sample=False)
+        assert len(calls) == 1, "the second act() reuses every frame's compressed tokens"
+        with torch.no_grad():
+            pol.compressor.latents.add_(0.1)  # an optimizer step changes the version counters
+        pol.act(inputs, vocabs, sample=False)
+        assert calls[-1] == first and len(calls) == 2
+        pol.score(inputs, [v[0] for v in vocabs], vocabs)  # with grad: always recomputed
+        assert len(calls) == 3
+    finally:
+        hook.remove()
+
+
+def test_factory_and_registry(tiny_dir, tmp_path):
+    agent = make_mllm_agent({"model": tiny_dir, "device": "cpu", "sample": True, "seed": 3, "compression": "pool"})
+    assert isinstance(agent, MLLMAgent) and agent.sample and agent.policy.config.compression == "pool"
+    with pytest.raises(ValueError, match="model"):
+        make_mllm_agent({})
+    agent.policy.save_trainable(tmp_path / "trained")
+    again = make_mllm_agent({"model": str(tmp_path / "trained"), "device": "cpu", "compression": "resampler"})
+    assert again.policy.config.compression == "pool"  # a saved policy keeps its own
+
+    registry = pytest.importorskip("a2a.eval.registry")
+    assert "mllm" in registry.available_agents()
+    built = registry.make_agent("mllm", {"model": tiny_dir, "device": "cpu"})
+    assert isinstance(built, MLLMAgent) and built.name == "mllm"
