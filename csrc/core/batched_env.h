@@ -188,14 +188,17 @@ class BatchedEnv {
     return b;
   }
 
-  // Runs fn on one env under the manager's rules (no async work in flight).
+  // Runs fn on one env that is not in flight (other envs may be stepping asynchronously).
   template <class F>
   auto with_env(int i, F&& fn) -> decltype(fn(std::declval<Env&>())) {
-    check_idle("with_env");
     check_ids({i}, "with_env");
-    const Slot& s = slots_[static_cast<size_t>(i)];
+    Slot& s = slots_[static_cast<size_t>(i)];
+    {
+      std::lock_guard<std::mutex> lock(ready_mu_);
+      if (s.in_flight) throw std::runtime_error("env " + std::to_string(i) + " is in flight (sent, not yet received)");
+    }
     if (s.started == 0) throw std::runtime_error("env " + std::to_string(i) + " has no episode yet: call reset() first");
-    return fn(slots_[static_cast<size_t>(i)].env);
+    return fn(s.env);
   }
 
  private:

@@ -204,3 +204,15 @@ def test_privileged_state_and_user(train_episodes):
     # Privileged state is never part of the observation batch.
     b = env.step(["ask(where should i put it?)"])
     assert not any(name in dir(b) for name in ("world", "target", "goal", "world_graph"))
+
+
+def test_env_queries_work_while_other_envs_step_async(train_episodes):
+    env = _core.BatchedEnv(train_episodes, num_envs=4, batch_size=2, num_threads=2, width=0, height=0)
+    env.reset()
+    env.send(["ask(where is it?)"] * 2, [0, 1])
+    assert env.valid_actions(3)  # env 3 is idle: fine
+    assert "world_graph" in env.privileged_state(2)
+    with pytest.raises(RuntimeError, match="in flight"):
+        env.privileged_state(0)
+    assert sorted(env.recv().env_id.tolist()) == [0, 1]
+    assert env.privileged_state(0)["questions"] == 1
