@@ -6,12 +6,6 @@ imports triton; the first ``backend="triton"`` call does (set ``TRITON_INTERPRET
 run the Triton kernels on CPU tensors through Triton's interpreter).
 """
 
-if __name__ == "kernels":  # pragma: no cover - only when the source tree is on sys.path
-    # An editable install puts the repository root on sys.path, where this directory would pose
-    # as the PyPI package `kernels` (which bitsandbytes and transformers probe for). Refuse, so
-    # they see "not installed" instead of our modules.
-    raise ImportError("this is a2a's kernels/ directory, importable only as a2a.kernels, not the PyPI 'kernels' package")
-
 from ._backend import BACKENDS
 from ._pool_tables import MODES as POOL_MODES
 from .api import frame_pool, llava_onevision_pool_size, pool_and_pack, resampler_attention
