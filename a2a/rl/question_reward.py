@@ -28,7 +28,7 @@ def question_text(action: str) -> str:
 @dataclass
 class PendingVerdicts:
     step: int
-    rows: np.ndarray          # env rows that asked
+    rows: np.ndarray          # env ids that asked
     old_terms: np.ndarray     # the oracle's question term for those rows
     within_budget: np.ndarray
     future: Future
@@ -44,30 +44,32 @@ class LLMQuestionReward:
         self.pending: list[PendingVerdicts] = []
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="a2a-judge")
 
-    def observe(self, step: int, batch, actions: list[str], env) -> None:
-        """Call after every env step with the batch it returned and the actions that produced it."""
-        first = np.asarray(batch.first)
-        for i in np.flatnonzero(first):
-            self.dialogues[i] = []
+    def observe(self, step: int, batch, actions: list[str], env, env_ids=None) -> None:
+        """Call after every env step with the rows it returned (row r belongs to env env_ids[r],
+        default r) and the actions that produced them. Judge requests go out in the background."""
+        ids = np.arange(len(actions)) if env_ids is None else np.asarray(env_ids)
+        for r in np.flatnonzero(np.asarray(batch.first)):
+            self.dialogues[ids[r]] = []
         asked = np.flatnonzero(np.asarray(batch.asked))
         if len(asked) == 0:
             return
         from ..llm import JudgeRequest
 
         requests, oracle = [], []
-        answers = batch.answer
-        for i in asked:
-            p = env.privileged_state(int(i))
-            q = question_text(actions[i])
+        answers, useful = batch.answer, np.asarray(batch.useful)
+        for r in asked:
+            i = int(ids[r])
+            p = env.privileged_state(i)
+            q = question_text(actions[r])
             requests.append(JudgeRequest(world_graph=p["world_graph"], instruction=p["instruction"],
                                          target=p["target_description"], goal=p["goal"],
                                          dialogue=list(self.dialogues[i]), question=q))
-            oracle.append(bool(batch.useful[i]))
-            self.dialogues[i].append((q, answers[i].decode("utf-8", "replace")))
+            oracle.append(bool(useful[r]))
+            self.dialogues[i].append((q, answers[r].decode("utf-8", "replace")))
         within = np.asarray(batch.questions)[asked] <= np.asarray(batch.budget)[asked]
         old = np.asarray(batch.reward_terms)[asked, QUESTION_TERM].copy()
         future = self._pool.submit(self.judge.judge_many, requests, oracle)
-        self.pending.append(PendingVerdicts(step, asked, old, within, future))
+        self.pending.append(PendingVerdicts(step, ids[asked], old, within, future))
 
     def corrections(self, steps: int, num_envs: int) -> np.ndarray:
         """[steps, num_envs] additive corrections for the rollout just collected (waits for the judge)."""

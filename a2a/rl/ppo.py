@@ -1,0 +1,72 @@
+"""One PPO update over a collected rollout: GAE, then epochs of minibatches re-scored by the policy."""
+
+from __future__ import annotations
+
+import torch
+
+from .config import PPOConfig
+from .distributed import DistInfo, allreduce_gradients, mean_across_ranks
+from .gae import compute_gae
+from .losses import ppo_loss
+from .rollout import Rollout
+
+
+def explained_variance(pred: torch.Tensor, target: torch.Tensor) -> float:
+    var = target.var()
+    return float("nan") if var == 0 else float(1 - (target - pred).var() / var)
+
+
+def ppo_update(policy, optimizer, ro: Rollout, cfg: PPOConfig, info: DistInfo, generator: torch.Generator) -> dict:
+    adv, ret = compute_gae(ro.rewards, ro.values, ro.terminated, ro.truncated, ro.valid, ro.last_values,
+                           cfg.gamma, cfg.gae_lambda)
+    cells = ro.valid.nonzero().tolist()  # (t, env) of real steps
+    if not cells:
+        return {}
+    params = policy.trainable_parameters()
+    policy.train()
+    stats: dict[str, list[float]] = {}
+    n = len(cells)
+    stop = False
+    for _epoch in range(cfg.epochs):
+        perm = torch.randperm(n, generator=generator).tolist()
+        # A fixed number of minibatches on every rank keeps the gradient all-reduces in step.
+        for mb in range(cfg.minibatches):
+            idx = perm[mb * n // cfg.minibatches:(mb + 1) * n // cfg.minibatches]
+            optimizer.zero_grad(set_to_none=True)
+            if idx:
+                sel = [cells[j] for j in idx]
+                inputs = [ro.inputs[t][e] for t, e in sel]
+                actions = [ro.actions[t][e] for t, e in sel]
+                vocabs = [ro.vocabs[t][e] for t, e in sel]
+                tt = torch.tensor([t for t, _ in sel])
+                ee = torch.tensor([e for _, e in sel])
+                dev = policy.device
+                new = policy.score(inputs, actions, vocabs)
+                ref = None
+                if cfg.kl_coef > 0:
+                    with torch.no_grad(), policy.disable_adapters():
+                        ref = policy.score(inputs, actions, vocabs).logprobs
+                terms = ppo_loss(new.logprobs, ro.logprobs[tt, ee].to(dev), adv[tt, ee].to(dev), new.values,
+                                 ro.values[tt, ee].to(dev), ret[tt, ee].to(dev), new.entropies, clip=cfg.clip,
+                                 value_clip=cfg.value_clip, vf_coef=cfg.vf_coef, ent_coef=cfg.ent_coef,
+                                 ref_logp=ref, kl_coef=cfg.kl_coef)
+                terms.total.backward()
+                for k, v in (("loss/total", terms.total), ("loss/policy", terms.policy), ("loss/value", terms.value),
+                             ("loss/entropy", terms.entropy), ("loss/kl_ref", terms.kl_ref),
+                             ("ppo/approx_kl", terms.approx_kl), ("ppo/clip_fraction", terms.clip_fraction)):
+                    stats.setdefault(k, []).append(float(v.detach()))
+            allreduce_gradients(params, info)
+            norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+            stats.setdefault("ppo/grad_norm", []).append(float(norm))
+            optimizer.step()
+        if cfg.target_kl is not None:
+            kl = mean_across_ranks({"kl": sum(stats.get("ppo/approx_kl", [0.0])[-cfg.minibatches:]) / cfg.minibatches}, info)
+            stop = kl["kl"] > cfg.target_kl
+        if stop:
+            break
+    policy.eval()
+    out = {k: sum(v) / len(v) for k, v in stats.items()}
+    valid = ro.valid
+    out["value/explained_variance"] = explained_variance(ro.values[valid], ret[valid])
+    out["ppo/lr"] = optimizer.param_groups[0]["lr"]
+    return out

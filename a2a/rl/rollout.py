@@ -1,0 +1,199 @@
+"""Rollout collection: the policy acts on the batched core, one step per env per iteration.
+
+With `pipeline`, the envs are split in two groups and stepped asynchronously (send/recv): while one
+group steps on the core's threads, the policy encodes frames and decodes actions for the other.
+Frames land in one (pinned, when CUDA is used) buffer indexed by env id, written by the core.
+The LLM judge, when used, works in the background on the questions of the rollout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..policy.history import EpisodeHistory, PolicyInput
+from ..policy.outputs import ActOutput
+
+N_TERMS = 7
+
+
+@dataclass
+class Rollout:
+    """[T, N] arrays of one rollout plus the per-row policy inputs (re-scored by PPO)."""
+
+    inputs: list[list[PolicyInput | None]]
+    actions: list[list[str | None]]
+    vocabs: list[list[list[str] | None]]
+    logprobs: torch.Tensor
+    values: torch.Tensor
+    rewards: torch.Tensor
+    terms: torch.Tensor          # [T, N, 7]
+    terminated: torch.Tensor
+    truncated: torch.Tensor
+    valid: torch.Tensor
+    asked: torch.Tensor
+    invalid: torch.Tensor
+    useful: torch.Tensor
+    last_values: torch.Tensor = None  # [N]
+    episodes: list[dict] = field(default_factory=list)  # finished episodes: success, K, questions, length, return
+
+    @classmethod
+    def empty(cls, T: int, N: int) -> "Rollout":
+        z = lambda dtype=torch.float32: torch.zeros(T, N, dtype=dtype)  # noqa: E731
+        b = torch.bool
+        return cls([[None] * N for _ in range(T)], [[None] * N for _ in range(T)], [[None] * N for _ in range(T)],
+                   z(), z(), z(), torch.zeros(T, N, N_TERMS), z(b), z(b), z(b), z(b), z(b), z(b))
+
+
+class RolloutCollector:
+    """Owns the env state between rollouts: per-env histories, vocabularies and pending actions."""
+
+    def __init__(self, core, policy, *, pipeline: bool, generator: torch.Generator, question_reward=None):
+        self.core = core
+        self.policy = policy
+        self.N = core.num_envs
+        self.groups = [np.arange(self.N)] if not pipeline else [np.arange(0, self.N // 2), np.arange(self.N // 2, self.N)]
+        self.gen = generator
+        self.question_reward = question_reward
+        h, w, _ = core.frame_shape
+        pin = torch.cuda.is_available() and policy.device.type == "cuda"
+        self.frames = torch.zeros((self.N, core.history, h, w, 3), dtype=torch.uint8)
+        if pin:
+            self.frames = self.frames.pin_memory()
+        core.set_frame_target(self.frames.numpy())
+        self.histories: list[EpisodeHistory | None] = [None] * self.N
+        self.vocabs: list[list[str] | None] = [None] * self.N
+        self.returns = np.zeros(self.N)
+        # Text state of each env's latest observation.
+        self.first = np.ones(self.N, bool)
+        self.instruction = [""] * self.N
+        self.answer = [""] * self.N
+        self.invalid = np.zeros(self.N, bool)
+        self.pending: list[ActOutput | None] = [None] * len(self.groups)
+        self._absorb(core.reset(), np.arange(self.N))
+        self.env_steps = 0
+
+    # -- observations ----------------------------------------------------------------------------
+    def _absorb(self, batch, env_ids: np.ndarray) -> None:
+        ids = np.asarray(batch.env_id)
+        first, inval = np.asarray(batch.first), np.asarray(batch.invalid)
+        instr, ans = batch.instruction.tolist(), batch.answer.tolist()
+        for row, i in enumerate(ids):
+            self.first[i] = first[row]
+            self.invalid[i] = inval[row]
+            self.answer[i] = ans[row].decode("utf-8", "replace")
+            if first[row]:
+                self.instruction[i] = instr[row].decode("utf-8", "replace")
+
+    def _act(self, g: int) -> ActOutput:
+        ids = self.groups[g]
+        fmt = self.policy.format
+        images = self.frames[torch.from_numpy(ids), -1]
+        if self.policy.device.type == "cuda":
+            images = images.to(self.policy.device, non_blocking=True)
+        frames = self.policy.encode_frames(images)
+        inputs, vocabs = [], []
+        for k, i in enumerate(ids):
+            if self.first[i] or self.histories[i] is None:
+                self.histories[i] = EpisodeHistory(self.instruction[i])
+                self.vocabs[i] = list(self.core.valid_actions(int(i)))
+                feedback = ""
+            else:
+                feedback = fmt.feedback(self.answer[i], bool(self.invalid[i]))
+            inputs.append(self.histories[i].observe(frames[k], feedback))
+            vocabs.append(self.vocabs[i])
+        out = self.policy.act(inputs, vocabs, sample=True, generator=self.gen)
+        for k, i in enumerate(ids):
+            self.histories[i].record(out.actions[k])
+        out.inputs, out.vocabs = inputs, vocabs  # kept with the output for the rollout buffer
+        return out
+
+    # -- one rollout -----------------------------------------------------------------------------
+    def collect(self, T: int) -> Rollout:
+        ro = Rollout.empty(T, self.N)
+        G = len(self.groups)
+        for t in range(T):
+            for g in range(G):
+                if self.pending[g] is None:
+                    self.pending[g] = self._act(g)
+                out, ids = self.pending[g], self.groups[g]
+                self.core.send(out.actions, ids.tolist())
+                other = (g + 1) % G
+                if other != g and self.pending[other] is None:
+                    self.pending[other] = self._act(other)  # overlaps with this group's env step
+                batch = self.core.recv()
+                self._store(ro, t, out, ids, batch)
+                self.pending[g] = None
+        for g in range(G):
+            if self.pending[g] is None:
+                self.pending[g] = self._act(g)
+        last = torch.zeros(self.N)
+        for g, ids in enumerate(self.groups):
+            last[torch.from_numpy(ids)] = self.pending[g].values.float().cpu()
+        ro.last_values = last
+        if self.question_reward is not None:
+            ro.rewards += torch.from_numpy(self.question_reward.corrections(T, self.N))
+        return ro
+
+    def _store(self, ro: Rollout, t: int, out: ActOutput, ids: np.ndarray, batch) -> None:
+        order = {int(e): r for r, e in enumerate(np.asarray(batch.env_id))}
+        rows = np.array([order[int(i)] for i in ids])
+        col = torch.from_numpy(ids)
+        first = np.asarray(batch.first)[rows]
+        ro.logprobs[t, col] = out.logprobs.float().cpu()
+        ro.values[t, col] = out.values.float().cpu()
+        ro.rewards[t, col] = torch.from_numpy(np.asarray(batch.reward)[rows].astype(np.float32))
+        ro.terms[t, col] = torch.from_numpy(np.asarray(batch.reward_terms)[rows].astype(np.float32))
+        term, trunc = np.asarray(batch.terminated)[rows], np.asarray(batch.truncated)[rows]
+        ro.terminated[t, col] = torch.from_numpy(term)
+        ro.truncated[t, col] = torch.from_numpy(trunc)
+        ro.valid[t, col] = torch.from_numpy(~first)  # a reset row: the action was ignored
+        ro.asked[t, col] = torch.from_numpy(np.asarray(batch.asked)[rows])
+        ro.invalid[t, col] = torch.from_numpy(np.asarray(batch.invalid)[rows])
+        ro.useful[t, col] = torch.from_numpy(np.asarray(batch.useful)[rows])
+        for k, i in enumerate(ids):
+            ro.inputs[t][i], ro.actions[t][i], ro.vocabs[t][i] = out.inputs[k], out.actions[k], out.vocabs[k]
+        self.env_steps += int((~first).sum())
+        # Episode bookkeeping for metrics.
+        rew = np.asarray(batch.reward)[rows]
+        success, questions, K, length = (np.asarray(getattr(batch, f))[rows] for f in ("success", "questions", "K", "step"))
+        for k, i in enumerate(ids):
+            if first[k]:
+                self.returns[i] = 0.0
+                continue
+            self.returns[i] += rew[k]
+            if term[k] or trunc[k]:
+                ro.episodes.append({"success": bool(success[k]), "K": int(K[k]), "questions": int(questions[k]),
+                                    "length": int(length[k]), "return": float(self.returns[i])})
+        if self.question_reward is not None:
+            self.question_reward.observe(t, _Reordered(batch, rows), [out.actions[k] for k in range(len(ids))], self.core,
+                                         env_ids=ids)
+        self._absorb(batch, ids)
+
+
+class _Reordered:
+    """A batch's rows in the order of a group's env ids (what the question reward reads)."""
+
+    def __init__(self, batch, rows: np.ndarray):
+        self._b, self._rows = batch, rows
+
+    def __getattr__(self, name):
+        return np.asarray(getattr(self._b, name))[self._rows]
+
+
+def episode_metrics(episodes: list[dict]) -> dict:
+    """SR, ARS, QR, mean questions, length and return of the episodes that ended in a rollout."""
+    if not episodes:
+        return {"episode/count": 0.0}
+    s = np.array([e["success"] for e in episodes], float)
+    k = np.array([e["K"] for e in episodes], float)
+    q = np.array([e["questions"] for e in episodes], float)
+    ars = np.where((k == 0) & (q == 0), s, s * k / np.maximum(np.maximum(k, q), 1))
+    pos = k > 0
+    return {"episode/count": float(len(episodes)), "episode/success_rate": float(s.mean()), "episode/ars": float(ars.mean()),
+            "episode/questions": float(q.mean()),
+            "episode/question_ratio": float((q[pos] / k[pos]).mean()) if pos.any() else float("nan"),
+            "episode/length": float(np.mean([e["length"] for e in episodes])),
+            "episode/return": float(np.mean([e["return"] for e in episodes]))}

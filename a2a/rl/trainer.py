@@ -1,0 +1,250 @@
+"""`a2a train`: online PPO of the MLLM policy on the batched core, top to bottom.
+
+    setup (ranks, seeds, model, envs, judge, optimizer) -> resume? -> for each update:
+        collect a rollout (policy acts, envs step, the judge scores questions in the background)
+        PPO update (GAE, clipped losses, gradients of the trainable weights all-reduced)
+        log, checkpoint (atomic), evaluate now and then through the evaluation runner
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import _core
+from .checkpoint import latest_checkpoint, load_counters, load_optimizer, rng_state, save_checkpoint, set_rng_state
+from .config import TrainConfig
+from .distributed import DistInfo, barrier, broadcast_parameters, init_distributed, mean_across_ranks, shutdown
+from .metrics import MetricsLogger
+from .ppo import ppo_update
+from .rollout import RolloutCollector, episode_metrics
+
+REWARD_TERMS = list(_core.reward_terms())
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    updates: int
+    env_steps: int
+    final_eval: dict | None
+    policy_dir: Path
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _base_model(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> str:
+    """The checkpoint to start from: --model, or a tiny model built once in the run directory."""
+    if cfg.model:
+        return cfg.model
+    path = run_dir / "base_model"
+    if info.is_main and not (path / "config.json").exists():
+        from ..policy.tiny import init_tiny
+
+        init_tiny(path)
+    barrier(info)
+    return str(path)
+
+
+def _load_policy(cfg: TrainConfig, path: str, info: DistInfo):
+    from ..policy import A2APolicy, PolicyConfig
+    from ..policy.model import POLICY_FILE
+
+    overrides = dict(cfg.policy)
+    device = str(info.device) if cfg.device == "auto" else cfg.device
+    overrides["device"] = device
+    if (Path(path) / POLICY_FILE).is_file():  # a saved a2a policy keeps its own architecture
+        overrides.pop("compression", None)
+        return A2APolicy.from_pretrained(path, **overrides)
+    return A2APolicy.from_pretrained(path, PolicyConfig(**{"seed": cfg.seed, **overrides}))
+
+
+def _judge(cfg: TrainConfig, run_dir: Path, num_envs: int, weight: float):
+    if cfg.judge != "llm":
+        return None
+    from ..llm import JudgeConfig, LLMClient, LLMConfig, LLMJudge
+    from .question_reward import LLMQuestionReward
+
+    client = LLMClient(LLMConfig(base_url=cfg.llm_base_url, model=cfg.llm_model, api_key_env=cfg.llm_api_key_env,
+                                 cache_path=str(run_dir / "llm_cache.sqlite")))
+    client.check()  # fail at startup, not in the middle of a rollout, if the endpoint is unreachable
+    return LLMQuestionReward(LLMJudge(client, JudgeConfig(fallback="oracle")), num_envs, weight)
+
+
+def evaluate_policy(policy, cfg: TrainConfig, out_dir: Path, frame_size: int, episodes: int | None = None) -> dict:
+    """Greedy evaluation of the current policy through the evaluation runner (records + summary)."""
+    from ..eval.runner import EvalConfig, RunnerConfig, evaluate
+    from ..policy.agent import MLLMAgent
+
+    agent = MLLMAgent(policy, sample=False)
+    n = episodes if episodes is not None else cfg.eval_episodes
+    ecfg = EvalConfig(agent="mllm", split=cfg.eval_split, dataset=cfg.dataset, episodes=n, out=str(out_dir),
+                      resume=(out_dir / "run.json").exists(), label="mllm",
+                      runner=RunnerConfig(num_envs=min(16, n), budget_delta=cfg.rewards.budget_delta,
+                                          frame_size=frame_size, seed=cfg.seed),
+                      progress=cfg.progress, agent_options={"model": "(training)"})
+    res = evaluate(ecfg, agent=agent, log=lambda s: None)
+    policy.eval()
+    return res.summary
+
+
+def _flat_eval(summary: dict) -> dict:
+    overall = summary.get("overall", {})
+    out = {}
+    for k in ("SR", "ARS", "QR"):
+        v = overall.get(k)
+        if isinstance(v, dict):
+            v = v.get("value")
+        if isinstance(v, (int, float)):
+            out[f"eval/{k}"] = float(v)
+    return out
+
+
+def train(cfg: TrainConfig) -> TrainResult:
+    info = init_distributed(cfg.device)
+    run_dir = Path(cfg.run_dir)
+    if info.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    barrier(info)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    ppo = cfg.ppo
+    _seed(cfg.seed * 7919 + info.rank)
+
+    # ---- model, data, envs, judge, optimizer ----
+    policy = _load_policy(cfg, _base_model(cfg, info, run_dir), info)
+    frame_size = cfg.frame_size or int(min(max(policy.encoder.image.size, 64), 512))
+    from ..data import load_split
+
+    episodes = load_split(cfg.split, cfg.dataset)
+    rewards = cfg.effective_rewards()
+    params = policy.trainable_parameters()
+    optimizer = torch.optim.AdamW(params, lr=ppo.lr, weight_decay=ppo.weight_decay)
+    generator = torch.Generator(device=policy.device).manual_seed(cfg.seed * 7919 + info.rank)
+    cpu_generator = torch.Generator().manual_seed(cfg.seed * 104729 + info.rank)
+
+    # ---- resume ----
+    start, counters = 0, {"env_steps": 0, "wall_s": 0.0}
+    ckpt = latest_checkpoint(run_dir)
+    if ckpt is not None:
+        counters = load_counters(ckpt)
+        start = int(counters.pop("update"))
+        policy.load_trainable(ckpt / "policy")
+        load_optimizer(ckpt, optimizer)
+        rng_file = ckpt / f"rng_rank{info.rank}.pt"
+        if rng_file.exists():
+            state = torch.load(rng_file, weights_only=False)
+            set_rng_state(state)
+            generator.set_state(state["generator"])
+            cpu_generator.set_state(state["cpu_generator"])
+        if info.is_main:
+            print(f"resuming {run_dir} after update {start} ({counters['env_steps']} env steps)")
+    else:
+        broadcast_parameters(params, info)
+        if info.is_main:
+            (run_dir / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2, default=str) + "\n")
+    if start >= ppo.updates:
+        if info.is_main:
+            print(f"{run_dir}: already trained for {start} updates")
+
+    num_envs = ppo.num_envs
+    # Episodes are drawn at random per env; the stream is reseeded on resume so nothing repeats.
+    core = _core.BatchedEnv(episodes, num_envs=num_envs, batch_size=num_envs // 2 if ppo.pipeline else num_envs,
+                            num_threads=cfg.num_threads, width=frame_size, height=frame_size,
+                            rewards=rewards.as_dict(), autoreset="next_step", sampling="random",
+                            seed=cfg.seed * 1_000_003 + info.rank * 7_919 + start)
+    question_reward = _judge(cfg, run_dir, num_envs, rewards.useful_question)
+    collector = RolloutCollector(core, policy, pipeline=ppo.pipeline, generator=generator,
+                                 question_reward=question_reward)
+    logger = MetricsLogger(run_dir, resume_from_update=start if ckpt else None, tensorboard=cfg.tensorboard) \
+        if info.is_main else None
+
+    # ---- the loop ----
+    from tqdm import tqdm
+
+    t_start = time.perf_counter() - float(counters.get("wall_s", 0.0))
+    deadline = None if cfg.minutes is None else time.perf_counter() + 60 * cfg.minutes
+    bar = tqdm(total=ppo.updates, initial=start, desc="train", unit="update", disable=not (cfg.progress and info.is_main))
+    update = start
+    last_eval: dict | None = None
+    try:
+        while update < ppo.updates:
+            update += 1
+            t0 = time.perf_counter()
+            ro = collector.collect(ppo.rollout_steps)
+            stats = ppo_update(policy, optimizer, ro, ppo, info, cpu_generator)
+            steps = int(ro.valid.sum())
+            m = {**stats, **episode_metrics(ro.episodes)}
+            valid = ro.valid
+            m["reward/total"] = float(ro.rewards[valid].mean()) if valid.any() else 0.0
+            for k, name in enumerate(REWARD_TERMS):
+                m[f"reward/{name}"] = float(ro.terms[..., k][valid].mean()) if valid.any() else 0.0
+            for key, flag in (("rollout/invalid_rate", ro.invalid), ("rollout/ask_rate", ro.asked)):
+                m[key] = float(flag[valid].float().mean()) if valid.any() else 0.0
+            m["rollout/useful_rate"] = float(ro.useful[ro.asked & valid].float().mean()) if (ro.asked & valid).any() else float("nan")
+            if question_reward is not None:
+                m.update(question_reward.stats())
+            m["env_steps"] = steps
+            m = mean_across_ranks(m, info)
+            counters["env_steps"] = int(counters["env_steps"]) + int(m["env_steps"])
+            counters["wall_s"] = time.perf_counter() - t_start
+            m.update(update=update, env_steps=counters["env_steps"], wall_s=counters["wall_s"],
+                     steps_per_s=m["env_steps"] / max(time.perf_counter() - t0, 1e-9))
+            if cfg.eval_every and update % cfg.eval_every == 0 and update < ppo.updates and info.is_main:
+                last_eval = evaluate_policy(policy, cfg, run_dir / "eval" / f"update_{update:06d}", frame_size)
+                m.update(_flat_eval(last_eval))
+            if logger:
+                logger.log(m)
+            bar.update(1)
+            bar.set_postfix(steps_s=f"{m['steps_per_s']:.0f}", SR=f"{m.get('episode/success_rate', float('nan')):.2f}",
+                            ret=f"{m.get('episode/return', float('nan')):.2f}")
+            out_of_time = deadline is not None and time.perf_counter() > deadline
+            if update % cfg.checkpoint_every == 0 or update == ppo.updates or out_of_time:
+                _checkpoint(run_dir, update, counters, policy, optimizer, generator, cpu_generator, info, cfg.keep_checkpoints)
+            if out_of_time:
+                if info.is_main:
+                    print(f"\ntime budget of {cfg.minutes} min reached after update {update}")
+                break
+    finally:
+        bar.close()
+        if logger:
+            logger.close()
+        if question_reward is not None:
+            question_reward.close()
+
+    # ---- final policy and evaluation ----
+    policy_dir = run_dir / "policy"
+    final_eval = None
+    if info.is_main:
+        policy.save_trainable(policy_dir)  # A2APolicy.from_pretrained(policy_dir) reloads base + trained weights
+        if cfg.eval_episodes:
+            final_eval = evaluate_policy(policy, cfg, run_dir / "eval" / "final", frame_size)
+            (run_dir / "final_eval.json").write_text(json.dumps(_flat_eval(final_eval), indent=2) + "\n")
+    barrier(info)
+    shutdown(info)
+    return TrainResult(run_dir, update, int(counters["env_steps"]), final_eval, policy_dir)
+
+
+def _checkpoint(run_dir, update, counters, policy, optimizer, generator, cpu_generator, info, keep) -> None:
+    state = {**rng_state(), "generator": generator.get_state(), "cpu_generator": cpu_generator.get_state()}
+    if info.world_size > 1:
+        import torch.distributed as dist
+
+        states: list = [None] * info.world_size
+        dist.all_gather_object(states, state)
+        rngs = dict(enumerate(states))
+    else:
+        rngs = {0: state}
+    if info.is_main:
+        save_checkpoint(run_dir, update, {k: v for k, v in counters.items() if k != "update"}, policy.save_trainable,
+                        optimizer, rngs, keep=keep)
+    barrier(info)
