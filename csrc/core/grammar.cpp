@@ -1,5 +1,6 @@
 #include "grammar.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "catalog.h"
@@ -407,19 +408,20 @@ std::string action_text(const Action& a, const World& w) {
 
 std::vector<std::string> canonical_actions(const World& w) {
   std::vector<std::string> out;
-  for (const Receptacle& r : w.receptacles) out.push_back("navigate(" + r.name + ")");
-  for (const Receptacle& r : w.receptacles) out.push_back("place(" + r.name + ")");
+  auto add = [&out](std::string a) {
+    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(std::move(a));
+  };
+  for (const Receptacle& r : w.receptacles) add("navigate(" + r.name + ")");
+  for (const Receptacle& r : w.receptacles) add("place(" + r.name + ")");
   for (const Receptacle& r : w.receptacles)
     if (receptacle_types()[r.type].articulated) {
-      out.push_back("open(" + r.name + ")");
-      out.push_back("close(" + r.name + ")");
+      add("open(" + r.name + ")");
+      add("close(" + r.name + ")");
     }
-  const auto& cats = object_categories();
-  for (size_t c = 0; c < cats.size(); ++c)
-    for (int color : cats[c].colors)
-      for (int s = 0; s < kNumSizes; ++s)
-        out.push_back("pick(" + describe(ObjectDesc{s, color, static_cast<int>(c)}) + ")");
-  auto ask = [&out, &w](const Question& q) { out.push_back("ask(" + question_text(q, w) + ")"); };
+  // The scene's skills, as in Ask-to-Act: one pick per object description of the scene (which
+  // objects exist, not where they are).
+  for (const Object& o : w.objects) add("pick(" + describe_full(o) + ")");
+  auto ask = [&add, &w](const Question& q) { add("ask(" + question_text(q, w) + ")"); };
   for (size_t c = 0; c < color_names().size(); ++c) {
     Question q;
     q.type = QType::ColorYN;
@@ -444,13 +446,12 @@ std::vector<std::string> canonical_actions(const World& w) {
     q.room = static_cast<int>(r);
     ask(q);
   }
-  for (size_t c = 0; c < cats.size(); ++c)
-    for (int color : cats[c].colors) {
-      Question q;
-      q.type = QType::NeighborYN;
-      q.neighbor = ObjectDesc{-1, color, static_cast<int>(c)};
-      ask(q);
-    }
+  for (const Object& o : w.objects) {
+    Question q;
+    q.type = QType::NeighborYN;
+    q.neighbor = ObjectDesc{-1, o.color, o.category};
+    ask(q);
+  }
   for (size_t r = 0; r < w.receptacles.size(); ++r) {
     Question q;
     q.type = QType::PlacementYN;

@@ -92,9 +92,10 @@ bool parse_object_desc(std::string_view normalized, ObjectDesc* out);
 std::string question_text(const Question& q, const World& w);
 std::string action_text(const Action& a, const World& w);
 
-// Every canonical action for a scene: navigate/open/close/place over its receptacles, pick over all
-// [size] [color] <category> descriptions, and every question of the grammar over the scene's names.
-// The vocabulary carries no privileged information (no object positions), so a policy may use it.
+// The scene's skills, as Ask-to-Act enumerates them: navigate/open/close/place over its receptacles,
+// pick over the full description of each of its objects, and every question template over its
+// names (colors, sizes, receptacles, rooms, its objects as neighbours, placements). It says which
+// objects exist but not where they are, so a policy may use it.
 std::vector<std::string> canonical_actions(const World& w);
 
 }  // namespace a2a
