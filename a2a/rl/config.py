@@ -28,7 +28,7 @@ class PPOConfig:
     kl_coef: float = 0.0          # > 0: KL to the frozen reference (the LLM without its adapters)
     max_grad_norm: float = 1.0
     target_kl: float | None = None  # stop the epochs of an update early past this approx KL
-    pipeline: bool = True         # step half the envs while the policy works on the other half
+    pipeline: bool | None = None  # step half the envs while the policy works on the other half (None: on GPU)
 
     def __post_init__(self) -> None:
         for name in ("num_envs", "rollout_steps", "updates", "epochs", "minibatches"):
@@ -42,6 +42,10 @@ class PPOConfig:
             raise ValueError("PPOConfig.clip must be > 0")
         if min(self.vf_coef, self.ent_coef, self.kl_coef) < 0:
             raise ValueError("PPOConfig coefficients must be >= 0")
+        if self.pipeline is None:
+            import torch
+
+            object.__setattr__(self, "pipeline", torch.cuda.is_available())
         if self.pipeline and self.num_envs < 2:
             object.__setattr__(self, "pipeline", False)
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from dataclasses import asdict, dataclass
@@ -116,7 +117,12 @@ def train(cfg: TrainConfig) -> TrainResult:
     if info.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
     barrier(info)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    env_threads = cfg.num_threads
+    if info.device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:
+        # Small torch ops slow down many-fold when their threads fight the env threads for cores.
+        cores = os.cpu_count() or 1
+        torch.set_num_threads(max(1, cores // 2))
+        env_threads = env_threads or max(1, cores - torch.get_num_threads())
     ppo = cfg.ppo
     _seed(cfg.seed * 7919 + info.rank)
 
@@ -159,7 +165,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     num_envs = ppo.num_envs
     # Episodes are drawn at random per env; the stream is reseeded on resume so nothing repeats.
     core = _core.BatchedEnv(episodes, num_envs=num_envs, batch_size=num_envs // 2 if ppo.pipeline else num_envs,
-                            num_threads=cfg.num_threads, width=frame_size, height=frame_size,
+                            num_threads=env_threads, width=frame_size, height=frame_size,
                             rewards=rewards.as_dict(), autoreset="next_step", sampling="random",
                             seed=cfg.seed * 1_000_003 + info.rank * 7_919 + start)
     question_reward = _judge(cfg, run_dir, num_envs, rewards.useful_question)

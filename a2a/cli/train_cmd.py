@@ -1,0 +1,109 @@
+"""`a2a train`: PPO of the MLLM policy (the main job).
+
+With no arguments it trains a tiny policy (built in the run directory, no download) on the built-in
+dataset on CPU for a few minutes with the exact oracle judge, evaluates it, and prints where the run
+and its report are. With --model PATH it starts from a real LLaVA-OneVision checkpoint (or a saved
+a2a policy); with --judge llm --base-url URL --llm-model NAME the useful-question reward comes from
+an LLM judge over an OpenAI-compatible endpoint. Multi-GPU: `torchrun --nproc-per-node G -m a2a.cli.main train ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def register(sub, help_text: str) -> None:
+    p = sub.add_parser("train", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g = p.add_argument_group("run")
+    g.add_argument("--run-dir", default=None, help="output directory (default: runs/train-<time>)")
+    g.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
+    g.add_argument("--minutes", type=float, default=4.0, help="wall-clock budget; 0 = none (default 4)")
+    g.add_argument("--updates", type=int, default=1000, help="PPO updates (default 1000; the time budget may stop earlier)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    g.add_argument("--no-tensorboard", action="store_true")
+    g = p.add_argument_group("model")
+    g.add_argument("--model", default=None, help="LLaVA-OneVision checkpoint or saved a2a policy (default: a tiny model)")
+    g.add_argument("--quantization", choices=("none", "nf4"), default=None, help="nf4: 4-bit LLM (bitsandbytes)")
+    g.add_argument("--compression", choices=("resampler", "pool"), default=None)
+    g.add_argument("--backend", choices=("torch", "triton"), default=None, help="compression kernels")
+    g.add_argument("--max-past-steps", type=int, default=None, help="past steps kept in the prompt (tiny default: 8)")
+    g = p.add_argument_group("data and rewards")
+    g.add_argument("--split", default="train", help="training split or episode file")
+    g.add_argument("--dataset", default=None, help="dataset directory (default: the built-in dataset)")
+    g.add_argument("--eval-split", default="val_unseen_scenes")
+    g.add_argument("--eval-episodes", type=int, default=100)
+    g.add_argument("--eval-every", type=int, default=0, help="updates between evaluations (0: at the end only)")
+    g.add_argument("--budget-delta", type=int, default=0, help="question budget B = K + delta")
+    g.add_argument("--reward-set", choices=("full", "success+subgoal", "success"), default="full",
+                   help="the paper's reward ablation (penalties are kept in every set)")
+    g.add_argument("--judge", choices=("oracle", "llm"), default="oracle")
+    g.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint of the LLM judge")
+    g.add_argument("--llm-model", default=None, help="model name at the endpoint")
+    g.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
+    g = p.add_argument_group("PPO")
+    g.add_argument("--num-envs", type=int, default=16, help="environments per rank")
+    g.add_argument("--rollout-steps", type=int, default=32)
+    g.add_argument("--epochs", type=int, default=2)
+    g.add_argument("--minibatches", type=int, default=4)
+    g.add_argument("--lr", type=float, default=3e-4)
+    g.add_argument("--ent-coef", type=float, default=0.01)
+    g.add_argument("--kl-coef", type=float, default=0.0, help="KL to the frozen reference (adapters disabled)")
+    g.add_argument("--checkpoint-every", type=int, default=10)
+    p.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace):
+    from ..env.config import RewardWeights
+    from ..rl.config import PPOConfig, TrainConfig
+
+    run_dir = args.run_dir or str(Path("runs") / f"train-{time.strftime('%Y%m%d-%H%M%S')}")
+    policy = {k: v for k, v in (("quantization", args.quantization), ("compression", args.compression),
+                                ("backend", args.backend), ("max_past_steps", args.max_past_steps)) if v is not None}
+    if args.model is None:
+        policy.setdefault("max_past_steps", 8)  # the tiny model trains on CPU: keep prompts short
+    return TrainConfig(
+        run_dir=run_dir, model=args.model, split=args.split, dataset=args.dataset, eval_split=args.eval_split,
+        eval_episodes=args.eval_episodes, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
+        minutes=args.minutes or None, seed=args.seed, device=args.device,
+        rewards=RewardWeights(budget_delta=args.budget_delta), reward_set=args.reward_set, judge=args.judge,
+        llm_base_url=args.base_url, llm_model=args.llm_model, llm_api_key_env=args.api_key_env,
+        ppo=PPOConfig(num_envs=args.num_envs, rollout_steps=args.rollout_steps, updates=args.updates, epochs=args.epochs,
+                      minibatches=args.minibatches, lr=args.lr, ent_coef=args.ent_coef, kl_coef=args.kl_coef),
+        policy=policy, tensorboard=not args.no_tensorboard)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..rl import train
+    from ..rl.checkpoint import latest_checkpoint
+
+    try:
+        cfg = config_from_args(args)
+    except ValueError as e:
+        print(f"a2a train: error: {e}", file=sys.stderr)
+        return 2
+    run_dir = Path(cfg.run_dir)
+    has_ckpt = run_dir.exists() and latest_checkpoint(run_dir) is not None
+    if args.resume and not has_ckpt:
+        print(f"a2a train: error: nothing to resume in {run_dir} (no checkpoint)", file=sys.stderr)
+        return 2
+    if has_ckpt and not args.resume:
+        print(f"a2a train: error: {run_dir} holds a run; pass --resume to continue it or choose another --run-dir",
+              file=sys.stderr)
+        return 2
+    result = train(cfg)
+    print(f"\nrun:        {result.run_dir}")
+    print(f"updates:    {result.updates}  env steps: {result.env_steps}")
+    print(f"metrics:    {result.run_dir / 'metrics.csv'}  (TensorBoard: {result.run_dir / 'tensorboard'})")
+    print(f"policy:     {result.policy_dir}  (a2a eval --agent mllm --model {result.policy_dir} ...)")
+    if result.final_eval is not None:
+        from ..eval.report import write_report
+
+        path, table = write_report([str(result.run_dir / "eval" / "final")], result.run_dir / "report", plots=True)
+        print(f"evaluation: {cfg.eval_split}, {cfg.eval_episodes} episodes")
+        print(table)
+        print(f"report:     {path}")
+    return 0
