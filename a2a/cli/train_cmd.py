@@ -10,6 +10,7 @@ an LLM judge over an OpenAI-compatible endpoint. Multi-GPU: `torchrun --nproc-pe
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     result = train(cfg)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return 0  # torchrun: rank 0 reports
     print(f"\nrun:        {result.run_dir}")
     print(f"updates:    {result.updates}  env steps: {result.env_steps}")
     print(f"metrics:    {result.run_dir / 'metrics.csv'}  (TensorBoard: {result.run_dir / 'tensorboard'})")

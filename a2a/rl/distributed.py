@@ -93,3 +93,19 @@ def barrier(info: DistInfo) -> None:
 def shutdown(info: DistInfo) -> None:
     if info.world_size > 1 and dist.is_initialized():
         dist.destroy_process_group()
+
+
+def replica_checksums(params: list[torch.nn.Parameter], info: DistInfo) -> list[float]:
+    """A checksum of the trainable weights on every rank (they must be equal: same start, same
+    averaged gradients). Cheap: two floats per rank."""
+    with torch.no_grad():
+        local = torch.tensor([sum(float(p.double().sum()) for p in params),
+                              sum(float(p.double().pow(2).sum()) for p in params)], dtype=torch.float64)
+    if info.world_size == 1:
+        return [float(local[0])]
+    gathered = [torch.zeros_like(local) for _ in range(info.world_size)]
+    dist.all_gather(gathered, local)
+    sums = [g.tolist() for g in gathered]
+    if any(abs(a - b) > 1e-6 * (1 + abs(b)) for s in sums for a, b in zip(s, sums[0])):
+        raise RuntimeError(f"trainable weights diverged across ranks: {sums}")
+    return [s[0] for s in sums]

@@ -21,7 +21,8 @@ import torch
 from .. import _core
 from .checkpoint import latest_checkpoint, load_counters, load_optimizer, rng_state, save_checkpoint, set_rng_state
 from .config import TrainConfig
-from .distributed import DistInfo, barrier, broadcast_parameters, init_distributed, mean_across_ranks, shutdown
+from .distributed import (DistInfo, barrier, broadcast_parameters, init_distributed, mean_across_ranks,
+                          replica_checksums, shutdown)
 from .metrics import MetricsLogger
 from .ppo import ppo_update
 from .rollout import RolloutCollector, episode_metrics
@@ -228,9 +229,11 @@ def train(cfg: TrainConfig) -> TrainResult:
             question_reward.close()
 
     # ---- final policy and evaluation ----
+    checksums = replica_checksums(params, info)  # raises if the ranks' weights diverged
     policy_dir = run_dir / "policy"
     final_eval = None
     if info.is_main:
+        (run_dir / "replicas.json").write_text(json.dumps({"world_size": info.world_size, "checksums": checksums}) + "\n")
         policy.save_trainable(policy_dir)  # A2APolicy.from_pretrained(policy_dir) reloads base + trained weights
         if cfg.eval_episodes:
             final_eval = evaluate_policy(policy, cfg, run_dir / "eval" / "final", frame_size)

@@ -1,0 +1,107 @@
+"""The PPO trainer end to end on a tiny model: reproducibility, resume, checkpoints, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from a2a.cli.main import main
+from a2a.rl import checkpoint as ckpt_mod
+from a2a.rl import train
+from a2a.rl import trainer as trainer_mod
+
+from rl_helpers import weights_hash
+
+
+def updates_logged(run_dir: Path) -> list[int]:
+    return [int(json.loads(line)["update"]) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_short_seeded_run_is_reproducible(make_cfg):
+    a = train(make_cfg("a"))
+    b = train(make_cfg("b"))
+    c = train(make_cfg("c", seed=1))
+    assert a.updates == 2 and a.env_steps > 0
+    assert weights_hash(a.policy_dir) == weights_hash(b.policy_dir)
+    assert weights_hash(a.policy_dir) != weights_hash(c.policy_dir)
+    # It learned something: the trained weights differ from the initial ones.
+    init = trainer_mod._load_policy(make_cfg("x"), make_cfg("x").model, trainer_mod.init_distributed("cpu"))
+    init.save_trainable(Path(a.run_dir) / "init")
+    assert weights_hash(Path(a.run_dir) / "init") != weights_hash(a.policy_dir)
+    rows = [json.loads(x) for x in (Path(a.run_dir) / "metrics.jsonl").read_text().splitlines()]
+    assert {"loss/policy", "reward/total", "ppo/approx_kl", "env_steps", "steps_per_s"} <= set(rows[-1])
+
+
+def test_killed_run_resumes_without_losing_or_repeating_updates(make_cfg, monkeypatch):
+    cfg = make_cfg("killed", ppo={"updates": 4})
+    real_update = trainer_mod.ppo_update
+    calls = {"n": 0}
+
+    def dying_update(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("killed in the middle of update 3")
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_mod, "ppo_update", dying_update)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg)
+    run = Path(cfg.run_dir)
+    assert ckpt_mod.latest_checkpoint(run).name == "update_000002"
+    assert updates_logged(run) == [1, 2]
+    monkeypatch.setattr(trainer_mod, "ppo_update", real_update)
+    result = train(cfg)  # same config: resumes
+    assert result.updates == 4
+    assert updates_logged(run) == [1, 2, 3, 4]
+    state = json.loads((ckpt_mod.latest_checkpoint(run) / "state.json").read_text())
+    assert state["update"] == 4 and state["env_steps"] > 0
+    steps = [json.loads(x)["env_steps"] for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps) and len(set(steps)) == 4  # counters continue, nothing counted twice
+
+
+def test_a_checkpoint_that_fails_midway_is_never_visible(make_cfg, tmp_path):
+    policy = trainer_mod._load_policy(make_cfg("p"), make_cfg("p").model, trainer_mod.init_distributed("cpu"))
+    opt = torch.optim.AdamW(policy.trainable_parameters(), lr=1e-3)
+    run = tmp_path / "ck"
+    ckpt_mod.save_checkpoint(run, 1, {"env_steps": 10}, policy.save_trainable, opt)
+
+    def broken(path):
+        policy.save_trainable(path)
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        ckpt_mod.save_checkpoint(run, 2, {"env_steps": 20}, broken, opt)
+    assert ckpt_mod.latest_checkpoint(run).name == "update_000001"
+    assert not (run / "checkpoints" / "update_000002").exists()
+    assert not [p for p in (run / "checkpoints").iterdir() if p.name.startswith(".update")]
+
+
+def test_reward_ablation_sets():
+    from a2a.rl.config import TrainConfig
+
+    full = TrainConfig(run_dir="x").effective_rewards()
+    sub = TrainConfig(run_dir="x", reward_set="success+subgoal").effective_rewards()
+    succ = TrainConfig(run_dir="x", reward_set="success").effective_rewards()
+    assert full.useful_question > 0 and sub.useful_question == 0 and sub.subgoal > 0
+    assert succ.subgoal == 0 and succ.useful_question == 0 and succ.success == full.success
+    with pytest.raises(ValueError, match="reward_set"):
+        TrainConfig(run_dir="x", reward_set="everything")
+    with pytest.raises(ValueError, match="llm_base_url"):
+        TrainConfig(run_dir="x", judge="llm")
+
+
+def test_cli_refuses_to_mix_runs(make_cfg, tiny_model, dataset, tmp_path, capsys):
+    run = tmp_path / "cli"
+    common = ["train", "--run-dir", str(run), "--model", tiny_model, "--dataset", dataset, "--updates", "1",
+              "--num-envs", "2", "--rollout-steps", "2", "--minibatches", "1", "--epochs", "1", "--eval-episodes", "2",
+              "--eval-split", "val_unseen_scenes", "--no-tensorboard", "--minutes", "0"]
+    assert main(["train", "--run-dir", str(tmp_path / "none"), "--resume"]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
+    assert main(common) == 0
+    out = capsys.readouterr().out
+    assert "report:" in out and str(run) in out and (run / "report" / "report.md").exists()
+    assert main(common) == 2
+    assert "--resume" in capsys.readouterr().err
