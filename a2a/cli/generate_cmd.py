@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from ..data import DEFAULT_COUNTS, SPLITS, generate_dataset
+from ..data import DEFAULT_COUNTS, PRESETS, SPLITS, generate_dataset
 
 
 def register(sub, help_text: str) -> None:
     p = sub.add_parser("generate", help=help_text, description=__doc__)
     p.add_argument("out_dir", help="directory to write (created if missing)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-steps", type=int, default=40, help="step limit per episode")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="default",
+                   help="default, or easy: small open apartments, K <= 1, 12 steps (quick learning checks)")
+    p.add_argument("--max-steps", type=int, default=None, help="step limit per episode (default: the preset's)")
     p.add_argument("--train-scenes", type=int, default=100, help="distinct apartments behind train (and unseen tasks)")
     p.add_argument("--eval-scenes", type=int, default=40, help="distinct apartments behind each unseen-scenes split")
     for split in SPLITS:
@@ -22,8 +24,11 @@ def register(sub, help_text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     counts = {s: getattr(args, s) for s in SPLITS}
-    info = generate_dataset(args.out_dir, counts, seed=args.seed, max_steps=args.max_steps,
-                            train_scenes=args.train_scenes, eval_scenes=args.eval_scenes)
+    try:
+        info = generate_dataset(args.out_dir, counts, seed=args.seed, max_steps=args.max_steps,
+                                train_scenes=args.train_scenes, eval_scenes=args.eval_scenes, preset=args.preset)
+    except ValueError as e:
+        raise SystemExit(f"a2a generate: error: {e}") from None
     for split in SPLITS:
         if info.counts[split]:
             ks = ", ".join(f"K={k}: {n}" for k, n in info.k_histogram.get(split, {}).items())

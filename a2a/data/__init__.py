@@ -2,6 +2,7 @@
 
 from .dataset import (
     DEFAULT_COUNTS,
+    PRESETS,
     SPLITS,
     DatasetInfo,
     default_dataset_dir,
@@ -13,6 +14,7 @@ from .episodes import EpisodeFileError, load_episodes, save_episodes
 
 __all__ = [
     "DEFAULT_COUNTS",
+    "PRESETS",
     "SPLITS",
     "DatasetInfo",
     "EpisodeFileError",

@@ -21,6 +21,14 @@ from .episodes import EpisodeSet, load_episodes, save_episodes
 SPLITS = ("train", "val_unseen_scenes", "val_unseen_tasks", "test_unseen_scenes", "test_unseen_tasks")
 DEFAULT_COUNTS = {"train": 2000, "val_unseen_scenes": 200, "val_unseen_tasks": 200,
                   "test_unseen_scenes": 200, "test_unseen_tasks": 200}
+# Generator presets. "easy": small apartments (2-4 rooms, 2-3 receptacles each, few twins, little
+# clutter, everything open), ambiguities with K <= 1 and short episodes — for quick learning checks.
+PRESETS: dict[str, dict] = {
+    "default": {"scene": {}, "combinations": [], "max_steps": 40},
+    "easy": {"scene": {"min_rooms": 2, "max_rooms": 4, "min_receptacles": 2, "max_receptacles": 3, "twin_prob": 0.3,
+                       "clutter": 0.15, "open_prob": 1.0},
+             "combinations": ["none", "attribute", "placement"], "max_steps": 12},
+}
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "a2a-dataset/1"
 DEFAULT_NAME = "default-v1"
@@ -49,9 +57,15 @@ def default_dataset_dir() -> Path:
 
 
 def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = None, seed: int = 0,
-                     max_steps: int = 40, train_scenes: int = 100, eval_scenes: int = 40,
-                     progress: bool = True) -> DatasetInfo:
-    """Generates every split into `root` (one .jsonl.gz per split and a manifest)."""
+                     max_steps: int | None = None, train_scenes: int = 100, eval_scenes: int = 40,
+                     progress: bool = True, preset: str = "default") -> DatasetInfo:
+    """Generates every split into `root` (one .jsonl.gz per split and a manifest).
+
+    preset: "default" or "easy" (see PRESETS); max_steps: None for the preset's."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; presets are {list(PRESETS)}")
+    p = PRESETS[preset]
+    max_steps = p["max_steps"] if max_steps is None else max_steps
     counts = dict(DEFAULT_COUNTS if counts is None else counts)
     unknown = set(counts) - set(SPLITS)
     if unknown:
@@ -71,12 +85,14 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
                 bar.update(k - done[0])
                 done[0] = k
 
-            eps = EpisodeSet.generate(split, n, seed=seed, train_scenes=train_scenes,
-                                      eval_scenes=eval_scenes, max_steps=max_steps, progress=tick)
+            # The unseen-tasks splits keep their held-out combinations unless a preset narrows them.
+            combos = p["combinations"]
+            eps = EpisodeSet.generate(split, n, seed=seed, train_scenes=train_scenes, eval_scenes=eval_scenes,
+                                      max_steps=max_steps, progress=tick, scene=p["scene"], combinations=combos)
             save_episodes(eps, root / f"{split}.jsonl.gz")
             ks = Counter(eps.summary()["K"])
             hist[split] = {str(k): ks[k] for k in sorted(ks)}
-    manifest = {"format": MANIFEST_FORMAT, "episode_format": _core.EPISODE_FORMAT, "seed": seed,
+    manifest = {"format": MANIFEST_FORMAT, "episode_format": _core.EPISODE_FORMAT, "preset": preset, "seed": seed,
                 "max_steps": max_steps, "train_scenes": train_scenes, "eval_scenes": eval_scenes,
                 "counts": {s: counts.get(s, 0) for s in SPLITS}, "k_histogram": hist}
     tmp = root / (MANIFEST + ".tmp")

@@ -350,7 +350,8 @@ PYBIND11_MODULE(_core, m) {
         return set;
       }, py::arg("data"), "Parses jsonl bytes; raises EpisodeFormatError('line N: field: message').")
       .def_static("generate", [](const std::string& split, int count, uint64_t seed, int train_scenes, int eval_scenes,
-                                 int max_steps, std::function<void(int, int)> progress) {
+                                 int max_steps, std::function<void(int, int)> progress, py::dict scene,
+                                 std::vector<std::string> combinations) {
         Split s;
         if (!parse_split(split, &s) || s == Split::Custom) throw py::value_error("unknown split '" + split + "'");
         if (count < 0) throw py::value_error("count must be >= 0");
@@ -360,6 +361,25 @@ PYBIND11_MODULE(_core, m) {
         cfg.train_scenes = train_scenes;
         cfg.eval_scenes = eval_scenes;
         cfg.max_steps = max_steps;
+        for (auto kv : scene) {
+          std::string k = py::cast<std::string>(kv.first);
+          SceneGenConfig& g = cfg.scene;
+          if (k == "min_rooms") g.min_rooms = py::cast<int>(kv.second);
+          else if (k == "max_rooms") g.max_rooms = py::cast<int>(kv.second);
+          else if (k == "min_receptacles") g.min_receptacles = py::cast<int>(kv.second);
+          else if (k == "max_receptacles") g.max_receptacles = py::cast<int>(kv.second);
+          else if (k == "twin_prob") g.twin_prob = py::cast<double>(kv.second);
+          else if (k == "clutter") g.clutter = py::cast<double>(kv.second);
+          else if (k == "open_prob") g.open_prob = py::cast<double>(kv.second);
+          else throw py::value_error("scene: unknown setting '" + k + "'");
+        }
+        for (const std::string& label : combinations) {
+          uint32_t bits;
+          if (!parse_ambiguity_label(label, &bits)) throw py::value_error("combinations: unknown ambiguity label '" + label + "'");
+          cfg.combinations.push_back(bits);
+        }
+        std::string err = validate(cfg);
+        if (!err.empty()) throw py::value_error(err);
         auto set = std::make_shared<EpisodeSet>();
         std::function<void(int, int)> cb;
         if (progress) cb = [&progress](int done, int total) {
@@ -370,7 +390,11 @@ PYBIND11_MODULE(_core, m) {
         for (auto& e : generate_split(cfg, s, cb)) set->episodes.push_back(std::make_shared<Episode>(std::move(e)));
         return set;
       }, py::arg("split"), py::arg("count"), py::arg("seed") = 0, py::arg("train_scenes") = 100, py::arg("eval_scenes") = 40,
-         py::arg("max_steps") = 40, py::arg("progress") = nullptr)
+         py::arg("max_steps") = 40, py::arg("progress") = nullptr, py::arg("scene") = py::dict(),
+         py::arg("combinations") = std::vector<std::string>{},
+         "Generates `count` episodes of a split. scene: apartment settings (min_rooms, max_rooms, min_receptacles, "
+         "max_receptacles, twin_prob, clutter, open_prob); combinations: ambiguity labels to draw from instead of "
+         "the split's own (e.g. ['none', 'attribute']).")
       .def_static("concat", [](const std::vector<std::shared_ptr<EpisodeSet>>& parts) {
         auto set = std::make_shared<EpisodeSet>();
         for (const auto& p : parts) set->episodes.insert(set->episodes.end(), p->episodes.begin(), p->episodes.end());

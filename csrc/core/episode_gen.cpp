@@ -260,7 +260,24 @@ bool generate_episode(uint64_t scene_seed, uint32_t combo, int template_id, uint
   return true;
 }
 
+std::string validate(const DatasetConfig& c) {
+  const SceneGenConfig& s = c.scene;
+  if (s.min_rooms < 2 || s.max_rooms > static_cast<int>(room_types().size()) || s.min_rooms > s.max_rooms)
+    return "rooms must satisfy 2 <= min <= max <= " + std::to_string(room_types().size());
+  if (s.min_receptacles < 1 || s.min_receptacles > s.max_receptacles || s.max_receptacles > 10)
+    return "receptacles per room must satisfy 1 <= min <= max <= 10";
+  if (s.clutter < 0 || s.clutter > 1 || s.open_prob < 0 || s.open_prob > 1 || s.twin_prob < 0 || s.twin_prob > 1)
+    return "clutter, open_prob and twin_prob must be in [0, 1]";
+  if (c.max_steps < 1) return "max_steps must be >= 1";
+  if (c.train_scenes < 1 || c.eval_scenes < 1) return "train_scenes and eval_scenes must be >= 1";
+  for (int n : c.counts)
+    if (n < 0) return "counts must be >= 0";
+  return "";
+}
+
 std::vector<Episode> generate_split(const DatasetConfig& cfg, Split split, const std::function<void(int, int)>& progress) {
+  std::string err = validate(cfg);
+  if (!err.empty()) throw std::invalid_argument("dataset config: " + err);
   const int count = cfg.counts[static_cast<int>(split)];
   const bool unseen_scenes = split == Split::ValUnseenScenes || split == Split::TestUnseenScenes;
   const bool unseen_tasks = split == Split::ValUnseenTasks || split == Split::TestUnseenTasks;
@@ -274,7 +291,9 @@ std::vector<Episode> generate_split(const DatasetConfig& cfg, Split split, const
   for (uint64_t j = 0; static_cast<int>(scenes.size()) < wanted; ++j) {
     uint64_t s = mix_seed(mix_seed(cfg.seed, stream), j);
     if (held_out_layout(layout_signature(generate_scene(s, cfg.scene))) == unseen_scenes) scenes.push_back(s);
-    if (j > static_cast<uint64_t>(wanted) * 1000) throw std::runtime_error("generate_split: cannot find enough layouts");
+    if (j > static_cast<uint64_t>(wanted) * 1000)
+      throw std::invalid_argument(std::string("generate_split: no apartment with a ") + (unseen_scenes ? "held-out" : "seen") +
+                                  " layout among the room settings; allow more rooms (max_rooms) so layouts vary");
   }
 
   std::vector<Episode> out;
@@ -285,7 +304,8 @@ std::vector<Episode> generate_split(const DatasetConfig& cfg, Split split, const
     bool ok = false;
     for (int attempt = 0; attempt < 200 && !ok; ++attempt) {
       uint32_t combo;
-      if (unseen_tasks) combo = rng.pick(held_out_combinations());
+      if (!cfg.combinations.empty()) combo = rng.pick(cfg.combinations);
+      else if (unseen_tasks) combo = rng.pick(held_out_combinations());
       else if (rng.chance(cfg.none_fraction)) combo = kAmbNone;
       else combo = seen_combinations()[1 + static_cast<size_t>(rng.uniform(static_cast<int>(seen_combinations().size()) - 1))];
       int tmpl = unseen_tasks ? kNumSeenTemplates + rng.uniform(kNumTemplates - kNumSeenTemplates) : rng.uniform(kNumSeenTemplates);

@@ -18,8 +18,12 @@ struct DatasetConfig {
   int eval_scenes = 40;    // distinct apartments behind each unseen-scenes split
   int max_steps = 40;
   double none_fraction = 0.15;  // share of K=0 episodes in the seen-task splits
+  std::vector<uint32_t> combinations;  // ambiguity combinations to draw from (empty: the split's own)
   SceneGenConfig scene;
 };
+
+// Returns "" if valid.
+std::string validate(const DatasetConfig& c);
 
 // Ambiguity combinations a split draws from.
 const std::vector<uint32_t>& seen_combinations();

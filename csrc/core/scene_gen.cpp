@@ -63,12 +63,12 @@ World generate_scene(uint64_t seed, const SceneGenConfig& cfg) {
   for (int room = 0; room < static_cast<int>(w.rooms.size()); ++room) {
     std::vector<int> types = types_for_room(w.rooms[room].type);
     rng.shuffle(types);
-    int n = std::min(static_cast<int>(types.size()), rng.range(3, 5));
+    int n = std::min(static_cast<int>(types.size()), rng.range(cfg.min_receptacles, cfg.max_receptacles));
     std::vector<int> chosen(types.begin(), types.begin() + n);
     // Some furniture comes in twins (two tables, two drawers): the source of names like
     // "dark table" and of placement ambiguity.
-    if (rng.chance(0.6)) chosen.push_back(chosen[static_cast<size_t>(rng.uniform(n))]);
-    if (rng.chance(0.25)) chosen.push_back(chosen[static_cast<size_t>(rng.uniform(n))]);
+    if (rng.chance(cfg.twin_prob)) chosen.push_back(chosen[static_cast<size_t>(rng.uniform(n))]);
+    if (rng.chance(cfg.twin_prob * 0.4)) chosen.push_back(chosen[static_cast<size_t>(rng.uniform(n))]);
     for (int t : chosen) {
       const ReceptacleType& rt = receptacle_types()[t];
       Receptacle r;
