@@ -189,6 +189,12 @@ class A2APolicy(nn.Module):
         return cls(hf, tokenizer, cfg, image=image, name_or_path=os.path.abspath(path) if os.path.isdir(path) else path,
                    attn_implementation=getattr(hf.config, "_attn_implementation", attn), attn_reason=reason)
 
+    def train(self, mode: bool = True) -> "A2APolicy":
+        """Train mode for the trainable parts; the frozen vision tower always stays in eval mode."""
+        super().train(mode)
+        self.encoder.eval()
+        return self
+
     # ---- small helpers -----------------------------------------------------------------------------
 
     @property

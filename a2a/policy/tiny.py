@@ -38,10 +38,13 @@ class TinySpec:
     vocab_size: int = 1024
     scenes: int = 6
     seed: int = 0
+    vision_intermediate: int = 0   # 0: 2 x vision_hidden
+    model_vocab: int = 0           # 0: the tokenizer's size (larger: rows never produced, e.g. to match a real LLM)
+    tie_embeddings: bool = False
 
     def __post_init__(self) -> None:
-        if self.image_size % self.patch_size:
-            raise ValueError(f"image_size {self.image_size} must be a multiple of patch_size {self.patch_size}")
+        if self.image_size < self.patch_size:  # like SigLIP, a remainder is dropped (384 px / 14 -> 27x27)
+            raise ValueError(f"image_size {self.image_size} must be >= patch_size {self.patch_size}")
         if self.hidden % self.heads or self.heads % self.kv_heads or self.vision_hidden % self.vision_heads:
             raise ValueError("hidden sizes must divide by the head counts (and heads by kv_heads)")
 
@@ -101,20 +104,22 @@ def train_tokenizer(corpus: list[str], vocab_size: int = 1024):
 def build_tiny_model(spec: TinySpec, tokenizer) -> torch.nn.Module:
     from transformers import LlavaOnevisionConfig, LlavaOnevisionForConditionalGeneration, Qwen2Config, SiglipVisionConfig
 
-    vocab = len(tokenizer)
-    vc = SiglipVisionConfig(hidden_size=spec.vision_hidden, intermediate_size=2 * spec.vision_hidden,
+    vocab = max(len(tokenizer), spec.model_vocab)
+    vc = SiglipVisionConfig(hidden_size=spec.vision_hidden,
+                            intermediate_size=spec.vision_intermediate or 2 * spec.vision_hidden,
                             num_hidden_layers=spec.vision_layers, num_attention_heads=spec.vision_heads,
                             image_size=spec.image_size, patch_size=spec.patch_size, vision_use_head=False)
     tc = Qwen2Config(hidden_size=spec.hidden, intermediate_size=spec.intermediate, num_hidden_layers=spec.layers,
                      num_attention_heads=spec.heads, num_key_value_heads=spec.kv_heads, vocab_size=vocab,
-                     max_position_embeddings=8192, tie_word_embeddings=False,
+                     max_position_embeddings=32768, tie_word_embeddings=spec.tie_embeddings,
                      eos_token_id=tokenizer.convert_tokens_to_ids(IM_END), pad_token_id=tokenizer.pad_token_id,
                      bos_token_id=None)
     cfg = LlavaOnevisionConfig(vision_config=vc, text_config=tc,
                                image_token_index=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN),
                                video_token_index=tokenizer.convert_tokens_to_ids(VIDEO_TOKEN),
                                vision_feature_select_strategy="full", vision_feature_layer=-1,
-                               image_grid_pinpoints=[[spec.image_size, spec.image_size]])
+                               image_grid_pinpoints=[[spec.image_size, spec.image_size]],
+                               tie_word_embeddings=spec.tie_embeddings)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(spec.seed)
         model = LlavaOnevisionForConditionalGeneration(cfg)
@@ -134,13 +139,20 @@ def save_image_processor(out: Path, image_size: int) -> None:
     proc.save_pretrained(str(out))
 
 
-def init_tiny(out_dir: str | Path, spec: TinySpec | None = None) -> Path:
-    """Build and save a tiny checkpoint in `out_dir`; returns the directory."""
+# LLaVA-OneVision-0.5B's shapes (SigLIP-so400m at 384 px minus its last layer, Qwen2-0.5B with tied
+# embeddings, 894M parameters): random weights of the real size, for memory measurements offline.
+LLAVA_OV_05B_SHAPES = TinySpec(image_size=384, patch_size=14, vision_hidden=1152, vision_layers=26, vision_heads=16,
+                               vision_intermediate=4304, hidden=896, layers=24, heads=14, kv_heads=2, intermediate=4864,
+                               model_vocab=151936, tie_embeddings=True)
+
+
+def init_tiny(out_dir: str | Path, spec: TinySpec | None = None, dtype: torch.dtype = torch.float32) -> Path:
+    """Build and save a tiny checkpoint in `out_dir` (weights stored in `dtype`); returns the directory."""
     spec = spec or TinySpec()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = train_tokenizer(task_corpus(spec.scenes, spec.seed), spec.vocab_size)
-    model = build_tiny_model(spec, tokenizer)
+    model = build_tiny_model(spec, tokenizer).to(dtype)
     model.save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
     save_image_processor(out, spec.image_size)

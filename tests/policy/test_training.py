@@ -174,3 +174,21 @@ def test_attention_choice_is_explicit_and_reported(tiny_dir):
     pol = make_policy(tiny_dir, attn_implementation="eager")
     assert pol.attn_implementation == "eager"
     assert pol.lm.get_base_model().config._attn_implementation == "eager"
+
+
+def test_gradient_checkpointing_gives_the_same_gradients(tiny_dir, envs):
+    grads = []
+    for ckpt in (False, True):
+        pol = make_policy(tiny_dir, gradient_checkpointing=ckpt)
+        with torch.no_grad():
+            for n, p in pol.named_trainable_parameters():
+                if "lora_B" in n:
+                    p.copy_(torch.randn(p.shape, generator=seeded(9)) * 0.01)
+        inputs, vocabs = ragged_inputs(pol, envs, past_steps=(2, 1, 0))
+        pol.train()
+        assert not pol.encoder.vision_tower.training  # the frozen tower stays in eval mode
+        _ppo_like_loss(pol, inputs, vocabs, [v[2] for v in vocabs]).backward()
+        grads.append({n: p.grad.clone() for n, p in pol.named_trainable_parameters()})
+    assert grads[0].keys() == grads[1].keys()
+    for n in grads[0]:
+        torch.testing.assert_close(grads[1][n], grads[0][n], rtol=1e-4, atol=1e-6, msg=n)
