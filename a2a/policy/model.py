@@ -316,6 +316,12 @@ class A2APolicy(nn.Module):
         ent = -(logp.exp() * logp.masked_fill(~valid, 0.0)).sum(-1)
         return logp, ent
 
+    def _temperature(self, temperature: float | None) -> float:
+        T = float(self.config.temperature if temperature is None else temperature)
+        if not T > 0:
+            raise ValueError(f"temperature must be > 0 (use sample=False for greedy decoding), got {temperature!r}")
+        return T
+
     def _values(self, h_last: torch.Tensor) -> torch.Tensor:
         h = h_last.detach() if self.config.value_detach else h_last
         return self.value_head(h.float())
@@ -333,7 +339,7 @@ class A2APolicy(nn.Module):
         vocabs: one vocabulary per input (a list of action strings, e.g. `valid_actions(env_id)`, or an
         ActionTrie), or a single one for all. sample=False decodes greedily; the log-prob is always the
         one under the policy's distribution at `temperature` (default config.temperature)."""
-        T = float(temperature or self.config.temperature)
+        T = self._temperature(temperature)
         B = len(inputs)
         tries = self._tries_for(vocabs, B)
         batch = self.build(inputs)
@@ -387,7 +393,7 @@ class A2APolicy(nn.Module):
               temperature: float | None = None) -> ScoreOutput:
         """Log-probs, entropies and values of given actions in one teacher-forced forward
         (differentiable; same definitions as act())."""
-        T = float(temperature or self.config.temperature)
+        T = self._temperature(temperature)
         B = len(inputs)
         if len(actions) != B:
             raise ValueError(f"{len(actions)} actions for {B} inputs")

@@ -140,3 +140,11 @@ def test_trie_structure(policy, envs):
         ActionTrie(["a", "a"], [[1], [1]], terminal_id=0)
     with pytest.raises(ValueError, match="same tokens"):
         ActionTrie(["a", "b"], [[1], [1]], terminal_id=0)
+
+
+def test_temperature_must_be_positive(policy, envs):
+    inputs, vocabs = ragged_inputs(policy, envs, past_steps=(0,))
+    with pytest.raises(ValueError, match="temperature"):
+        policy.act(inputs, vocabs, temperature=0.0)
+    with pytest.raises(ValueError, match="temperature"):
+        policy.score(inputs, [vocabs[0][0]], vocabs, temperature=-1.0)

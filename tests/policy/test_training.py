@@ -164,15 +164,23 @@ def test_config_validation():
         PolicyConfig.from_dict({"nope": 1})
 
 
-def test_attention_choice_is_explicit_and_reported(tiny_dir):
+def test_attention_choice_is_explicit_and_reported(tiny_dir, caplog):
+    import logging
+
     from a2a.policy.runtime import resolve_attn_implementation
 
     impl, reason = resolve_attn_implementation("auto", torch.device("cpu"), torch.float32)
     assert impl == "sdpa" and reason.startswith("auto")
     with pytest.raises(ValueError):
         resolve_attn_implementation("flash_attention_2", torch.device("cpu"), torch.float32)
-    pol = make_policy(tiny_dir, attn_implementation="eager")
+    with caplog.at_level(logging.INFO, logger="a2a.policy"):
+        pol = make_policy(tiny_dir, attn_implementation="eager")
     assert pol.attn_implementation == "eager"
+    assert any("attention=eager (requested)" in r.getMessage() for r in caplog.records)
+    with caplog.at_level(logging.INFO, logger="a2a.policy"):
+        auto = make_policy(tiny_dir)
+    assert auto.attn_implementation == "sdpa" and auto.attn_reason.startswith("auto")
+    assert any("attention=sdpa (auto:" in r.getMessage() for r in caplog.records)
     assert pol.lm.get_base_model().config._attn_implementation == "eager"
 
 
