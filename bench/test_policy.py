@@ -155,6 +155,37 @@ def test_step_latency(benchmark, record, bench_dir, scene, compression, history,
     benchmark.extra_info.update({k: row[k] for k in ("prompt_tokens_mean", "tokens_per_frame", "saved_activation_bytes")})
 
 
+@pytest.mark.parametrize("method", ["score_per_step", "score_episodes"])
+def test_ppo_scoring_of_an_episode(benchmark, record, bench_dir, scene, method):
+    """Re-scoring all 16 steps of 4 episodes for PPO: score() of every step's prompt (64 rows) against
+    score_episodes() (one forward of each episode's last prompt; same numbers)."""
+    from a2a.policy import EpisodeHistory
+
+    policy = _policy(bench_dir, "resampler4")
+    steps = 16
+    last = _inputs(policy, scene, steps - 1)
+    hists = [EpisodeHistory(inp.instruction, list(inp.steps[:-1])) for inp in last]
+    for h, v in zip(hists, scene["vocabs"]):
+        h.observe(last[0].steps[-1].frame)
+        h.record(v[0])
+    vocabs = scene["vocabs"]
+
+    def step():
+        policy.zero_grad(set_to_none=True)
+        if method == "score_per_step":
+            inputs = [h.input_at(t) for h in hists for t in range(steps)]
+            acts = [h.steps[t].action for h in hists for t in range(steps)]
+            sc = policy.score(inputs, acts, [v for v in vocabs for _ in range(steps)])
+        else:
+            sc = policy.score_episodes(hists, vocabs)
+        (-(sc.logprobs.mean()) + sc.values.pow(2).mean()).backward()
+        _sync(policy)
+
+    benchmark.pedantic(step, rounds=3, warmup_rounds=1, iterations=1)
+    record("policy", f"ppo_scoring[{method}]", method=method, episodes=len(hists), steps=steps,
+           median_s=benchmark.stats.stats.median, device=str(policy.device), torch_threads=torch.get_num_threads())
+
+
 def test_frame_encode_once(benchmark, record, bench_dir, scene):
     """The frozen tower runs once per frame (then cached): its cost per frame at 384 px / patch 14."""
     policy = _policy(bench_dir, "resampler4")

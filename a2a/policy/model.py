@@ -29,12 +29,12 @@ from torch import nn
 
 from .adapter import PerceiverResampler, PoolCompressor
 from .config import PolicyConfig
-from .history import FrameFeatures, PolicyInput
+from .history import FrameFeatures, PolicyInput, Step
 from .outputs import ActOutput, ScoreOutput
 from .prompt import PromptFormat
 from .quant import disable_bnb_cpu_weight_repacking, linear4bit_modules, nf4_config
 from .runtime import resolve_attn_implementation, resolve_device, resolve_dtype
-from .sequence import SequenceBatch, SequenceBuilder
+from .sequence import PAST_ACTION, SequenceBatch, SequenceBuilder
 from .trie import ActionTrie, TrieCache
 from .value_head import ValueHead
 from .vision import FrameEncoder, ImageConfig, load_image_config
@@ -406,26 +406,84 @@ class A2APolicy(nn.Module):
         hs = out.last_hidden_state  # [B, W, H]
         L = batch.prompt_width
         values = self._values(hs[:, L - 1])
-        rows, cols, lists, targets = [], [], [], []
+        picks = []
         for b, ((toks, nodes), t) in enumerate(zip(paths, tries)):
             for j, (tok, node) in enumerate(zip(toks, nodes)):
-                rows.append(b)
-                cols.append(L - 1 + j)
                 c = t.cands[node]
-                lists.append(c)
-                targets.append(c.index(tok))
-        dev = self.device_
-        row_t = torch.tensor(rows, dtype=torch.long, device=dev)
-        col_t = torch.tensor(cols, dtype=torch.long, device=dev)
-        h = hs[row_t, col_t]
-        cand, valid = self._pad_candidates(lists, dev)
-        logp, ent = self._log_probs(self._candidate_logits(h, cand), valid, T)
-        tgt = torch.tensor(targets, dtype=torch.long, device=dev)
-        lp = logp.gather(1, tgt[:, None]).squeeze(1)
-        logp_sum = torch.zeros(B, dtype=torch.float32, device=dev).index_add(0, row_t, lp)
-        ent_sum = torch.zeros(B, dtype=torch.float32, device=dev).index_add(0, row_t, ent)
+                picks.append((b, b, L - 1 + j, c, c.index(tok)))
+        logp_sum, ent_sum = self._candidate_terms(hs, picks, B, T)
         n_tok = torch.tensor([len(p[0]) for p in paths], dtype=torch.long)
         return ScoreOutput(logp_sum, ent_sum, values.float(), n_tok, T)
+
+    def _candidate_terms(self, hs: torch.Tensor, picks: list[tuple[int, int, int, tuple[int, ...], int]], n_out: int,
+                         T: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sum log p and entropy over `picks` = (out_row, batch_row, column, candidates, target index)."""
+        dev = self.device_
+        out_t = torch.tensor([p[0] for p in picks], dtype=torch.long, device=dev)
+        row_t = torch.tensor([p[1] for p in picks], dtype=torch.long, device=dev)
+        col_t = torch.tensor([p[2] for p in picks], dtype=torch.long, device=dev)
+        cand, valid = self._pad_candidates([p[3] for p in picks], dev)
+        logp, ent = self._log_probs(self._candidate_logits(hs[row_t, col_t], cand), valid, T)
+        tgt = torch.tensor([p[4] for p in picks], dtype=torch.long, device=dev)
+        lp = logp.gather(1, tgt[:, None]).squeeze(1)
+        zeros = torch.zeros(n_out, dtype=torch.float32, device=dev)
+        return zeros.index_add(0, out_t, lp), zeros.index_add(0, out_t, ent)
+
+    def score_episodes(self, episodes: Sequence, vocabs, *, temperature: float | None = None) -> ScoreOutput:
+        """Every step of whole episodes in ONE forward per episode (differentiable).
+
+        `episodes`: objects with `.instruction` and `.steps` (e.g. `EpisodeHistory`) whose steps all
+        carry their action. Because attention is causal and step t's prompt is a prefix of the
+        episode's sequence, the hidden states before action t's tokens are exactly those of step
+        t's own prompt: the result equals `score()` of every step's input (same definitions), at the
+        cost of one forward of the last step's prompt instead of one per step. Needs
+        len(steps) - 1 <= config.max_past_steps (no truncation). Rows of the output are the steps,
+        episode-major (`episode_index`, `step_index`)."""
+        T = self._temperature(temperature)
+        B = len(episodes)
+        tries = self._tries_for(vocabs, B)
+        inputs, last_paths = [], []
+        for e, ep in enumerate(episodes):
+            steps = tuple(ep.steps)
+            if not steps or any(s.action is None for s in steps):
+                raise ValueError(f"episode {e}: every step needs its action (score the current step with score())")
+            if len(steps) - 1 > self.config.max_past_steps:
+                raise ValueError(f"episode {e}: {len(steps)} steps exceed max_past_steps + 1 = "
+                                 f"{self.config.max_past_steps + 1} (the prompt is truncated); use score() per step")
+            last = steps[-1]
+            inputs.append(PolicyInput(ep.instruction, steps[:-1] + (Step(last.frame, last.feedback, None),)))
+            last_paths.append(tries[e].path(last.action))
+        batch = self.build(inputs, [toks[:-1] for toks, _ in last_paths])
+        emb = self.embed(batch)
+        hs = self._lm(inputs_embeds=emb, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
+                      use_cache=False).last_hidden_state
+        L = batch.prompt_width
+        kinds = batch.kinds.tolist()
+        picks, value_at, ep_idx, step_idx, n_tok = [], [], [], [], []
+        for e, ep in enumerate(episodes):
+            row = kinds[e]
+            # each past action is one run of PAST_ACTION columns (its tokens + terminal); the last follows L
+            starts = [c for c in range(L) if row[c] == PAST_ACTION and row[c - 1] != PAST_ACTION] + [L]
+            for t, (step, start) in enumerate(zip(ep.steps, starts)):
+                toks, nodes = tries[e].path(step.action)
+                out_row = len(value_at)
+                value_at.append((e, start - 1))
+                ep_idx.append(e)
+                step_idx.append(t)
+                n_tok.append(len(toks))
+                for j, (tok, node) in enumerate(zip(toks, nodes)):
+                    c = tries[e].cands[node]
+                    picks.append((out_row, e, start - 1 + j, c, c.index(tok)))
+            if len(starts) != len(ep.steps):  # pragma: no cover - the builder lays out one run per action
+                raise RuntimeError("sequence layout does not match the episode's steps")
+        dev = self.device_
+        vr = torch.tensor([v[0] for v in value_at], dtype=torch.long, device=dev)
+        vc = torch.tensor([v[1] for v in value_at], dtype=torch.long, device=dev)
+        values = self._values(hs[vr, vc])
+        logp_sum, ent_sum = self._candidate_terms(hs, picks, len(value_at), T)
+        return ScoreOutput(logp_sum, ent_sum, values.float(), torch.tensor(n_tok, dtype=torch.long), T,
+                           episode_index=torch.tensor(ep_idx, dtype=torch.long),
+                           step_index=torch.tensor(step_idx, dtype=torch.long))
 
     # ---- training support --------------------------------------------------------------------------
 

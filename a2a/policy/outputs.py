@@ -39,3 +39,6 @@ class ScoreOutput:
     values: torch.Tensor       # float32 [B], differentiable
     num_tokens: torch.Tensor   # long [B]
     temperature: float
+    # score_episodes(): rows are the steps of all episodes, episode-major; these say whose step each is
+    episode_index: torch.Tensor | None = None  # long [N]
+    step_index: torch.Tensor | None = None     # long [N]

@@ -148,3 +148,36 @@ def test_temperature_must_be_positive(policy, envs):
         policy.act(inputs, vocabs, temperature=0.0)
     with pytest.raises(ValueError, match="temperature"):
         policy.score(inputs, [vocabs[0][0]], vocabs, temperature=-1.0)
+
+
+def test_score_episodes_equals_per_step_scores(policy, episodes):
+    """One forward per episode gives every step's log-prob, entropy and value exactly as score() of
+    each step's own prompt (and as act() when the step was taken)."""
+    n = 2
+    core = _core.BatchedEnv(episodes, num_envs=n, width=128, height=128, autoreset="disabled")
+    batch = core.reset(list(range(n)), [2, 6])
+    hists = [EpisodeHistory(s.decode()) for s in batch.instruction.tolist()]
+    vocabs = [core.valid_actions(i) for i in range(n)]
+    acted = {0: [], 1: []}
+    gen = seeded(11)
+    for t in range(5):
+        frames = policy.encode_frames(batch.frames[:, -1])
+        fb = [policy.format.feedback(a.decode(), bool(v)) for a, v in zip(batch.answer.tolist(), batch.invalid.tolist())]
+        rows = [0, 1] if t < 3 else [0]  # episodes of different lengths (5 and 3 steps)
+        inputs = [hists[i].observe(frames[i], fb[i]) for i in rows]
+        out = policy.act(inputs, [vocabs[i] for i in rows], sample=True, temperature=2.0, generator=gen)
+        for k, i in enumerate(rows):
+            hists[i].record(out.actions[k])
+            acted[i].append(float(out.logprobs[k]))
+        batch = core.step(out.actions + ["ask(is it red?)"] * (n - len(rows)))
+    ep = policy.score_episodes(hists, vocabs, temperature=2.0)
+    assert ep.episode_index.tolist() == [0] * 5 + [1] * 3 and ep.step_index.tolist() == [0, 1, 2, 3, 4, 0, 1, 2]
+    per_inputs = [hists[e].input_at(t) for e, t in zip(ep.episode_index.tolist(), ep.step_index.tolist())]
+    per_actions = [hists[e].steps[t].action for e, t in zip(ep.episode_index.tolist(), ep.step_index.tolist())]
+    per = policy.score(per_inputs, per_actions, [vocabs[e] for e in ep.episode_index.tolist()], temperature=2.0)
+    for name in ("logprobs", "entropies", "values"):
+        torch.testing.assert_close(getattr(ep, name).detach(), getattr(per, name).detach(), rtol=0, atol=2e-5, msg=name)
+    assert ep.num_tokens.tolist() == per.num_tokens.tolist()
+    torch.testing.assert_close(ep.logprobs.detach(), torch.tensor(acted[0] + acted[1]), rtol=0, atol=2e-5)
+    with pytest.raises(ValueError, match="action"):
+        policy.score_episodes([EpisodeHistory("x", [hists[0].steps[0].__class__(hists[0].steps[0].frame)])], vocabs[:1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from policy_helpers import ragged_inputs
 
@@ -113,6 +114,8 @@ def test_max_past_steps_truncates(tiny_dir, envs):
     inputs, _ = ragged_inputs(pol, envs, past_steps=(5,))
     b = pol.build(inputs)
     assert int((b.kinds == FRAME).sum()) == 3 * pol.tokens_per_frame  # 2 past + current
+    with pytest.raises(ValueError, match="max_past_steps"):
+        pol.score_episodes([EpisodeHistory(inputs[0].instruction, list(inputs[0].steps[:-1]))], _[0])
     kept = inputs[0].steps[-3:-1]
     text = pol.tokenizer.decode(b.input_ids[0].tolist())
     for s in kept:
@@ -137,8 +140,6 @@ def test_frame_tokens_land_in_their_slots(policy, envs):
 
 def test_policy_input_validation(policy, envs):
     f = policy.encode_frames(envs.frames()[:1])[0]
-    import pytest
-
     with pytest.raises(ValueError):
         PolicyInput("x", ())
     with pytest.raises(ValueError):
