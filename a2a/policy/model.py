@@ -67,8 +67,8 @@ class A2APolicy(nn.Module):
         for p in hf_model.parameters():
             p.requires_grad_(False)
         self.quantized = bool(linear4bit_modules(inner.language_model))
-        self.device_ = next(hf_model.parameters()).device
-        if self.quantized and self.device_.type == "cpu":
+        device = next(hf_model.parameters()).device
+        if self.quantized and device.type == "cpu":
             disable_bnb_cpu_weight_repacking(hf_model)
 
         layer = hf_cfg.vision_feature_layer
@@ -111,8 +111,8 @@ class A2APolicy(nn.Module):
             else:
                 self.lm = language_model
         self.lm_head = hf_model.lm_head
-        self.compressor.to(self.device_)
-        self.value_head.to(self.device_)
+        self.compressor.to(device)
+        self.value_head.to(device)
         self.tokens_per_frame = self.compressor.tokens_per_frame
 
         # tokens
@@ -135,7 +135,7 @@ class A2APolicy(nn.Module):
         logger.info(
             "a2a.policy: attention=%s (%s), device=%s, dtype=%s, quantization=%s, compression=%s "
             "(%d tokens/frame, backend=%s), LoRA r=%d",
-            self.attn_implementation, attn_reason or "given", self.device_, str(self.compute_dtype).replace("torch.", ""),
+            self.attn_implementation, attn_reason or "given", self.device, str(self.compute_dtype).replace("torch.", ""),
             "nf4" if self.quantized else "none", config.compression, self.tokens_per_frame, config.backend, config.lora_r,
         )
 
@@ -199,7 +199,8 @@ class A2APolicy(nn.Module):
 
     @property
     def device(self) -> torch.device:
-        return self.device_
+        """The language model's device (where inputs, frame features and outputs live)."""
+        return self._embeddings().weight.device
 
     def _embeddings(self) -> nn.Embedding:
         return self.lm.get_input_embeddings()
@@ -282,7 +283,7 @@ class A2APolicy(nn.Module):
         return flat.view(B, W, H)
 
     def build(self, inputs: Sequence[PolicyInput], action_tokens=None) -> SequenceBatch:
-        return self.builder.build(inputs, action_tokens).to(self.device_)
+        return self.builder.build(inputs, action_tokens).to(self.device)
 
     # ---- logits over trie candidates ---------------------------------------------------------------
 
@@ -349,7 +350,7 @@ class A2APolicy(nn.Module):
         h = out.last_hidden_state[:, -1]
         cache = out.past_key_values
         values = self._values(h)
-        dev = self.device_
+        dev = self.device
         nodes = [t.root for t in tries]
         active = [True] * B
         n_tok = [0] * B
@@ -362,7 +363,11 @@ class A2APolicy(nn.Module):
             cand, valid = self._pad_candidates(lists, dev)
             logp, ent = self._log_probs(self._candidate_logits(h, cand), valid, T)
             if sample:
-                choice = torch.multinomial(logp.exp(), 1, generator=generator).squeeze(1)
+                probs = logp.exp()
+                if generator is not None and generator.device != probs.device:  # e.g. a CPU generator, GPU policy
+                    choice = torch.multinomial(probs.to(generator.device), 1, generator=generator).squeeze(1).to(dev)
+                else:
+                    choice = torch.multinomial(probs, 1, generator=generator).squeeze(1)
             else:
                 choice = logp.argmax(-1)
             act_mask = torch.tensor(active, dtype=torch.bool, device=dev)
@@ -418,7 +423,7 @@ class A2APolicy(nn.Module):
     def _candidate_terms(self, hs: torch.Tensor, picks: list[tuple[int, int, int, tuple[int, ...], int]], n_out: int,
                          T: float) -> tuple[torch.Tensor, torch.Tensor]:
         """Sum log p and entropy over `picks` = (out_row, batch_row, column, candidates, target index)."""
-        dev = self.device_
+        dev = self.device
         out_t = torch.tensor([p[0] for p in picks], dtype=torch.long, device=dev)
         row_t = torch.tensor([p[1] for p in picks], dtype=torch.long, device=dev)
         col_t = torch.tensor([p[2] for p in picks], dtype=torch.long, device=dev)
@@ -476,7 +481,7 @@ class A2APolicy(nn.Module):
                     picks.append((out_row, e, start - 1 + j, c, c.index(tok)))
             if len(starts) != len(ep.steps):  # pragma: no cover - the builder lays out one run per action
                 raise RuntimeError("sequence layout does not match the episode's steps")
-        dev = self.device_
+        dev = self.device
         vr = torch.tensor([v[0] for v in value_at], dtype=torch.long, device=dev)
         vc = torch.tensor([v[1] for v in value_at], dtype=torch.long, device=dev)
         values = self._values(hs[vr, vc])
@@ -577,7 +582,7 @@ class A2APolicy(nn.Module):
         }
         return {
             "name_or_path": self.name_or_path, "attn_implementation": self.attn_implementation,
-            "attn_reason": self.attn_reason, "device": str(self.device_), "dtype": str(self.compute_dtype),
+            "attn_reason": self.attn_reason, "device": str(self.device), "dtype": str(self.compute_dtype),
             "quantized": self.quantized, "compression": self.config.compression, "backend": self.config.backend,
             "tokens_per_frame": self.tokens_per_frame, "grid": self.grid, "parameters": counts,
             "memory_bytes": self.memory_footprint(),

@@ -61,12 +61,13 @@ class FrameEncoder(nn.Module):
         self.image = image
         self.feature_layer = feature_layer
         self.select_strategy = select_strategy
-        self.register_buffer("mean", torch.tensor(image.mean).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(image.std).view(1, 3, 1, 1), persistent=False)
+        dev = next(vision_tower.parameters()).device  # buffers live with the tower (moved with it by .to())
+        self.register_buffer("mean", torch.tensor(image.mean, device=dev).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(image.std, device=dev).view(1, 3, 1, 1), persistent=False)
 
     @property
     def device(self) -> torch.device:
-        return self.mean.device
+        return next(self.vision_tower.parameters()).device
 
     @property
     def dtype(self) -> torch.dtype:
@@ -81,7 +82,7 @@ class FrameEncoder(nn.Module):
         S = self.image.size
         if x.shape[-2:] != (S, S):
             x = F.interpolate(x, size=(S, S), mode="bilinear", align_corners=False, antialias=True).clamp_(0.0, 1.0)
-        x = (x - self.mean) / self.std
+        x = (x - self.mean.to(x.device)) / self.std.to(x.device)
         return x.to(self.dtype)
 
     @torch.no_grad()
