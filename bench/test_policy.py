@@ -186,6 +186,48 @@ def test_ppo_scoring_of_an_episode(benchmark, record, bench_dir, scene, method):
            median_s=benchmark.stats.stats.median, device=str(policy.device), torch_threads=torch.get_num_threads())
 
 
+@pytest.mark.parametrize("reuse_kv", [False, True], ids=["recompute", "reuse_kv"])
+def test_agent_steps_kv_reuse(benchmark, record, bench_dir, reuse_kv):
+    """An acting loop (MLLMAgent over the core, 4 envs, 24 steps, resampler 4 tokens/frame): every step
+    re-encodes the whole prompt, or (reuse_kv) each env's cached keys/values from the previous step
+    are reused and only the new tokens run through the LLM. Same actions either way (tests)."""
+    from a2a import _core
+    from a2a.policy.agent import MLLMAgent
+
+    policy = _policy(bench_dir, "resampler4")
+    eps = _core.EpisodeSet.generate("train", BATCH, seed=1, max_steps=64)
+    steps = 24
+
+    class Access:
+        def __init__(self, core):
+            self.core = core
+
+        def valid_actions(self, env_id):
+            return self.core.valid_actions(env_id)
+
+    def run():
+        from a2a.eval.agent import AgentObservation
+
+        core = _core.BatchedEnv(eps, num_envs=BATCH, width=128, height=128, autoreset="disabled")
+        agent = MLLMAgent(policy, sample=True, seed=0, reuse_kv=reuse_kv)
+        policy.prefix_cache.clear()
+        b = core.reset()
+        agent.reset(range(BATCH))
+        for _ in range(steps):
+            dec = lambda a: tuple(x.decode() for x in a.tolist())  # noqa: E731
+            obs = AgentObservation(env_ids=np.asarray(b.env_id), first=np.asarray(b.first),
+                                   image=np.asarray(b.frames[:, -1]), history=None, history_len=None,
+                                   instruction=dec(b.instruction), last_action=dec(b.last_action),
+                                   answer=dec(b.answer), invalid=np.asarray(b.invalid), step=np.asarray(b.step))
+            b = core.step(agent.act(obs, Access(core)))
+
+    benchmark.pedantic(run, rounds=2, warmup_rounds=0, iterations=1)
+    record("policy", f"agent_steps[{'reuse_kv' if reuse_kv else 'recompute'}]", reuse_kv=reuse_kv, envs=BATCH,
+           steps=steps, median_s=benchmark.stats.stats.median, per_step_s=benchmark.stats.stats.median / steps,
+           reused_tokens=policy.prefix_cache.reused_tokens, device=str(policy.device),
+           torch_threads=torch.get_num_threads())
+
+
 def test_frame_encode_once(benchmark, record, bench_dir, scene):
     """The frozen tower runs once per frame (then cached): its cost per frame at 384 px / patch 14."""
     policy = _policy(bench_dir, "resampler4")

@@ -1,7 +1,8 @@
 """MLLMAgent: the policy behind the evaluation `Agent` interface (a2a.eval.agent).
 
 Keeps one history per env (frame features computed once per frame, actions, the user's answers),
-dropped by `reset(env_ids)` or when a row is the first of an episode. Each `act()` encodes the new
+dropped by `reset(env_ids)` or when a row is the first of an episode, and (reuse_kv) each env's
+keys/values so the next step only runs the LLM over its new tokens. Each `act()` encodes the new
 frames in one batch, builds every row's input and decodes all rows together, constrained to each
 scene's `valid_actions`. The last `ActOutput` (log-probs, entropies, values) and inputs are kept
 in `last_output` / `last_inputs` for callers that train.
@@ -27,9 +28,11 @@ class MLLMAgent:
     name = AGENT_NAME
     privileged = False
 
-    def __init__(self, policy: A2APolicy, *, sample: bool = False, temperature: float | None = None, seed: int = 0):
+    def __init__(self, policy: A2APolicy, *, sample: bool = False, temperature: float | None = None, seed: int = 0,
+                 reuse_kv: bool = True):
         self.policy = policy.eval()
         self.sample = bool(sample)
+        self.reuse_kv = bool(reuse_kv)  # keep each env's keys/values between steps (same actions, less compute)
         self.temperature = temperature
         # frames are rendered at the vision tower's input size (within the env's limits)
         self.frame_size = int(min(max(policy.encoder.image.size, 64), 512))
@@ -42,6 +45,7 @@ class MLLMAgent:
     def reset(self, env_ids: Sequence[int]) -> None:
         ids = [int(e) for e in env_ids]
         self.histories.reset(ids)
+        self.policy.prefix_cache.forget(ids)
         for e in ids:
             self._vocab.pop(e, None)
 
@@ -65,13 +69,15 @@ class MLLMAgent:
             hist = self.histories.get(env_id)
             if hist is None or bool(obs.first[i]):
                 self._vocab.pop(env_id, None)
+                self.policy.prefix_cache.forget([env_id])
                 hist = self.histories.start(env_id, obs.instruction[i])
                 feedback = ""
             else:
                 feedback = fmt.feedback(obs.answer[i], bool(obs.invalid[i]))
             inputs.append(hist.observe(frames[i], feedback))
             vocabs.append(self._vocabulary(env_id, env))
-        out = self.policy.act(inputs, vocabs, sample=self.sample, temperature=self.temperature, generator=self.generator)
+        out = self.policy.act(inputs, vocabs, sample=self.sample, temperature=self.temperature, generator=self.generator,
+                              cache_keys=ids if self.reuse_kv else None)
         for env_id, action in zip(ids, out.actions):
             self.histories.get(env_id).record(action)  # type: ignore[union-attr]
         self.last_output = out

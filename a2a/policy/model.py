@@ -31,6 +31,7 @@ from .adapter import PerceiverResampler, PoolCompressor
 from .config import PolicyConfig
 from .history import FrameFeatures, PolicyInput, Step
 from .outputs import ActOutput, ScoreOutput
+from .prefix_cache import PrefixCache
 from .prompt import PromptFormat
 from .quant import disable_bnb_cpu_weight_repacking, linear4bit_modules, nf4_config
 from .runtime import resolve_attn_implementation, resolve_device, resolve_dtype
@@ -129,6 +130,8 @@ class A2APolicy(nn.Module):
                                        terminal_id=self.terminal_id, tokens_per_frame=self.tokens_per_frame,
                                        max_past_steps=config.max_past_steps)
         self.tries = TrieCache(self._encode_batch, self.terminal_id)
+        self.prefix_cache = PrefixCache()
+        self._adapters_disabled = False
         self.attn_implementation = attn_implementation or getattr(hf_cfg, "_attn_implementation", "") or "unknown"
         self.attn_reason = attn_reason
         self.compute_dtype = self._embeddings().weight.dtype
@@ -334,19 +337,39 @@ class A2APolicy(nn.Module):
 
     @torch.no_grad()
     def act(self, inputs: Sequence[PolicyInput], vocabs, *, sample: bool = True, temperature: float | None = None,
-            generator: torch.Generator | None = None) -> ActOutput:
+            generator: torch.Generator | None = None, cache_keys: Sequence | None = None) -> ActOutput:
         """One action per input, decoded under its vocabulary's trie, batched with a KV cache.
 
         vocabs: one vocabulary per input (a list of action strings, e.g. `valid_actions(env_id)`, or an
         ActionTrie), or a single one for all. sample=False decodes greedily; the log-prob is always the
-        one under the policy's distribution at `temperature` (default config.temperature)."""
+        one under the policy's distribution at `temperature` (default config.temperature).
+        cache_keys: one hashable per input (e.g. env ids) to keep each row's keys/values for the next
+        step, whose prompt extends this one (see prefix_cache.py); rows whose cached prefix is still
+        valid then run the LLM only over their new tokens. Same results either way."""
         T = self._temperature(temperature)
         B = len(inputs)
+        if cache_keys is not None and len(cache_keys) != B:
+            raise ValueError(f"{len(cache_keys)} cache keys for {B} inputs")
         tries = self._tries_for(vocabs, B)
         batch = self.build(inputs)
         emb = self.embed(batch)
-        out = self._lm(inputs_embeds=emb, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
-                       use_cache=True)
+        reuse = cache_keys is not None and self._prefix_reuse_possible()
+        pkey = self._prefix_param_key() if reuse else ()
+        L = batch.prompt_width
+        row_ids = row_frames = None
+        if reuse:
+            row_ids, row_frames = self._rows_ids_frames(batch)
+            entries = [self.prefix_cache.get(k) for k in cache_keys]  # type: ignore[union-attr]
+            cached = [e if e is not None and e.matches(i, f, pkey) else None
+                      for e, i, f in zip(entries, row_ids, row_frames)]
+            self.prefix_cache.hits += sum(e is not None for e in cached)
+            self.prefix_cache.misses += sum(e is None for e in cached)
+        if reuse and any(e is not None for e in cached):
+            out, mask, pos = self._forward_with_prefixes(batch, emb, cached)
+        else:
+            out = self._lm(inputs_embeds=emb, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
+                           use_cache=True)
+            mask, pos = batch.attention_mask, batch.position_ids[:, -1]
         h = out.last_hidden_state[:, -1]
         cache = out.past_key_values
         values = self._values(h)
@@ -354,10 +377,9 @@ class A2APolicy(nn.Module):
         nodes = [t.root for t in tries]
         active = [True] * B
         n_tok = [0] * B
+        tokens: list[list[int]] = [[] for _ in range(B)]
         logp_sum = torch.zeros(B, dtype=torch.float32, device=dev)
         ent_sum = torch.zeros(B, dtype=torch.float32, device=dev)
-        mask = batch.attention_mask
-        pos = batch.position_ids[:, -1]
         while True:
             lists = [t.cands[n] if a else (t.terminal_id,) for t, n, a in zip(tries, nodes, active)]
             cand, valid = self._pad_candidates(lists, dev)
@@ -379,6 +401,7 @@ class A2APolicy(nn.Module):
                 if active[b]:
                     nodes[b] = tries[b].child(nodes[b], tok_list[b])
                     n_tok[b] += 1
+                    tokens[b].append(tok_list[b])
                     if tries[b].is_leaf(nodes[b]):
                         active[b] = False
             if not any(active):
@@ -389,8 +412,82 @@ class A2APolicy(nn.Module):
                            position_ids=pos[:, None], past_key_values=cache, use_cache=True)
             h = out.last_hidden_state[:, -1]
             cache = out.past_key_values
+        if reuse:
+            self._store_prefixes(cache_keys, cache, mask, row_ids, row_frames, tokens, pkey)  # type: ignore[arg-type]
         actions = [t.action_at(n) for t, n in zip(tries, nodes)]
         return ActOutput(actions, logp_sum, ent_sum, values.float(), torch.tensor(n_tok, dtype=torch.long), T)
+
+    # ---- KV reuse across acting steps (prefix_cache.py) -----------------------------------------------
+
+    def _prefix_reuse_possible(self) -> bool:
+        # eval mode (no dropout), LoRA enabled, and an attention whose padding masks may have holes
+        return (not self.training and not self._adapters_disabled
+                and self.attn_implementation in ("sdpa", "eager"))
+
+    def _prefix_param_key(self) -> tuple:
+        return (id(self),) + tuple(p._version for p in self.trainable_parameters())
+
+    def _rows_ids_frames(self, batch: SequenceBatch) -> tuple[list[list[int]], list[list[FrameFeatures]]]:
+        L = batch.prompt_width
+        ids = batch.input_ids[:, :L].tolist()
+        lens = batch.prompt_lengths.tolist()
+        row_ids = [r[L - n:] for r, n in zip(ids, lens)]
+        row_frames: list[list[FrameFeatures]] = [[] for _ in lens]
+        W = batch.width
+        for slot, f in zip(batch.slot_row.tolist(), batch.slot_frame.tolist()):
+            row_frames[slot // W].append(batch.frames[f])
+        return row_ids, row_frames
+
+    def _forward_with_prefixes(self, batch: SequenceBatch, emb: torch.Tensor, cached: list):
+        """Prompt forward where rows with a valid cached prefix only feed their new tokens.
+        Layout: past [left pad | cached prefix] then suffix [left pad | new tokens]."""
+        from transformers import DynamicCache
+
+        B, L = batch.batch_size, batch.prompt_width
+        dev = self.device
+        lens = batch.prompt_lengths.tolist()
+        c = [len(e.ids) if e is not None else 0 for e in cached]
+        s = [n - ci for n, ci in zip(lens, c)]
+        C, S = max(c), max(s)
+        H = emb.shape[-1]
+        suffix = emb.new_zeros(B, S, H)
+        smask = torch.zeros(B, S, dtype=batch.attention_mask.dtype, device=dev)
+        spos = torch.zeros(B, S, dtype=torch.long, device=dev)
+        pmask = torch.zeros(B, C, dtype=batch.attention_mask.dtype, device=dev)
+        for b in range(B):
+            suffix[b, S - s[b]:] = emb[b, L - s[b]:L]
+            smask[b, S - s[b]:] = 1
+            spos[b, S - s[b]:] = torch.arange(c[b], lens[b], device=dev)
+            pmask[b, C - c[b]:] = 1
+        layers = []
+        ref = next(e for e in cached if e is not None).kv
+        for li, (k0, v0) in enumerate(ref):
+            K = k0.new_zeros(B, k0.shape[0], C, k0.shape[2])
+            V = v0.new_zeros(B, v0.shape[0], C, v0.shape[2])
+            for b, e in enumerate(cached):
+                if e is not None:
+                    K[b, :, C - c[b]:] = e.kv[li][0]
+                    V[b, :, C - c[b]:] = e.kv[li][1]
+            layers.append((K, V))
+        self.prefix_cache.reused_tokens += sum(c)
+        mask = torch.cat([pmask, smask], dim=1)
+        out = self._lm(inputs_embeds=suffix, attention_mask=mask, position_ids=spos,
+                       past_key_values=DynamicCache(ddp_cache_data=layers), use_cache=True)
+        return out, mask, spos[:, -1]
+
+    def _store_prefixes(self, keys, cache, mask: torch.Tensor, row_ids, row_frames, tokens, pkey) -> None:
+        """Keep each row's keys/values of prompt + decoded action tokens (the terminal was not fed)."""
+        from .prefix_cache import PrefixEntry
+
+        kvs = [(k, v) for k, v, *_ in cache]
+        for b, key in enumerate(keys):
+            ids = row_ids[b] + tokens[b][:-1]
+            cols = mask[b].nonzero().squeeze(1)[: len(ids)]
+            if cols.numel() != len(ids):  # pragma: no cover - the decoding loop feeds every action token
+                self.prefix_cache.forget([key])
+                continue
+            kv = [(k[b].index_select(1, cols), v[b].index_select(1, cols)) for k, v in kvs]
+            self.prefix_cache.put(key, PrefixEntry(tuple(ids), tuple(row_frames[b]), pkey, kv))
 
     # ---- scoring -----------------------------------------------------------------------------------
 
@@ -507,8 +604,12 @@ class A2APolicy(nn.Module):
         if self.config.lora_r == 0:
             yield
             return
-        with self.lm.disable_adapter():
-            yield
+        self._adapters_disabled = True
+        try:
+            with self.lm.disable_adapter():
+                yield
+        finally:
+            self._adapters_disabled = False
 
     def save_trainable(self, directory: str | os.PathLike) -> Path:
         """Write the trainable weights (LoRA, compression adapter, value head, projector if trained),

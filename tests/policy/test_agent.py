@@ -125,3 +125,54 @@ def test_factory_and_registry(tiny_dir, tmp_path):
     assert "mllm" in registry.available_agents()
     built = registry.make_agent("mllm", {"model": tiny_dir, "device": "cpu"})
     assert isinstance(built, MLLMAgent) and built.name == "mllm"
+
+
+def test_kv_reuse_across_steps_gives_the_same_actions(tiny_dir, episodes):
+    """Acting with each env's cached prefix (only new tokens through the LLM) matches full recompute."""
+    from policy_helpers import make_policy
+
+    pol = make_policy(tiny_dir).eval()
+    runs = {}
+    for reuse in (False, True):
+        pol.prefix_cache.clear()
+        agent = MLLMAgent(pol, sample=True, seed=4, reuse_kv=reuse)
+        core = _core.BatchedEnv(episodes, num_envs=3, width=128, height=128, autoreset="disabled")
+        batch = core.reset([0, 1, 2], [3, 4, 5])
+        agent.reset([0, 1, 2])
+        acts, lps, vals = [], [], []
+        for t in range(6):
+            if t == 3:  # env 1 starts a new episode mid-run: its cache must not be reused
+                nb = core.reset([1], [7])
+                obs = _obs(batch)
+                obs1 = _obs(nb)
+                obs = AgentObservation(**{k: (v if k in ("history", "history_len") else _merge(v, getattr(obs1, k)))
+                                          for k, v in obs.__dict__.items()})
+                agent.reset([1])
+            else:
+                obs = _obs(batch)
+            a = agent.act(obs, Access(core))
+            acts.append(a)
+            lps.append(agent.last_output.logprobs.clone())
+            vals.append(agent.last_output.values.clone())
+            batch = core.step(a)
+        runs[reuse] = (acts, torch.stack(lps), torch.stack(vals))
+        if reuse:
+            assert pol.prefix_cache.hits >= 3 * 4 and pol.prefix_cache.reused_tokens > 0
+    assert runs[True][0] == runs[False][0]
+    torch.testing.assert_close(runs[True][1], runs[False][1], rtol=0, atol=2e-5)
+    torch.testing.assert_close(runs[True][2], runs[False][2], rtol=0, atol=2e-5)
+    # an optimizer step invalidates every cached prefix
+    misses = pol.prefix_cache.misses
+    with torch.no_grad():
+        pol.value_head.fc2.bias.add_(0.1)
+    agent.act(_obs(batch), Access(core))
+    assert pol.prefix_cache.misses == misses + 3
+
+
+def _merge(a, b):
+    """Row 1 of observation `a` replaced by the single row of `b`."""
+    if isinstance(a, tuple):
+        return a[:1] + b + a[2:]
+    out = np.array(a, copy=True)
+    out[1] = b[0]
+    return out
