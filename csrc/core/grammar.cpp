@@ -427,6 +427,10 @@ std::vector<std::string> canonical_actions(const World& w) {
     q.type = QType::ColorYN;
     q.attr.color = static_cast<int>(c);
     ask(q);
+    for (int s = 0; s < kNumSizes; ++s) {  // "is it small red?": color and size at once
+      q.attr.size = s;
+      ask(q);
+    }
   }
   for (int s = 0; s < kNumSizes; ++s) {
     Question q;
@@ -446,12 +450,14 @@ std::vector<std::string> canonical_actions(const World& w) {
     q.room = static_cast<int>(r);
     ask(q);
   }
-  for (const Object& o : w.objects) {
-    Question q;
-    q.type = QType::NeighborYN;
-    q.neighbor = ObjectDesc{-1, o.color, o.category};
-    ask(q);
-  }
+  // Neighbours named as the oracle's question space names them: category, with color and/or size.
+  for (int form = 0; form < 4; ++form)
+    for (const Object& o : w.objects) {
+      Question q;
+      q.type = QType::NeighborYN;
+      q.neighbor = ObjectDesc{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category};
+      ask(q);
+    }
   for (size_t r = 0; r < w.receptacles.size(); ++r) {
     Question q;
     q.type = QType::PlacementYN;

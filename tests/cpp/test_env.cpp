@@ -2,7 +2,9 @@
 
 #include "check.h"
 #include "env.h"
+#include "episode_gen.h"
 #include "fixtures.h"
+#include <algorithm>
 
 using namespace a2a;
 
@@ -144,4 +146,26 @@ TEST(oracle_question_asks_k_questions) {
   }
   CHECK_EQ(asked, 2);
   CHECK_EQ(__builtin_popcountll(env.consistent()), 1);
+}
+
+TEST(oracle_questions_are_in_the_scene_vocabulary) {
+  // Every question the oracle asks is one the policy can produce (constrained decoding, SFT).
+  DatasetConfig cfg;
+  cfg.counts[static_cast<int>(Split::Train)] = 60;
+  int missing = 0, asked = 0;
+  for (Episode& e : generate_split(cfg, Split::Train)) {
+    std::vector<std::string> vocab = canonical_actions(e.world);
+    AskEnv env;
+    env.reset(std::make_shared<Episode>(std::move(e)));
+    int remaining = 0;
+    std::string q;
+    while (!(q = env.oracle_question(&remaining)).empty()) {
+      std::string a = "ask(" + q + ")";
+      missing += std::find(vocab.begin(), vocab.end(), a) == vocab.end();
+      ++asked;
+      env.step(a);
+    }
+  }
+  CHECK(asked > 30);
+  CHECK_EQ(missing, 0);
 }
