@@ -176,3 +176,12 @@ def _merge(a, b):
     out = np.array(a, copy=True)
     out[1] = b[0]
     return out
+
+
+def test_registry_plugin_is_light():
+    """The registry imports a2a.policy.eval_agents to list agents: that must not import torch."""
+    import subprocess
+    import sys
+
+    code = "import sys, a2a.policy.eval_agents; sys.exit(1 if 'torch' in sys.modules else 0)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
