@@ -54,6 +54,9 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--ent-coef", type=float, default=0.01)
     g.add_argument("--kl-coef", type=float, default=0.0, help="KL to the frozen reference (adapters disabled)")
     g.add_argument("--checkpoint-every", type=int, default=10)
+    g.add_argument("--sft-updates", type=int, default=0,
+                   help="behavior-cloning updates on the oracle's actions before PPO (the paper's SFT baseline / warm start)")
+    g.add_argument("--sft-lr", type=float, default=3e-3)
     p.set_defaults(func=run)
 
 
@@ -74,7 +77,7 @@ def config_from_args(args: argparse.Namespace):
         llm_base_url=args.base_url, llm_model=args.llm_model, llm_api_key_env=args.api_key_env,
         ppo=PPOConfig(num_envs=args.num_envs, rollout_steps=args.rollout_steps, updates=args.updates, epochs=args.epochs,
                       minibatches=args.minibatches, lr=args.lr, ent_coef=args.ent_coef, kl_coef=args.kl_coef),
-        policy=policy, tensorboard=not args.no_tensorboard)
+        policy=policy, tensorboard=not args.no_tensorboard, sft_updates=args.sft_updates, sft_lr=args.sft_lr)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ JUDGES = ("oracle", "llm")
 class PPOConfig:
     num_envs: int = 16            # per rank
     rollout_steps: int = 32       # steps per env per update
-    updates: int = 100            # total PPO updates (a time limit may stop earlier)
+    updates: int = 100            # total PPO updates (a time limit may stop earlier; 0: only evaluate)
     epochs: int = 2
     minibatches: int = 4
     lr: float = 3e-4
@@ -31,13 +31,15 @@ class PPOConfig:
     pipeline: bool | None = None  # step half the envs while the policy works on the other half (None: on GPU)
 
     def __post_init__(self) -> None:
-        for name in ("num_envs", "rollout_steps", "updates", "epochs", "minibatches"):
+        for name in ("num_envs", "rollout_steps", "epochs", "minibatches"):
             if getattr(self, name) < 1:
                 raise ValueError(f"PPOConfig.{name} must be >= 1, got {getattr(self, name)}")
+        if self.updates < 0:
+            raise ValueError(f"PPOConfig.updates must be >= 0 (0: evaluate the initial policy), got {self.updates}")
         if self.lr <= 0 or self.max_grad_norm <= 0:
             raise ValueError("PPOConfig.lr and max_grad_norm must be > 0")
-        if not (0 < self.gamma <= 1 and 0 <= self.gae_lambda <= 1):
-            raise ValueError("PPOConfig.gamma must be in (0, 1] and gae_lambda in [0, 1]")
+        if not (0 <= self.gamma <= 1 and 0 <= self.gae_lambda <= 1):
+            raise ValueError("PPOConfig.gamma and gae_lambda must be in [0, 1]")
         if self.clip <= 0:
             raise ValueError("PPOConfig.clip must be > 0")
         if min(self.vf_coef, self.ent_coef, self.kl_coef) < 0:
@@ -73,6 +75,8 @@ class TrainConfig:
     llm_model: str | None = None
     llm_api_key_env: str = "OPENAI_API_KEY"
     ppo: PPOConfig = field(default_factory=PPOConfig)
+    sft_updates: int = 0              # behavior-cloning updates on the oracle's actions before PPO (warm start)
+    sft_lr: float = 3e-3
     policy: dict = field(default_factory=dict)  # PolicyConfig overrides (quantization, compression, ...)
     tensorboard: bool = True
     progress: bool = True
@@ -88,6 +92,8 @@ class TrainConfig:
             raise ValueError("minutes must be > 0")
         if self.eval_episodes < 0 or self.eval_every < 0 or self.checkpoint_every < 1:
             raise ValueError("eval_episodes and eval_every must be >= 0, checkpoint_every >= 1")
+        if self.sft_updates < 0 or self.sft_lr <= 0:
+            raise ValueError("sft_updates must be >= 0 and sft_lr > 0")
         if self.frame_size and not 16 <= self.frame_size <= 1024:
             raise ValueError("frame_size must be 0 (the vision tower's size) or in [16, 1024]")
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 # The CSV columns, in order. Everything logged also goes to metrics.jsonl and TensorBoard.
 CSV_COLUMNS = (
-    "update", "env_steps", "wall_s", "steps_per_s",
+    "update", "phase", "env_steps", "wall_s", "steps_per_s",
     "episode/success_rate", "episode/ars", "episode/questions", "episode/question_ratio", "episode/length",
     "episode/return", "episode/count",
     "reward/total", "reward/success", "reward/subgoal", "reward/useful_question", "reward/over_budget", "reward/slack",
     "reward/invalid", "reward/failure",
     "rollout/invalid_rate", "rollout/ask_rate", "rollout/useful_rate",
-    "loss/total", "loss/policy", "loss/value", "loss/entropy", "loss/kl_ref", "ppo/approx_kl", "ppo/clip_fraction",
+    "loss/bc", "loss/total", "loss/policy", "loss/value", "loss/entropy", "loss/kl_ref", "ppo/approx_kl", "ppo/clip_fraction",
     "ppo/grad_norm", "ppo/lr", "value/explained_variance",
     "judge/agreement", "judge/fallbacks",
 )

@@ -72,6 +72,7 @@ class RolloutCollector:
         self.answer = [""] * self.N
         self.invalid = np.zeros(self.N, bool)
         self.pending: list[ActOutput | None] = [None] * len(self.groups)
+        self.expert = None  # a callable giving actions instead of the policy (behavior cloning)
         self._absorb(core.reset(), np.arange(self.N))
         self.env_steps = 0
 
@@ -88,6 +89,7 @@ class RolloutCollector:
                 self.instruction[i] = instr[row].decode("utf-8", "replace")
 
     def _act(self, g: int) -> ActOutput:
+        """The policy's actions for group g (or the expert's, while behavior cloning)."""
         ids = self.groups[g]
         fmt = self.policy.format
         images = self.frames[torch.from_numpy(ids), -1]
@@ -104,14 +106,23 @@ class RolloutCollector:
                 feedback = fmt.feedback(self.answer[i], bool(self.invalid[i]))
             inputs.append(self.histories[i].observe(frames[k], feedback))
             vocabs.append(self.vocabs[i])
-        out = self.policy.act(inputs, vocabs, sample=True, generator=self.gen)
+        if self.expert is not None:
+            acts = self.expert(ids, self.first[ids], [self.instruction[i] for i in ids], [self.answer[i] for i in ids],
+                               self.invalid[ids])
+            z = torch.zeros(len(ids))
+            out = ActOutput(list(acts), z, z.clone(), z.clone(), torch.zeros(len(ids), dtype=torch.long), 1.0)
+        else:
+            out = self.policy.act(inputs, vocabs, sample=True, generator=self.gen)
+        out.by_expert = self.expert is not None
         for k, i in enumerate(ids):
             self.histories[i].record(out.actions[k])
         out.inputs, out.vocabs = inputs, vocabs  # kept with the output for the rollout buffer
         return out
 
     # -- one rollout -----------------------------------------------------------------------------
-    def collect(self, T: int) -> Rollout:
+    def collect(self, T: int, expert=None) -> Rollout:
+        """T steps of every env, acting with the policy, or with `expert` (behavior cloning)."""
+        self.expert = expert  # pending actions of the other actor are still taken, but not trained on
         ro = Rollout.empty(T, self.N)
         G = len(self.groups)
         for t in range(T):
@@ -149,7 +160,8 @@ class RolloutCollector:
         term, trunc = np.asarray(batch.terminated)[rows], np.asarray(batch.truncated)[rows]
         ro.terminated[t, col] = torch.from_numpy(term)
         ro.truncated[t, col] = torch.from_numpy(trunc)
-        ro.valid[t, col] = torch.from_numpy(~first)  # a reset row: the action was ignored
+        # A reset row: the action was ignored. An action by the other actor (expert/policy switch): not ours.
+        ro.valid[t, col] = torch.from_numpy(~first) & (out.by_expert == (self.expert is not None))
         ro.asked[t, col] = torch.from_numpy(np.asarray(batch.asked)[rows])
         ro.invalid[t, col] = torch.from_numpy(np.asarray(batch.invalid)[rows])
         ro.useful[t, col] = torch.from_numpy(np.asarray(batch.useful)[rows])

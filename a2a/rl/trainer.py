@@ -26,6 +26,7 @@ from .distributed import (DistInfo, barrier, broadcast_parameters, init_distribu
 from .metrics import MetricsLogger
 from .ppo import ppo_update
 from .rollout import RolloutCollector, episode_metrics
+from .sft import OracleExpert, bc_update
 
 REWARD_TERMS = list(_core.reward_terms())
 
@@ -159,9 +160,9 @@ def train(cfg: TrainConfig) -> TrainResult:
         broadcast_parameters(params, info)
         if info.is_main:
             (run_dir / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2, default=str) + "\n")
-    if start >= ppo.updates:
-        if info.is_main:
-            print(f"{run_dir}: already trained for {start} updates")
+    total_updates = cfg.sft_updates + ppo.updates  # behavior cloning first, then PPO
+    if start >= total_updates and info.is_main:
+        print(f"{run_dir}: already trained for {start} updates")
 
     num_envs = ppo.num_envs
     # Episodes are drawn at random per env; the stream is reseeded on resume so nothing repeats.
@@ -180,15 +181,24 @@ def train(cfg: TrainConfig) -> TrainResult:
 
     t_start = time.perf_counter() - float(counters.get("wall_s", 0.0))
     deadline = None if cfg.minutes is None else time.perf_counter() + 60 * cfg.minutes
-    bar = tqdm(total=ppo.updates, initial=start, desc="train", unit="update", disable=not (cfg.progress and info.is_main))
+    bar = tqdm(total=total_updates, initial=start, desc="train", unit="update", disable=not (cfg.progress and info.is_main))
+    expert = OracleExpert(core) if cfg.sft_updates else None
     update = start
     last_eval: dict | None = None
     try:
-        while update < ppo.updates:
+        while update < total_updates:
             update += 1
             t0 = time.perf_counter()
-            ro = collector.collect(ppo.rollout_steps)
-            stats = ppo_update(policy, optimizer, ro, ppo, info, cpu_generator)
+            sft = update <= cfg.sft_updates
+            for group in optimizer.param_groups:  # one optimizer (and checkpoint) for both phases
+                group["lr"] = cfg.sft_lr if sft else ppo.lr
+            if sft:  # warm start: imitate the oracle
+                ro = collector.collect(ppo.rollout_steps, expert=expert)
+                stats = {"phase": "sft", **bc_update(policy, optimizer, ro, ppo.epochs, ppo.minibatches,
+                                                     ppo.max_grad_norm, info, cpu_generator)}
+            else:
+                ro = collector.collect(ppo.rollout_steps)
+                stats = {"phase": "ppo", **ppo_update(policy, optimizer, ro, ppo, info, cpu_generator)}
             steps = int(ro.valid.sum())
             m = {**stats, **episode_metrics(ro.episodes)}
             valid = ro.valid
@@ -201,12 +211,14 @@ def train(cfg: TrainConfig) -> TrainResult:
             if question_reward is not None:
                 m.update(question_reward.stats())
             m["env_steps"] = steps
+            phase = m.pop("phase")
             m = mean_across_ranks(m, info)
+            m["phase"] = phase
             counters["env_steps"] = int(counters["env_steps"]) + int(m["env_steps"])
             counters["wall_s"] = time.perf_counter() - t_start
             m.update(update=update, env_steps=counters["env_steps"], wall_s=counters["wall_s"],
                      steps_per_s=m["env_steps"] / max(time.perf_counter() - t0, 1e-9))
-            if cfg.eval_every and update % cfg.eval_every == 0 and update < ppo.updates and info.is_main:
+            if cfg.eval_every and update % cfg.eval_every == 0 and update < total_updates and info.is_main:
                 last_eval = evaluate_policy(policy, cfg, run_dir / "eval" / f"update_{update:06d}", frame_size)
                 m.update(_flat_eval(last_eval))
             if logger:
@@ -215,7 +227,7 @@ def train(cfg: TrainConfig) -> TrainResult:
             bar.set_postfix(steps_s=f"{m['steps_per_s']:.0f}", SR=f"{m.get('episode/success_rate', float('nan')):.2f}",
                             ret=f"{m.get('episode/return', float('nan')):.2f}")
             out_of_time = deadline is not None and time.perf_counter() > deadline
-            if update % cfg.checkpoint_every == 0 or update == ppo.updates or out_of_time:
+            if update % cfg.checkpoint_every == 0 or update == total_updates or out_of_time:
                 _checkpoint(run_dir, update, counters, policy, optimizer, generator, cpu_generator, info, cfg.keep_checkpoints)
             if out_of_time:
                 if info.is_main:

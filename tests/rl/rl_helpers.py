@@ -16,8 +16,11 @@ def weights_hash(policy_dir: Path) -> str:
 
 def load_fake_server():
     """The scriptable OpenAI-compatible server of the a2a.llm tests."""
-    spec = importlib.util.spec_from_file_location("llm_fake_server", TESTS / "llm" / "llm_fake_server.py")
+    name = "a2a_rl_tests_llm_fake_server"  # not "llm_fake_server": tests/llm imports its own copy by that name
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, TESTS / "llm" / "llm_fake_server.py")
     mod = importlib.util.module_from_spec(spec)
-    sys.modules["llm_fake_server"] = mod  # dataclasses look their module up while the class is built
+    sys.modules[name] = mod  # dataclasses look their module up while the class is built
     spec.loader.exec_module(mod)
     return mod
