@@ -211,11 +211,9 @@ class A2APolicy(nn.Module):
     def _encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False)
 
-    def _encode_batch(self, texts: list[str]) -> list[list[int]]:
-        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        for t, i in zip(texts, ids):  # the prompt uses the same ids for past actions
-            self.builder._cache.setdefault(t, tuple(i))
-        return ids
+    def _encode_batch(self, texts: list[str]) -> list[tuple[int, ...]]:
+        # through the builder's cache: the prompt shows past actions with exactly these ids
+        return self.builder.encode_many(texts, lambda ts: self.tokenizer(ts, add_special_tokens=False)["input_ids"])
 
     def trie(self, actions: Vocab) -> ActionTrie:
         """The action trie of a vocabulary (e.g. `valid_actions(env_id)`), cached per vocabulary."""

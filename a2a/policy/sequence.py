@@ -82,6 +82,18 @@ class SequenceBuilder:
                 self._cache.popitem(last=False)
         return ids
 
+    def encode_many(self, texts: list[str], batch_encode: Callable[[list[str]], list[list[int]]]) -> list[tuple[int, ...]]:
+        """Token ids of many texts (one batch call for those not cached yet), through the same cache
+        as `encode`, so an action has the same ids in the trie and in the prompt."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            for t, ids in zip(todo, batch_encode(todo)):
+                self._cache[t] = tuple(ids)
+        out = [self._cache[t] for t in texts]
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return out
+
     def prompt(self, inp: PolicyInput) -> tuple[list[int], list[int], list[FrameFeatures]]:
         """(token ids, kinds, frames in slot order) of one prompt."""
         ids: list[int] = []
