@@ -108,7 +108,7 @@ class PromptFormat:
         Only the last `max_past_steps` past steps are kept (None: all)."""
         past = inp.steps[:-1]
         if max_past_steps is not None:
-            past = past[len(past) - max_past_steps:] if max_past_steps > 0 else ()
+            past = past[-max_past_steps:] if max_past_steps > 0 else ()
         yield Text(self.header(inp.instruction))
         for step in past:
             yield Text(self.user_open(step.feedback))

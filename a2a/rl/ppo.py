@@ -9,6 +9,7 @@ from .distributed import DistInfo, allreduce_gradients, mean_across_ranks
 from .gae import compute_gae
 from .losses import ppo_loss
 from .rollout import Rollout
+from .scoring import score_segments, segments, split_minibatches
 
 
 def explained_variance(pred: torch.Tensor, target: torch.Tensor) -> float:
@@ -19,35 +20,27 @@ def explained_variance(pred: torch.Tensor, target: torch.Tensor) -> float:
 def ppo_update(policy, optimizer, ro: Rollout, cfg: PPOConfig, info: DistInfo, generator: torch.Generator) -> dict:
     adv, ret = compute_gae(ro.rewards, ro.values, ro.terminated, ro.truncated, ro.valid, ro.last_values,
                            cfg.gamma, cfg.gae_lambda)
-    cells = ro.valid.nonzero().tolist()  # (t, env) of real steps
-    if not cells:
+    segs = segments(ro)  # runs of one episode's steps: each is re-scored in one forward
+    if not segs:
         return {}
     params = policy.trainable_parameters()
     policy.train()
     stats: dict[str, list[float]] = {}
-    n = len(cells)
-    stop = False
+    dev = policy.device
     for _epoch in range(cfg.epochs):
-        perm = torch.randperm(n, generator=generator).tolist()
         # A fixed number of minibatches on every rank keeps the gradient all-reduces in step.
-        for mb in range(cfg.minibatches):
-            idx = perm[mb * n // cfg.minibatches:(mb + 1) * n // cfg.minibatches]
+        for mb in split_minibatches(segs, cfg.minibatches, generator):
             optimizer.zero_grad(set_to_none=True)
-            if idx:
-                sel = [cells[j] for j in idx]
-                inputs = [ro.inputs[t][e] for t, e in sel]
-                actions = [ro.actions[t][e] for t, e in sel]
-                vocabs = [ro.vocabs[t][e] for t, e in sel]
-                tt = torch.tensor([t for t, _ in sel])
-                ee = torch.tensor([e for _, e in sel])
-                dev = policy.device
-                new = policy.score(inputs, actions, vocabs)
+            if mb:
+                cells, new_logp, new_ent, new_v = score_segments(policy, ro, mb)
+                tt = torch.tensor([t for t, _ in cells])
+                ee = torch.tensor([e for _, e in cells])
                 ref = None
                 if cfg.kl_coef > 0:
                     with torch.no_grad(), policy.disable_adapters():
-                        ref = policy.score(inputs, actions, vocabs).logprobs
-                terms = ppo_loss(new.logprobs, ro.logprobs[tt, ee].to(dev), adv[tt, ee].to(dev), new.values,
-                                 ro.values[tt, ee].to(dev), ret[tt, ee].to(dev), new.entropies, clip=cfg.clip,
+                        ref = score_segments(policy, ro, mb)[1]
+                terms = ppo_loss(new_logp, ro.logprobs[tt, ee].to(dev), adv[tt, ee].to(dev), new_v,
+                                 ro.values[tt, ee].to(dev), ret[tt, ee].to(dev), new_ent, clip=cfg.clip,
                                  value_clip=cfg.value_clip, vf_coef=cfg.vf_coef, ent_coef=cfg.ent_coef,
                                  ref_logp=ref, kl_coef=cfg.kl_coef)
                 terms.total.backward()
@@ -60,10 +53,10 @@ def ppo_update(policy, optimizer, ro: Rollout, cfg: PPOConfig, info: DistInfo, g
             stats.setdefault("ppo/grad_norm", []).append(float(norm))
             optimizer.step()
         if cfg.target_kl is not None:
-            kl = mean_across_ranks({"kl": sum(stats.get("ppo/approx_kl", [0.0])[-cfg.minibatches:]) / cfg.minibatches}, info)
-            stop = kl["kl"] > cfg.target_kl
-        if stop:
-            break
+            recent = stats.get("ppo/approx_kl", [0.0])[-cfg.minibatches:]
+            kl = mean_across_ranks({"kl": sum(recent) / max(len(recent), 1)}, info)
+            if kl["kl"] > cfg.target_kl:
+                break
     policy.eval()
     out = {k: sum(v) / len(v) for k, v in stats.items()}
     valid = ro.valid

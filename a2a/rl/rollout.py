@@ -112,7 +112,8 @@ class RolloutCollector:
             z = torch.zeros(len(ids))
             out = ActOutput(list(acts), z, z.clone(), z.clone(), torch.zeros(len(ids), dtype=torch.long), 1.0)
         else:
-            out = self.policy.act(inputs, vocabs, sample=True, generator=self.gen)
+            # cache_keys: each env's keys/values are reused at its next step (its prompt only grows)
+            out = self.policy.act(inputs, vocabs, sample=True, generator=self.gen, cache_keys=[int(i) for i in ids])
         out.by_expert = self.expert is not None
         for k, i in enumerate(ids):
             self.histories[i].record(out.actions[k])

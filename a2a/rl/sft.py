@@ -15,6 +15,7 @@ import torch
 from ..eval.agent import AgentObservation
 from .distributed import DistInfo, allreduce_gradients
 from .rollout import Rollout
+from .scoring import score_segments, segments, split_minibatches
 
 
 class OracleExpert:
@@ -42,21 +43,16 @@ class OracleExpert:
 def bc_update(policy, optimizer, ro: Rollout, epochs: int, minibatches: int, max_grad_norm: float, info: DistInfo,
               generator: torch.Generator) -> dict:
     """Minimises -log p(expert action | input) over the rollout's real steps."""
-    cells = ro.valid.nonzero().tolist()
+    segs = segments(ro)
     params = policy.trainable_parameters()
     policy.train()
     losses, norms = [], []
-    n = len(cells)
     for _ in range(epochs):
-        perm = torch.randperm(n, generator=generator).tolist()
-        for mb in range(minibatches):
-            idx = perm[mb * n // minibatches:(mb + 1) * n // minibatches]
+        for mb in split_minibatches(segs, minibatches, generator):
             optimizer.zero_grad(set_to_none=True)
-            if idx:
-                sel = [cells[j] for j in idx]
-                out = policy.score([ro.inputs[t][e] for t, e in sel], [ro.actions[t][e] for t, e in sel],
-                                   [ro.vocabs[t][e] for t, e in sel])
-                loss = -out.logprobs.mean()
+            if mb:
+                _cells, logp, _ent, _val = score_segments(policy, ro, mb)
+                loss = -logp.mean()
                 loss.backward()
                 losses.append(float(loss.detach()))
             allreduce_gradients(params, info)

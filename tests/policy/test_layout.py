@@ -157,3 +157,21 @@ def test_chat_template_matches_prompt_format(policy):
     msgs = [{"role": "system", "content": fmt.system_prompt}, {"role": "user", "content": "Bring the cup."}]
     rendered = policy.tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=False)
     assert rendered == fmt.header("Bring the cup.")
+
+
+def test_prompt_window_keeps_the_last_past_steps():
+    """max_past_steps keeps exactly min(len(past), max_past_steps) steps, the most recent ones."""
+    from a2a.policy.history import FrameFeatures, PolicyInput, Step
+    from a2a.policy.prompt import PastAction, PromptFormat
+
+    import torch
+
+    fmt = PromptFormat()
+    frame = FrameFeatures(torch.zeros(2, 2, 4))
+    for n_past in range(0, 7):
+        steps = tuple(Step(frame, "", f"navigate(t{i})") for i in range(n_past)) + (Step(frame, "", None),)
+        inp = PolicyInput("bring it", steps)
+        for window in range(0, 6):
+            kept = [s.action for s in fmt.segments(inp, window) if isinstance(s, PastAction)]
+            want = [f"navigate(t{i})" for i in range(n_past)][max(0, n_past - window):] if window else []
+            assert kept == want, (n_past, window, kept)

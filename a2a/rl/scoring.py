@@ -1,0 +1,99 @@
+"""Re-scoring rollout steps for PPO and behavior cloning, one forward per episode segment.
+
+A rollout's steps of one env form segments of one episode each; step t's prompt is a prefix of the
+segment's last prompt, so `policy.score_episodes` scores a whole segment in one forward (equal to
+scoring every step alone). Minibatches are therefore made of segments. Episodes longer than the
+prompt window (max_past_steps) fall back to per-step `policy.score`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..policy.history import Step
+from .rollout import Rollout
+
+Cell = tuple[int, int]  # (t, env)
+
+
+@dataclass(frozen=True)
+class _Episode:
+    instruction: str
+    steps: tuple
+
+
+def segments(ro: Rollout) -> list[list[Cell]]:
+    """Maximal runs of real steps of one env within one episode, in time order."""
+    T, N = ro.valid.shape
+    out: list[list[Cell]] = []
+    for e in range(N):
+        cur: list[Cell] = []
+        key = None
+        for t in range(T):
+            if not ro.valid[t, e]:
+                if cur:
+                    out.append(cur)
+                cur, key = [], None
+                continue
+            k = id(ro.inputs[t][e].steps[0].frame)  # an episode's first frame identifies it
+            if cur and k != key:
+                out.append(cur)
+                cur = []
+            cur.append((t, e))
+            key = k
+        if cur:
+            out.append(cur)
+    return out
+
+
+def split_minibatches(segs: list[list[Cell]], n: int, generator: torch.Generator) -> list[list[list[Cell]]]:
+    """Shuffled segments dealt into n minibatches of about equal numbers of steps (some may be empty)."""
+    order = torch.randperm(len(segs), generator=generator).tolist()
+    batches: list[list[list[Cell]]] = [[] for _ in range(n)]
+    sizes = [0] * n
+    for i in order:
+        k = min(range(n), key=lambda j: sizes[j])
+        batches[k].append(segs[i])
+        sizes[k] += len(segs[i])
+    return batches
+
+
+def score_segments(policy, ro: Rollout, segs: list[list[Cell]]):
+    """(cells, logprobs, entropies, values) for every step of the given segments, differentiable."""
+    window = policy.config.max_past_steps
+    whole, whole_vocabs, cells, picks = [], [], [], []
+    single: list[Cell] = []
+    for seg in segs:
+        t1, e = seg[-1]
+        inp = ro.inputs[t1][e]
+        if len(inp.steps) - 1 > window:
+            single += seg
+            continue
+        last = inp.steps[-1]
+        steps = tuple(inp.steps[:-1]) + (Step(last.frame, last.feedback, ro.actions[t1][e]),)
+        j = len(whole)
+        whole.append(_Episode(inp.instruction, steps))
+        whole_vocabs.append(ro.vocabs[t1][e])
+        for t, _ in seg:  # step index of rollout step t within the episode
+            picks.append((j, len(steps) - 1 - (t1 - t)))
+            cells.append((t, e))
+    parts = []
+    if whole:
+        out = policy.score_episodes(whole, whole_vocabs)
+        offset, start = 0, []
+        for ep in whole:
+            start.append(offset)
+            offset += len(ep.steps)
+        rows = torch.tensor([start[j] + s for j, s in picks], dtype=torch.long, device=out.logprobs.device)
+        parts.append((out.logprobs[rows], out.entropies[rows], out.values[rows]))
+    if single:
+        out = policy.score([ro.inputs[t][e] for t, e in single], [ro.actions[t][e] for t, e in single],
+                           [ro.vocabs[t][e] for t, e in single])
+        parts.append((out.logprobs, out.entropies, out.values))
+        cells += single
+    logp = torch.cat([p[0] for p in parts])
+    ent = torch.cat([p[1] for p in parts])
+    val = torch.cat([p[2] for p in parts])
+    return cells, logp, ent, val
