@@ -25,6 +25,7 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--updates", type=int, default=1000, help="PPO updates (default 1000; the time budget may stop earlier)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    g.add_argument("--env-threads", type=int, default=0, help="threads of the batched core (0: automatic)")
     g.add_argument("--no-tensorboard", action="store_true")
     g = p.add_argument_group("model")
     g.add_argument("--model", default=None, help="LLaVA-OneVision checkpoint or saved a2a policy (default: a tiny model)")
@@ -57,6 +58,8 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--sft-updates", type=int, default=0,
                    help="behavior-cloning updates on the oracle's actions before PPO (the paper's SFT baseline / warm start)")
     g.add_argument("--sft-lr", type=float, default=3e-3)
+    g.add_argument("--sft-expert", default="oracle",
+                   help="agent imitated by behavior cloning: oracle (privileged) or greedy-explore (sees what the policy sees)")
     p.set_defaults(func=run)
 
 
@@ -72,12 +75,13 @@ def config_from_args(args: argparse.Namespace):
     return TrainConfig(
         run_dir=run_dir, model=args.model, split=args.split, dataset=args.dataset, eval_split=args.eval_split,
         eval_episodes=args.eval_episodes, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
-        minutes=args.minutes or None, seed=args.seed, device=args.device,
+        minutes=args.minutes or None, seed=args.seed, device=args.device, num_threads=args.env_threads,
         rewards=RewardWeights(budget_delta=args.budget_delta), reward_set=args.reward_set, judge=args.judge,
         llm_base_url=args.base_url, llm_model=args.llm_model, llm_api_key_env=args.api_key_env,
         ppo=PPOConfig(num_envs=args.num_envs, rollout_steps=args.rollout_steps, updates=args.updates, epochs=args.epochs,
                       minibatches=args.minibatches, lr=args.lr, ent_coef=args.ent_coef, kl_coef=args.kl_coef),
-        policy=policy, tensorboard=not args.no_tensorboard, sft_updates=args.sft_updates, sft_lr=args.sft_lr)
+        policy=policy, tensorboard=not args.no_tensorboard, sft_updates=args.sft_updates, sft_lr=args.sft_lr,
+        sft_expert=args.sft_expert)
 
 
 def run(args: argparse.Namespace) -> int:

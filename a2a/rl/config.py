@@ -77,6 +77,7 @@ class TrainConfig:
     ppo: PPOConfig = field(default_factory=PPOConfig)
     sft_updates: int = 0              # behavior-cloning updates on the oracle's actions before PPO (warm start)
     sft_lr: float = 3e-3
+    sft_expert: str = "oracle"        # the agent imitated (any registered agent that needs no model)
     policy: dict = field(default_factory=dict)  # PolicyConfig overrides (quantization, compression, ...)
     tensorboard: bool = True
     progress: bool = True

@@ -18,15 +18,18 @@ from .rollout import Rollout
 from .scoring import score_segments, segments, split_minibatches
 
 
-class OracleExpert:
-    """Oracle actions for rows of the collector's envs (privileged: it reads the core's state)."""
+class AgentExpert:
+    """A scripted agent's actions for rows of the collector's envs: the oracle (privileged: it reads the
+    core's state, so some of its choices cannot be inferred from what the policy sees) or an agent that
+    sees what the policy sees (greedy-explore), whose behaviour can be imitated exactly."""
 
-    def __init__(self, core):
-        from ..baselines.oracle import OracleAgent
+    def __init__(self, core, name: str = "oracle"):
         from ..eval.env_access import RunnerEnvAccess
+        from ..eval.registry import make_agent
 
-        self.agent = OracleAgent()
-        self.access = RunnerEnvAccess(core, privileged=True, agent_name="oracle")
+        self.agent = make_agent(name, {})
+        self.access = RunnerEnvAccess(core, privileged=bool(getattr(self.agent, "privileged", False)), agent_name=name)
+        self.last_action: dict[int, str] = {}
 
     def __call__(self, ids: np.ndarray, first: np.ndarray, instruction: list[str], answer: list[str],
                  invalid: np.ndarray) -> list[str]:
@@ -34,10 +37,14 @@ class OracleExpert:
         if starting:
             self.agent.reset(starting)
         n = len(ids)
+        last = tuple("" if f else self.last_action.get(int(i), "") for i, f in zip(ids, first))
         obs = AgentObservation(env_ids=np.asarray(ids, np.int64), first=np.asarray(first, bool), image=None, history=None,
-                               history_len=None, instruction=tuple(instruction), last_action=("",) * n,
+                               history_len=None, instruction=tuple(instruction), last_action=last,
                                answer=tuple(answer), invalid=np.asarray(invalid, bool), step=np.zeros(n, np.int64))
-        return self.agent.act(obs, self.access)
+        actions = self.agent.act(obs, self.access)
+        for i, a in zip(ids, actions):
+            self.last_action[int(i)] = a
+        return actions
 
 
 def bc_update(policy, optimizer, ro: Rollout, epochs: int, minibatches: int, max_grad_norm: float, info: DistInfo,

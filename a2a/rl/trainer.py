@@ -26,7 +26,7 @@ from .distributed import (DistInfo, barrier, broadcast_parameters, init_distribu
 from .metrics import MetricsLogger
 from .ppo import ppo_update
 from .rollout import RolloutCollector, episode_metrics
-from .sft import OracleExpert, bc_update
+from .sft import AgentExpert, bc_update
 
 REWARD_TERMS = list(_core.reward_terms())
 
@@ -182,7 +182,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     t_start = time.perf_counter() - float(counters.get("wall_s", 0.0))
     deadline = None if cfg.minutes is None else time.perf_counter() + 60 * cfg.minutes
     bar = tqdm(total=total_updates, initial=start, desc="train", unit="update", disable=not (cfg.progress and info.is_main))
-    expert = OracleExpert(core) if cfg.sft_updates else None
+    expert = AgentExpert(core, cfg.sft_expert) if cfg.sft_updates else None
     update = start
     last_eval: dict | None = None
     try:

@@ -418,9 +418,12 @@ std::vector<std::string> canonical_actions(const World& w) {
       add("open(" + r.name + ")");
       add("close(" + r.name + ")");
     }
-  // The scene's skills, as in Ask-to-Act: one pick per object description of the scene (which
-  // objects exist, not where they are).
-  for (const Object& o : w.objects) add("pick(" + describe_full(o) + ")");
+  // The scene's skills, as in Ask-to-Act: picks by the descriptions of the scene's objects (which
+  // objects exist, not where they are) — full, and shortened to what is needed when it is enough
+  // where the robot stands ("pick(cup)", "pick(red cup)", "pick(small cup)").
+  for (int form = 3; form >= 0; --form)
+    for (const Object& o : w.objects)
+      add("pick(" + describe(ObjectDesc{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category}) + ")");
   auto ask = [&add, &w](const Question& q) { add("ask(" + question_text(q, w) + ")"); };
   for (size_t c = 0; c < color_names().size(); ++c) {
     Question q;

@@ -93,7 +93,7 @@ std::string question_text(const Question& q, const World& w);
 std::string action_text(const Action& a, const World& w);
 
 // The scene's skills, as Ask-to-Act enumerates them: navigate/open/close/place over its receptacles,
-// pick over the full description of each of its objects, and every question template over its
+// pick over the descriptions of its objects (full or shortened), and every question template over its
 // names (colors, sizes, receptacles, rooms, its objects as neighbours, placements). It says which
 // objects exist but not where they are, so a policy may use it.
 std::vector<std::string> canonical_actions(const World& w);
