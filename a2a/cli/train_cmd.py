@@ -33,6 +33,8 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--compression", choices=("resampler", "pool"), default=None)
     g.add_argument("--backend", choices=("torch", "triton"), default=None, help="compression kernels")
     g.add_argument("--max-past-steps", type=int, default=None, help="past steps kept in the prompt (tiny default: 8)")
+    g.add_argument("--finetune-llm", action="store_true",
+                   help="train every LLM weight instead of LoRA adapters (the default for the tiny model, which is random)")
     g = p.add_argument_group("data and rewards")
     g.add_argument("--split", default="train", help="training split or episode file")
     g.add_argument("--dataset", default=None, help="dataset directory (default: the built-in dataset)")
@@ -70,8 +72,11 @@ def config_from_args(args: argparse.Namespace):
     run_dir = args.run_dir or str(Path("runs") / f"train-{time.strftime('%Y%m%d-%H%M%S')}")
     policy = {k: v for k, v in (("quantization", args.quantization), ("compression", args.compression),
                                 ("backend", args.backend), ("max_past_steps", args.max_past_steps)) if v is not None}
+    if args.finetune_llm:
+        policy["finetune_llm"] = True
     if args.model is None:
         policy.setdefault("max_past_steps", 8)  # the tiny model trains on CPU: keep prompts short
+        policy.setdefault("finetune_llm", True)  # it is randomly initialised: LoRA alone learns far slower
     return TrainConfig(
         run_dir=run_dir, model=args.model, split=args.split, dataset=args.dataset, eval_split=args.eval_split,
         eval_episodes=args.eval_episodes, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,

@@ -41,6 +41,7 @@ class PolicyConfig:
     quantization: str = "none"          # "nf4": LLM in 4-bit NF4 with double quantization (bitsandbytes)
     dtype: str = "auto"                 # compute dtype of the frozen parts; "auto": bf16 on CUDA, fp32 on CPU
     device: str = "auto"                # "auto": cuda if available, else cpu
+    finetune_llm: bool = False          # train every LLM weight instead of LoRA adapters (tiny models from scratch)
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.0
@@ -70,6 +71,8 @@ class PolicyConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"PolicyConfig.{name} must be an int >= {lo}, got {v!r}")
+        if self.finetune_llm and self.quantization != "none":
+            raise ValueError("PolicyConfig.finetune_llm trains the LLM's own weights: it needs quantization='none'")
         if not 0.0 <= self.lora_dropout < 1.0:
             raise ValueError(f"PolicyConfig.lora_dropout must be in [0, 1), got {self.lora_dropout}")
         if not (isinstance(self.temperature, (int, float)) and self.temperature > 0):

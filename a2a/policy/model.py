@@ -47,7 +47,7 @@ TRAINABLE_FILE = "trainable.safetensors"
 FORMAT = "a2a-policy-trainable/1"
 # config fields that change the shapes of trainable weights (must match between save and load)
 SHAPE_FIELDS = ("compression", "resampler_latents", "resampler_heads", "resampler_ffn_mult", "pool_size",
-                "train_projector", "lora_r", "lora_target_modules", "value_hidden")
+                "train_projector", "lora_r", "lora_target_modules", "value_hidden", "finetune_llm")
 # config fields a caller may override when loading a saved policy
 RUNTIME_FIELDS = ("backend", "attn_implementation", "quantization", "dtype", "device", "temperature",
                   "max_past_steps", "gradient_checkpointing", "lora_dropout", "value_detach")
@@ -103,7 +103,12 @@ class A2APolicy(nn.Module):
             language_model = inner.language_model
             if config.gradient_checkpointing:
                 language_model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-            if config.lora_r > 0:
+            if config.finetune_llm:
+                # A randomly initialised (tiny) LLM has nothing to preserve: all of it trains.
+                for p in list(language_model.parameters()) + list(hf_model.lm_head.parameters()):
+                    p.requires_grad_(True)
+                self.lm = language_model
+            elif config.lora_r > 0:
                 from peft import LoraConfig, get_peft_model
 
                 lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
@@ -599,6 +604,8 @@ class A2APolicy(nn.Module):
     def disable_adapters(self):
         """The LLM without its LoRA adapters (the KL reference); the compression adapter and the
         value head are unchanged."""
+        if self.config.finetune_llm:
+            raise RuntimeError("disable_adapters: with finetune_llm the LLM has no adapters (no frozen reference for a KL)")
         if self.config.lora_r == 0:
             yield
             return

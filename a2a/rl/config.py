@@ -93,6 +93,8 @@ class TrainConfig:
             raise ValueError("minutes must be > 0")
         if self.eval_episodes < 0 or self.eval_every < 0 or self.checkpoint_every < 1:
             raise ValueError("eval_episodes and eval_every must be >= 0, checkpoint_every >= 1")
+        if self.ppo.kl_coef > 0 and self.policy.get("finetune_llm"):
+            raise ValueError("kl_coef > 0 needs a frozen reference: LoRA adapters, not finetune_llm")
         if self.sft_updates < 0 or self.sft_lr <= 0:
             raise ValueError("sft_updates must be >= 0 and sft_lr > 0")
         if self.frame_size and not 16 <= self.frame_size <= 1024:

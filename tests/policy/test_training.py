@@ -200,3 +200,28 @@ def test_gradient_checkpointing_gives_the_same_gradients(tiny_dir, envs):
     assert grads[0].keys() == grads[1].keys()
     for n in grads[0]:
         torch.testing.assert_close(grads[1][n], grads[0][n], rtol=1e-4, atol=1e-6, msg=n)
+
+
+def test_finetune_llm_trains_every_llm_weight_and_round_trips(tiny_dir, tmp_path):
+    """finetune_llm: a tiny, randomly initialised LLM trains whole (no LoRA); the vision tower stays frozen."""
+    import pytest
+
+    from a2a.policy import A2APolicy, PolicyConfig
+    from policy_helpers import make_policy
+
+    policy = make_policy(tiny_dir, finetune_llm=True, lora_r=0)
+    names = [n for n, _ in policy.named_trainable_parameters()]
+    assert any("embed_tokens" in n for n in names) and any(n.startswith("lm_head") for n in names)
+    assert not any("vision_tower" in n for n in names) and not any("lora" in n for n in names)
+    with torch.no_grad():
+        for p in policy.trainable_parameters():
+            p.add_(0.01)
+    policy.save_trainable(tmp_path / "p")
+    back = A2APolicy.from_pretrained(tmp_path / "p", device="cpu")
+    for (n, a), (_, b) in zip(policy.named_trainable_parameters(), back.named_trainable_parameters()):
+        assert torch.equal(a, b), n
+    with pytest.raises(ValueError, match="quantization"):
+        PolicyConfig(finetune_llm=True, quantization="nf4")
+    with pytest.raises(RuntimeError, match="no adapters"):
+        with policy.disable_adapters():
+            pass
