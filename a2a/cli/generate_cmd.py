@@ -12,7 +12,7 @@ def register(sub, help_text: str) -> None:
     p.add_argument("out_dir", help="directory to write (created if missing)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--preset", choices=sorted(PRESETS), default="default",
-                   help="default, or easy: small open apartments, K <= 1, 12 steps (quick learning checks)")
+                   help="default, or easy: small open apartments without clutter, K <= 1, 10 steps (quick learning checks)")
     p.add_argument("--max-steps", type=int, default=None, help="step limit per episode (default: the preset's)")
     p.add_argument("--train-scenes", type=int, default=100, help="distinct apartments behind train (and unseen tasks)")
     p.add_argument("--eval-scenes", type=int, default=40, help="distinct apartments behind each unseen-scenes split")

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if result.final_eval is not None:
         from ..eval.report import write_report
 
-        path, table = write_report([str(result.run_dir / "eval" / "final")], result.run_dir / "report", plots=True)
+        path, table = write_report([str(result.final_eval_dir)], result.run_dir / "report", plots=True)
         print(f"evaluation: {cfg.eval_split}, {cfg.eval_episodes} episodes")
         print(table)
         print(f"report:     {path}")

@@ -38,6 +38,7 @@ class TrainResult:
     env_steps: int
     final_eval: dict | None
     policy_dir: Path
+    final_eval_dir: Path | None = None
 
 
 def _seed(seed: int) -> None:
@@ -248,11 +249,16 @@ def train(cfg: TrainConfig) -> TrainResult:
         (run_dir / "replicas.json").write_text(json.dumps({"world_size": info.world_size, "checksums": checksums}) + "\n")
         policy.save_trainable(policy_dir)  # A2APolicy.from_pretrained(policy_dir) reloads base + trained weights
         if cfg.eval_episodes:
-            final_eval = evaluate_policy(policy, cfg, run_dir / "eval" / "final", frame_size)
-            (run_dir / "final_eval.json").write_text(json.dumps(_flat_eval(final_eval), indent=2) + "\n")
+            # Named by update: a resumed run that trained further evaluates its new policy afresh,
+            # while an evaluation killed midway (same update, same policy) resumes.
+            final_dir = run_dir / "eval" / f"update_{update:06d}"
+            final_eval = evaluate_policy(policy, cfg, final_dir, frame_size)
+            (run_dir / "final_eval.json").write_text(json.dumps({"update": update, "eval_dir": str(final_dir),
+                                                                  **_flat_eval(final_eval)}, indent=2) + "\n")
     barrier(info)
     shutdown(info)
-    return TrainResult(run_dir, update, int(counters["env_steps"]), final_eval, policy_dir)
+    return TrainResult(run_dir, update, int(counters["env_steps"]), final_eval, policy_dir,
+                       run_dir / "eval" / f"update_{update:06d}" if final_eval is not None else None)
 
 
 def _checkpoint(run_dir, update, counters, policy, optimizer, generator, cpu_generator, info, keep) -> None:

@@ -33,6 +33,10 @@ def sh(args: list[str], log: Path) -> None:
         subprocess.run(args, check=True, stdout=f, stderr=subprocess.STDOUT)
 
 
+def final_eval_dir(run: Path) -> Path:
+    return Path(json.loads((run / "final_eval.json").read_text())["eval_dir"])
+
+
 def summary_of(run_dir: Path) -> dict:
     s = json.loads((run_dir / "summary.json").read_text())["overall"]
     return {k: (s[k]["value"] if isinstance(s[k], dict) else s[k]) for k in ("SR", "ARS", "QR", "questions", "invalid_rate")}
@@ -68,23 +72,23 @@ def main() -> None:
         sh(["a2a", "eval", "--agent", "no-ask", *ev, "--out", str(work / "no-ask")], log)
     results["no-ask"] = summary_of(work / "no-ask")
     init = work / "init"
-    if not (init / "eval" / "final" / "summary.json").exists():
+    if not (init / "final_eval.json").exists():
         # Zero updates: the tiny model as initialised, evaluated through the same path as trained ones.
         sh(["a2a", "train", "--run-dir", str(init), "--dataset", str(data), "--updates", "0",
             "--eval-episodes", str(args.eval_episodes), "--seed", str(args.seed), "--minutes", "0", "--no-tensorboard"], log)
-    results["initial policy"] = summary_of(init / "eval" / "final")
+    results["initial policy"] = summary_of(final_eval_dir(init))
 
     # The reward ablation, same budget of updates and steps.
     for rs in REWARD_SETS:
         run = work / f"ppo-{rs}"
-        if not (run / "eval" / "final" / "summary.json").exists():
+        if not (run / "final_eval.json").exists():
             cmd = ["a2a", "train", "--run-dir", str(run), "--dataset", str(data), "--updates", str(args.updates),
                    "--lr", str(args.lr), "--ent-coef", "0.003", "--reward-set", rs, "--eval-episodes",
                    str(args.eval_episodes), "--seed", str(args.seed), "--minutes", "0", "--no-tensorboard"]
             if (run / "checkpoints" / "latest").exists():
                 cmd.append("--resume")
             sh(cmd, log)
-        results[f"PPO ({rs})"] = summary_of(run / "eval" / "final")
+        results[f"PPO ({rs})"] = summary_of(final_eval_dir(run))
         curve = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
         results[f"PPO ({rs})"]["curve"] = [(r["env_steps"], r.get("episode/success_rate"), r.get("episode/return"))
                                            for r in curve]
