@@ -185,7 +185,6 @@ def train(cfg: TrainConfig) -> TrainResult:
     bar = tqdm(total=total_updates, initial=start, desc="train", unit="update", disable=not (cfg.progress and info.is_main))
     expert = AgentExpert(core, cfg.sft_expert) if cfg.sft_updates else None
     update = start
-    last_eval: dict | None = None
     try:
         while update < total_updates:
             update += 1
@@ -193,7 +192,7 @@ def train(cfg: TrainConfig) -> TrainResult:
             sft = update <= cfg.sft_updates
             for group in optimizer.param_groups:  # one optimizer (and checkpoint) for both phases
                 group["lr"] = cfg.sft_lr if sft else ppo.lr
-            if sft:  # warm start: imitate the oracle
+            if sft:  # warm start: imitate the expert agent
                 ro = collector.collect(ppo.rollout_steps, expert=expert)
                 stats = {"phase": "sft", **bc_update(policy, optimizer, ro, ppo.epochs, ppo.minibatches,
                                                      ppo.max_grad_norm, info, cpu_generator)}
@@ -220,8 +219,7 @@ def train(cfg: TrainConfig) -> TrainResult:
             m.update(update=update, env_steps=counters["env_steps"], wall_s=counters["wall_s"],
                      steps_per_s=m["env_steps"] / max(time.perf_counter() - t0, 1e-9))
             if cfg.eval_every and update % cfg.eval_every == 0 and update < total_updates and info.is_main:
-                last_eval = evaluate_policy(policy, cfg, run_dir / "eval" / f"update_{update:06d}", frame_size)
-                m.update(_flat_eval(last_eval))
+                m.update(_flat_eval(evaluate_policy(policy, cfg, run_dir / "eval" / f"update_{update:06d}", frame_size)))
             if logger:
                 logger.log(m)
             bar.update(1)
