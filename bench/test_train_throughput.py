@@ -53,7 +53,8 @@ def test_ppo_loop_tiny_cpu(record, tmp_path):
 
     torch.set_num_threads(1)
     path = init_tiny(tmp_path / "tiny")
-    policy = A2APolicy.from_pretrained(path, PolicyConfig(device="cpu", max_past_steps=8))
+    # The whole episode in the prompt (as the paper): PPO re-scores each episode segment in one forward.
+    policy = A2APolicy.from_pretrained(path, PolicyConfig(device="cpu", max_past_steps=40, finetune_llm=True))
     episodes = _core.EpisodeSet.generate("train", 400, seed=0)
     r = loop_rate(policy, episodes, num_envs=16, steps=32, updates=3, pipeline=False)
     record("train", "ppo_loop_tiny_cpu", num_envs=16, rollout_steps=32, torch_threads=1, **r)

@@ -32,7 +32,9 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--quantization", choices=("none", "nf4"), default=None, help="nf4: 4-bit LLM (bitsandbytes)")
     g.add_argument("--compression", choices=("resampler", "pool"), default=None)
     g.add_argument("--backend", choices=("torch", "triton"), default=None, help="compression kernels")
-    g.add_argument("--max-past-steps", type=int, default=None, help="past steps kept in the prompt (tiny default: 8)")
+    g.add_argument("--max-past-steps", type=int, default=None,
+                   help="past steps kept in the prompt (default: the policy's; whole episodes let PPO re-score "
+                        "each episode in one forward)")
     g.add_argument("--finetune-llm", action="store_true",
                    help="train every LLM weight instead of LoRA adapters (the default for the tiny model, which is random)")
     g = p.add_argument_group("data and rewards")
@@ -75,7 +77,6 @@ def config_from_args(args: argparse.Namespace):
     if args.finetune_llm:
         policy["finetune_llm"] = True
     if args.model is None:
-        policy.setdefault("max_past_steps", 8)  # the tiny model trains on CPU: keep prompts short
         policy.setdefault("finetune_llm", True)  # it is randomly initialised: LoRA alone learns far slower
     return TrainConfig(
         run_dir=run_dir, model=args.model, split=args.split, dataset=args.dataset, eval_split=args.eval_split,
