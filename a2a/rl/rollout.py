@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .. import _core
 from ..policy.history import EpisodeHistory, PolicyInput
 from ..policy.outputs import ActOutput
 
-N_TERMS = 7
+N_TERMS = len(_core.reward_terms())
 
 
 @dataclass
