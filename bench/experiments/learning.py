@@ -7,8 +7,8 @@
 3. warm-starts the tiny policy by behavior cloning of greedy-explore (an expert that sees what the
    policy sees; `--sft-updates`), the initial policy of the RL runs, and evaluates it;
 4. trains it with PPO three times on the same budget of updates (same seed, same everything) with the
-   paper's reward sets — success only, + sub-goals, + question reward (full) — and once from scratch
-   (no warm start, full reward), evaluating each;
+   paper's reward sets — success only, + sub-goals, + question reward (full) — and the same three
+   from scratch (no warm start, as the paper's ablation), evaluating each;
 5. writes results.json, results.md and learning_curves.png.
 
 Runs are resumable: rerunning the script skips what is done. Numbers are whatever comes out; results.md
@@ -37,7 +37,9 @@ def sh(args: list[str], log: Path) -> None:
 
 def summary_of(eval_dir: Path) -> dict:
     s = json.loads((eval_dir / "summary.json").read_text())["overall"]
-    return {k: (s[k]["value"] if isinstance(s[k], dict) else s[k]) for k in ("SR", "ARS", "QR", "questions", "invalid_rate")}
+    out = {k: (s[k]["value"] if isinstance(s[k], dict) else s[k]) for k in ("SR", "ARS", "QR", "questions", "invalid_rate")}
+    out["SR_ci"] = [s["SR"].get("lo"), s["SR"].get("hi")]  # bootstrap 95% interval
+    return out
 
 
 def final_eval_dir(run: Path) -> Path:
@@ -98,9 +100,10 @@ def main() -> None:
         train(run, ["--model", str(sft / "policy"), "--updates", str(args.updates), "--lr", str(args.lr),
                     "--ent-coef", "0.003", "--reward-set", rs])
         results[f"PPO ({rs})"] = {**summary_of(final_eval_dir(run)), "curve": curve(run)}
-    scratch = work / "ppo-scratch"
-    train(scratch, ["--updates", str(args.scratch_updates), "--lr", "1e-3", "--ent-coef", "0.003"])
-    results["PPO from scratch (full)"] = {**summary_of(final_eval_dir(scratch)), "curve": curve(scratch)}
+    for rs in REWARD_SETS:
+        scratch = work / f"ppo-scratch-{rs}"
+        train(scratch, ["--updates", str(args.scratch_updates), "--lr", "1e-3", "--ent-coef", "0.003", "--reward-set", rs])
+        results[f"PPO from scratch ({rs})"] = {**summary_of(final_eval_dir(scratch)), "curve": curve(scratch)}
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     results["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()}
@@ -115,12 +118,13 @@ def main() -> None:
              f"`python bench/experiments/learning.py --sft-updates {args.sft_updates} --updates {args.updates} "
              f"--scratch-updates {args.scratch_updates} --lr {args.lr} --seed {args.seed}` at commit {commit}, "
              f"{os.cpu_count()} CPU cores.", "",
-             "| agent | SR | ARS | QR | questions/episode | invalid-action rate |", "|---|---|---|---|---|---|"]
+             "| agent | SR [95% CI] | ARS | QR | questions/episode | invalid-action rate |", "|---|---|---|---|---|---|"]
     names = ["no-ask", "greedy-explore", "behavior cloning (initial policy)", *[f"PPO ({rs})" for rs in REWARD_SETS],
-             "PPO from scratch (full)"]
+             *[f"PPO from scratch ({rs})" for rs in REWARD_SETS]]
     for name in names:
         r = results[name]
-        lines.append(f"| {name} | {fmt(r['SR'])} | {fmt(r['ARS'])} | {fmt(r['QR'], False)} | {fmt(r['questions'], False)} | "
+        ci = r.get("SR_ci") or [None, None]
+        lines.append(f"| {name} | {fmt(r['SR'])} [{fmt(ci[0])}–{fmt(ci[1])}] | {fmt(r['ARS'])} | {fmt(r['QR'], False)} | {fmt(r['questions'], False)} | "
                      f"{fmt(r['invalid_rate'])} |")
     (out / "results.md").write_text("\n".join(lines) + "\n")
 
@@ -129,7 +133,7 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
     for name in names[3:]:
         c = results[name]["curve"]
         x0 = c[0][0] if c else 0
