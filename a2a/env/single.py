@@ -35,7 +35,7 @@ class AskToActEnv(gym.Env):
         self.core = _core.BatchedEnv(episodes, num_envs=1, num_threads=1, history=c.history, width=c.frame_size,
                                      height=c.frame_size, set_of_marks=c.set_of_marks, rewards=c.rewards.as_dict(),
                                      autoreset="disabled", sampling=c.sampling, seed=c.seed)
-        max_steps = max(episodes[i]["max_steps"] for i in range(min(len(episodes), 64)))
+        max_steps = max(episodes.summary()["max_steps"])
         self.observation_space = single_observation_space(c.frame_size, c.history, max_steps)
         self.action_space = action_space()
         self._next_episode = 0

@@ -17,7 +17,7 @@ from .spaces import action_space, info_from_batch, observation_from_batch, singl
 
 
 def _max_steps(episodes) -> int:
-    return max(episodes[i]["max_steps"] for i in range(min(len(episodes), 64)))
+    return max(episodes.summary()["max_steps"])
 
 
 class AskToActVectorEnv(VectorEnv):

@@ -421,18 +421,20 @@ PYBIND11_MODULE(_core, m) {
       })
       .def("summary", [](const EpisodeSet& s) {
         // Compact per-episode fields for filtering without building dicts.
-        py::list ids, splits, amb, ks;
+        py::list ids, splits, amb, ks, steps;
         for (const auto& e : s.episodes) {
           ids.append(e->id);
           splits.append(split_name(e->split));
           amb.append(ambiguity_label(e->ambiguity));
           ks.append(e->K);
+          steps.append(e->max_steps);
         }
         py::dict d;
         d["id"] = ids;
         d["split"] = splits;
         d["ambiguity"] = amb;
         d["K"] = ks;
+        d["max_steps"] = steps;
         return d;
       });
 
