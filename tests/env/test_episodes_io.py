@@ -103,3 +103,17 @@ def test_episode_dicts_describe_the_task(train_episodes):
     assert len(catalog["room_types"]) >= 6 and len(catalog["receptacle_types"]) >= 14
     assert len(catalog["categories"]) >= 24 and len(catalog["colors"]) >= 8
     assert sum(r["articulated"] for r in catalog["receptacle_types"]) >= 3
+
+
+def test_easy_preset(tmp_path):
+    info = generate_dataset(tmp_path / "easy", {"train": 40, "val_unseen_scenes": 10}, preset="easy", progress=False)
+    eps = load_split("train", tmp_path / "easy")
+    assert set(info.k_histogram["train"]) <= {"0", "1"} and info.max_steps == 10
+    for i in range(len(eps)):
+        ep = eps[i]
+        cats = {o["category"] for o in ep["world"]["objects"]}
+        assert cats == {ep["spec"]["category"]}  # no clutter: only the task's objects
+        assert all(r["open"] for r in ep["world"]["receptacles"])
+        assert ep["ambiguity"] in ("none", "attribute")
+    with pytest.raises(ValueError, match="preset"):
+        generate_dataset(tmp_path / "x", {"train": 1}, preset="hard", progress=False)
