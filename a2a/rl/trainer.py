@@ -182,7 +182,8 @@ def train(cfg: TrainConfig) -> TrainResult:
 
     t_start = time.perf_counter() - float(counters.get("wall_s", 0.0))
     deadline = None if cfg.minutes is None else time.perf_counter() + 60 * cfg.minutes
-    bar = tqdm(total=total_updates, initial=start, desc="train", unit="update", disable=not (cfg.progress and info.is_main))
+    desc = "train" if cfg.minutes is None else f"train (stops after {cfg.minutes:g} min)"
+    bar = tqdm(total=total_updates, initial=start, desc=desc, unit="update", disable=not (cfg.progress and info.is_main))
     expert = AgentExpert(core, cfg.sft_expert) if cfg.sft_updates else None
     update = start
     try:
