@@ -13,11 +13,13 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def make_vec(split: str = "train", num_envs: int = 1, *, dataset=None, config=None, render_mode=None, **config_kwargs):
+def make_vec(split: str = "train", num_envs: int = 1, *, dataset=None, config=None, render_mode=None, user=None,
+             **config_kwargs):
     """A Gymnasium VectorEnv of `num_envs` Ask-to-Act environments.
 
     split: a split of the dataset (default: the built-in one, generated on first use) or a path to a
     .jsonl(.gz) episode file. config: an a2a.env.EnvConfig, or its fields as keyword arguments.
+    user: an a2a.llm.UserSpec to have an LLM answer questions (default: the built-in user).
     """
     from .data import load_split
     from .env import AskToActVectorEnv, EnvConfig
@@ -25,7 +27,7 @@ def make_vec(split: str = "train", num_envs: int = 1, *, dataset=None, config=No
     if config is not None and config_kwargs:
         raise TypeError("pass either config=EnvConfig(...) or its fields as keywords, not both")
     cfg = config or EnvConfig(**config_kwargs)
-    return AskToActVectorEnv(load_split(split, dataset), num_envs=num_envs, config=cfg, render_mode=render_mode)
+    return AskToActVectorEnv(load_split(split, dataset), num_envs=num_envs, config=cfg, render_mode=render_mode, user=user)
 
 
 def make(split: str = "train", *, dataset=None, config=None, render_mode=None, **config_kwargs):

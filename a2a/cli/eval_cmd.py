@@ -38,6 +38,13 @@ def register(sub, help_text: str) -> None:
     p.add_argument("--ci", action="store_true", help="print the intervals in the table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-agents", action="store_true", help="list the registered agents and exit")
+    u = p.add_argument_group("user", "who answers the agent's questions")
+    u.add_argument("--user", choices=("builtin", "builtin-first", "llm"), default="builtin",
+                   help="builtin: the grammar user of the core (default); builtin-first: an LLM answers the questions "
+                        "the grammar user does not understand; llm: an LLM answers every question")
+    u.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint of the LLM user (e.g. http://127.0.0.1:8000/v1)")
+    u.add_argument("--llm-model", default=None, help="model name at the endpoint")
+    u.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
     g = p.add_argument_group("agent options", "passed to the agent's factory; other options: --agent-opt KEY=VALUE")
     g.add_argument("--model", default=None, metavar="PATH", help="checkpoint of a model agent (e.g. mllm)")
     g.add_argument("--agent-opt", action="append", default=[], metavar="KEY=VALUE", help="any agent option (repeatable)")
@@ -87,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     from ..eval.run_dir import ResumeError
     from ..eval.runner import EvalConfig, RunnerConfig, evaluate
     from ..eval.tables import summary_table
+    from ..llm import LLMUnavailableError
+    from ..llm.env_user import UserSpec
 
     def fail(msg: str) -> int:
         print(f"a2a eval: error: {msg}", file=sys.stderr)
@@ -106,10 +115,14 @@ def run(args: argparse.Namespace) -> int:
                               save_frames=args.save_frames)
         cfg = EvalConfig(agent=args.agent, split=args.split, agent_options=options, dataset=args.dataset,
                          episodes=args.episodes, out=args.out, resume=args.resume, label=args.label, runner=runner,
+                         user=UserSpec(args.user, args.base_url, args.llm_model, args.api_key_env),
                          bootstrap=args.bootstrap, progress=not args.no_progress)
         result = evaluate(cfg, agent_factory=lambda: make_agent(args.agent, options))
-    except (ValueError, FileNotFoundError, ResumeError, RecordError, TypeError) as e:
+    except (ValueError, FileNotFoundError, ResumeError, RecordError, TypeError, LLMUnavailableError) as e:
         return fail(str(e))
     print(summary_table(result.summary, ci=args.ci))
+    if result.run.get("user_stats"):
+        st = result.run["user_stats"]
+        print(f"LLM user: {st['user/answered']:.0f} answers ({st.get('user/fallbacks', 0):.0f} fallbacks)")
     print(f"\n{len(result.records)} episodes ({result.new_episodes} run now) in {result.seconds:.1f}s -> {result.run_dir}")
     return 0

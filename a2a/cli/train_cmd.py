@@ -47,7 +47,10 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--reward-set", choices=("full", "success+subgoal", "success"), default="full",
                    help="the paper's reward ablation (penalties are kept in every set)")
     g.add_argument("--judge", choices=("oracle", "llm"), default="oracle")
-    g.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint of the LLM judge")
+    g.add_argument("--user", choices=("builtin", "builtin-first", "llm"), default="builtin",
+                   help="who answers questions: the core's grammar user (default), an LLM for what it does not "
+                        "understand (builtin-first), or an LLM for every question (llm); uses --base-url")
+    g.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint of the LLM judge and LLM user")
     g.add_argument("--llm-model", default=None, help="model name at the endpoint")
     g.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
     g = p.add_argument_group("PPO")
@@ -83,7 +86,7 @@ def config_from_args(args: argparse.Namespace):
         eval_episodes=args.eval_episodes, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
         minutes=args.minutes or None, seed=args.seed, device=args.device, num_threads=args.env_threads,
         rewards=RewardWeights(budget_delta=args.budget_delta), reward_set=args.reward_set, judge=args.judge,
-        llm_base_url=args.base_url, llm_model=args.llm_model, llm_api_key_env=args.api_key_env,
+        user=args.user, llm_base_url=args.base_url, llm_model=args.llm_model, llm_api_key_env=args.api_key_env,
         ppo=PPOConfig(num_envs=args.num_envs, rollout_steps=args.rollout_steps, updates=args.updates, epochs=args.epochs,
                       minibatches=args.minibatches, lr=args.lr, ent_coef=args.ent_coef, kl_coef=args.kl_coef),
         policy=policy, tensorboard=not args.no_tensorboard, sft_updates=args.sft_updates, sft_lr=args.sft_lr,

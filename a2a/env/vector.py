@@ -23,7 +23,10 @@ def _max_steps(episodes) -> int:
 class AskToActVectorEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["rgb_array"]}
 
-    def __init__(self, episodes, num_envs: int = 1, config: EnvConfig | None = None, render_mode: str | None = None):
+    def __init__(self, episodes, num_envs: int = 1, config: EnvConfig | None = None, render_mode: str | None = None,
+                 user=None):
+        """user: an a2a.llm.UserSpec when an LLM should answer (some) questions; None: the core's
+        built-in user answers every question."""
         if not isinstance(episodes, _core.EpisodeSet):
             raise TypeError(f"episodes must be an a2a EpisodeSet (see a2a.data.load_split), got {type(episodes).__name__}")
         if num_envs < 1:
@@ -46,6 +49,7 @@ class AskToActVectorEnv(VectorEnv):
         self.single_action_space = action_space()
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
+        self.env_user = None if user is None else user.build(self.core, num_envs)
         self.last_batch = None
         self._rng = np.random.default_rng(c.seed)
 
@@ -60,7 +64,7 @@ class AskToActVectorEnv(VectorEnv):
             episodes = self._rng.integers(0, len(self.episodes), self.num_envs).tolist()
         if episodes is not None and len(episodes) != self.num_envs:
             raise ValueError(f"options['episodes'] must have {self.num_envs} entries, got {len(episodes)}")
-        self.last_batch = self.core.reset(None, episodes)
+        self.last_batch = self._answered(self.core.reset(None, episodes))
         return self._obs(), info_from_batch(self.last_batch)
 
     def step(self, actions):
@@ -68,7 +72,7 @@ class AskToActVectorEnv(VectorEnv):
             raise TypeError("step() takes one action per env (a sequence of strings), not a single string")
         if len(actions) != self.num_envs:
             raise ValueError(f"step() got {len(actions)} actions for {self.num_envs} envs")
-        b = self.last_batch = self.core.step(actions)
+        b = self.last_batch = self._answered(self.core.step(actions))
         return (self._obs(), b.reward.astype(np.float64), b.terminated.copy(), b.truncated.copy(), info_from_batch(b))
 
     def render(self):
@@ -77,7 +81,14 @@ class AskToActVectorEnv(VectorEnv):
         return self.last_batch.frames[:, -1]
 
     def close_extras(self, **kwargs) -> None:
+        if self.env_user is not None:
+            self.env_user.close()
         self.core = None
+
+    def _answered(self, batch):
+        if self.env_user is not None:  # the LLM user's answers, written in before the batch is read
+            self.env_user.apply(batch)
+        return batch
 
     def _obs(self) -> dict:
         return observation_from_batch(self.last_batch, self.config.frame_size, self.config.history)

@@ -24,7 +24,10 @@ SUMMARY_FILE = "summary.json"
 FRAMES_DIR = "frames"
 
 # Fields of run.json that must match to resume a run (anything else may change).
-IDENTITY_FIELDS = ("agent", "options", "split", "budget_delta", "dataset", "episodes", "seed", "frame_size", "history")
+IDENTITY_FIELDS = ("agent", "options", "split", "budget_delta", "dataset", "episodes", "seed", "frame_size", "history",
+                   "user")
+# What a run written before a field existed had, in effect.
+IDENTITY_DEFAULTS = {"user": {"route": "builtin"}}
 
 
 class ResumeError(ValueError):
@@ -70,8 +73,8 @@ def read_run(run_dir: str | os.PathLike) -> dict:
 
 def check_resumable(existing: dict, wanted: dict, run_dir: Path) -> None:
     """Raises ResumeError naming every identity field that differs."""
-    diffs = [f"{k}: the run has {existing.get(k)!r}, now {wanted.get(k)!r}"
-             for k in IDENTITY_FIELDS if existing.get(k) != wanted.get(k)]
+    diffs = [f"{k}: the run has {existing.get(k, IDENTITY_DEFAULTS.get(k))!r}, now {wanted.get(k)!r}"
+             for k in IDENTITY_FIELDS if existing.get(k, IDENTITY_DEFAULTS.get(k)) != wanted.get(k)]
     if diffs:
         raise ResumeError(f"refusing to resume {run_dir}: it is a different evaluation\n  " + "\n  ".join(diffs)
                           + "\nUse another --out directory for a new run.")

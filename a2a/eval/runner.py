@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import _core
+from ..llm.env_user import UserSpec
 from .agent import Agent
 from .env_access import RunnerEnvAccess
 from .metrics import summarize
@@ -79,14 +80,17 @@ def _check_actions(agent: Agent, actions: Any, n: int) -> list[str]:
 
 def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerConfig,
                  on_record: Callable[[EpisodeRecord, list | None], None],
-                 on_progress: Callable[[int], None] | None = None) -> None:
+                 on_progress: Callable[[int], None] | None = None, user: UserSpec | None = None,
+                 llm_cache: str | None = None) -> dict:
     """Runs each episode of `indices` (positions in `episodes`) exactly once.
 
     on_record(record, frames) is called as each episode ends (frames: list of [h, w, 3] views when
-    the episode is among the first `save_frames` of `indices`, else None)."""
+    the episode is among the first `save_frames` of `indices`, else None). `user` says who answers
+    questions (default: the core's built-in user); with an LLM user, `llm_cache` is its response
+    cache. Returns the LLM user's counters ({} without one)."""
     indices = list(indices)
     if not indices:
-        return
+        return {}
     n_total = len(episodes)
     bad = [i for i in indices if not 0 <= i < n_total]
     if bad:
@@ -101,6 +105,7 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
     env = _core.BatchedEnv(episodes, num_envs=n_envs, num_threads=config.num_threads, history=config.history,
                            width=fs, height=fs,
                            rewards={"budget_delta": config.budget_delta}, autoreset="disabled", seed=config.seed)
+    env_user = (user or UserSpec()).build(env, n_envs, cache_path=llm_cache)
     access = RunnerEnvAccess(env, privileged=bool(getattr(agent, "privileged", False)),
                              agent_name=getattr(agent, "name", type(agent).__name__))
     queue = deque(indices)
@@ -110,6 +115,8 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
     def start(env_ids: list[int]):
         eps = [queue.popleft() for _ in env_ids]
         batch = env.reset(env_ids, eps)
+        if env_user is not None:
+            env_user.apply(batch)  # a new dialogue
         budgets = batch.budget.tolist()
         instructions = batch.instruction.tolist()
         for row, (env_id, ep) in enumerate(zip(env_ids, eps)):
@@ -121,38 +128,45 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
         agent.reset(env_ids)
         return batch
 
-    batch = start(list(range(n_envs)))
-    obs = observation_from_batch(batch)
-    idle_action = "ask(episode over)"  # sent to envs with no episode left; the core rejects it
-    while traces:
-        actions = _check_actions(agent, agent.act(obs, access), len(obs))
-        by_env = dict(zip(obs.env_ids.tolist(), actions))
-        batch = env.step([by_env.get(i, idle_action) for i in range(n_envs)])
-        rows = BatchRows(batch)
-        continuing, finished = [], []
-        for env_id, action in by_env.items():
-            tr = traces[env_id]
-            tr.add_step(action, rows, env_id)
-            if tr.frames is not None:
-                tr.frames.append(np.array(batch.frames[env_id, -1]))
-            if rows.done(env_id):
-                record = tr.finish(rows, env_id)
-                on_record(record, tr.frames)
-                del traces[env_id]
-                finished.append(env_id)
-            else:
-                continuing.append(env_id)
-        if on_progress and finished:
-            on_progress(len(finished))
-        refill = finished[:len(queue)]
-        parts = []
-        if continuing:
-            parts.append(observation_from_batch(batch, None if len(continuing) == n_envs else np.asarray(continuing)))
-        if refill:
-            parts.append(observation_from_batch(start(refill)))
-        if not parts:
-            break
-        obs = concat_observations(parts)
+    try:
+        batch = start(list(range(n_envs)))
+        obs = observation_from_batch(batch)
+        idle_action = "ask(episode over)"  # sent to envs with no episode left; the core rejects it
+        while traces:
+            actions = _check_actions(agent, agent.act(obs, access), len(obs))
+            by_env = dict(zip(obs.env_ids.tolist(), actions))
+            batch = env.step([by_env.get(i, idle_action) for i in range(n_envs)])
+            if env_user is not None:  # before anything reads the answers
+                env_user.apply(batch, rows=np.asarray(sorted(by_env)))
+            rows = BatchRows(batch)
+            continuing, finished = [], []
+            for env_id, action in by_env.items():
+                tr = traces[env_id]
+                tr.add_step(action, rows, env_id)
+                if tr.frames is not None:
+                    tr.frames.append(np.array(batch.frames[env_id, -1]))
+                if rows.done(env_id):
+                    record = tr.finish(rows, env_id)
+                    on_record(record, tr.frames)
+                    del traces[env_id]
+                    finished.append(env_id)
+                else:
+                    continuing.append(env_id)
+            if on_progress and finished:
+                on_progress(len(finished))
+            refill = finished[:len(queue)]
+            parts = []
+            if continuing:
+                parts.append(observation_from_batch(batch, None if len(continuing) == n_envs else np.asarray(continuing)))
+            if refill:
+                parts.append(observation_from_batch(start(refill)))
+            if not parts:
+                break
+            obs = concat_observations(parts)
+    finally:
+        if env_user is not None:
+            env_user.close()
+    return {} if env_user is None else env_user.stats()
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,7 @@ class EvalConfig:
     resume: bool = False
     label: str | None = None      # name of the run in reports (default: the agent name)
     runner: RunnerConfig = field(default_factory=RunnerConfig)
+    user: UserSpec = field(default_factory=UserSpec)  # who answers questions (default: the built-in user)
     bootstrap: int = 1000
     progress: bool = True
 
@@ -227,7 +242,7 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
         "format": RUN_FORMAT, "agent": cfg.agent, "label": cfg.label or cfg.agent, "options": options,
         "split": cfg.split, "budget_delta": cfg.runner.budget_delta, "dataset": _dataset_id(cfg.dataset),
         "episodes": n, "seed": cfg.runner.seed, "frame_size": cfg.runner.frame_size, "history": cfg.runner.history,
-        "num_envs": cfg.runner.num_envs, "save_frames": cfg.runner.save_frames,
+        "num_envs": cfg.runner.num_envs, "save_frames": cfg.runner.save_frames, "user": cfg.user.describe(),
         "a2a_version": a2a_version, "git_commit": git_commit(),
     }
     records_path = run_dir / RECORDS_FILE
@@ -282,7 +297,10 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
             order = [i for i in todo if i in keep] + [i for i in todo if i not in keep]
             sub_cfg = RunnerConfig(**{**asdict(runner_cfg), "frame_size": wanted["frame_size_used"],
                                        "save_frames": sum(1 for i in todo if i in keep)})
-            run_episodes(agent, episodes, order, sub_cfg, on_record, bar.update)
+            user_stats = run_episodes(agent, episodes, order, sub_cfg, on_record, bar.update, user=cfg.user,
+                                      llm_cache=str(run_dir / "llm_cache.sqlite"))
+            if user_stats:
+                wanted["user_stats"] = user_stats  # of this call (a resumed run counts its own questions)
 
     records = read_records(records_path) if records_path.exists() else []
     pos = {ids[i]: k for k, i in enumerate(selection)}

@@ -6,6 +6,8 @@
   LLM-vs-oracle agreement statistics).
 - :class:`LLMUser`: answers free-form questions from privileged state (optionally only those the
   built-in grammar user did not understand).
+- :class:`EnvUser` (+ :class:`UserSpec`): the LLM user inside the env loop, writing its answers into
+  the core's batches (what `--user` builds for `a2a eval`, `a2a train` and `a2a.make_vec`).
 
 See docs/llm.md.
 """
@@ -13,13 +15,14 @@ from .cache import ResponseCache, request_key
 from .client import (ChatRequest, ChatResult, LLMClient, LLMError, LLMResponseError, LLMStatusError,
                      LLMUnavailableError)
 from .config import LLMConfig, default_cache_path
+from .env_user import EnvUser, UserSpec
 from .judge import JudgeAgreement, JudgeConfig, JudgeRequest, JudgeVerdict, LLMJudge
 from .parsing import ParsedVerdict, parse_verdict
 from .user import LLMUser, UserAnswer, UserConfig, UserRequest, clean_answer
 
 __all__ = [
-    "ChatRequest", "ChatResult", "JudgeAgreement", "JudgeConfig", "JudgeRequest", "JudgeVerdict",
+    "ChatRequest", "ChatResult", "EnvUser", "JudgeAgreement", "JudgeConfig", "JudgeRequest", "JudgeVerdict",
     "LLMClient", "LLMConfig", "LLMError", "LLMJudge", "LLMResponseError", "LLMStatusError",
     "LLMUnavailableError", "LLMUser", "ParsedVerdict", "ResponseCache", "UserAnswer", "UserConfig",
-    "UserRequest", "clean_answer", "default_cache_path", "parse_verdict", "request_key",
+    "UserRequest", "UserSpec", "clean_answer", "default_cache_path", "parse_verdict", "request_key",
 ]

@@ -71,6 +71,7 @@ class TrainConfig:
     rewards: RewardWeights = field(default_factory=RewardWeights)
     reward_set: str = "full"
     judge: str = "oracle"
+    user: str = "builtin"             # who answers questions: builtin, builtin-first or llm (see a2a.llm.env_user)
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key_env: str = "OPENAI_API_KEY"
@@ -89,6 +90,7 @@ class TrainConfig:
             raise ValueError(f"judge must be one of {JUDGES}, got {self.judge!r}")
         if self.judge == "llm" and not (self.llm_base_url and self.llm_model):
             raise ValueError("judge='llm' needs llm_base_url and llm_model (an OpenAI-compatible endpoint)")
+        self.user_spec()  # validates the route and its endpoint
         if self.minutes is not None and self.minutes <= 0:
             raise ValueError("minutes must be > 0")
         if self.eval_episodes < 0 or self.eval_every < 0 or self.checkpoint_every < 1:
@@ -99,6 +101,12 @@ class TrainConfig:
             raise ValueError("sft_updates must be >= 0 and sft_lr > 0")
         if self.frame_size and not 16 <= self.frame_size <= 1024:
             raise ValueError("frame_size must be 0 (the vision tower's size) or in [16, 1024]")
+
+    def user_spec(self):
+        """Who answers the policy's questions (the LLM user shares the judge's endpoint)."""
+        from ..llm.env_user import UserSpec
+
+        return UserSpec(self.user, self.llm_base_url, self.llm_model, self.llm_api_key_env)
 
     def effective_rewards(self) -> RewardWeights:
         """The reward weights after the ablation switch (penalties are kept in every set)."""

@@ -16,13 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _core
+from ..llm.env_user import question_of
 
 QUESTION_TERM = list(_core.reward_terms()).index("useful_question")
-
-
-def question_text(action: str) -> str:
-    a = action.strip()
-    return a[a.find("(") + 1: a.rfind(")")].strip() if a.lower().startswith("ask(") and a.endswith(")") else a
 
 
 @dataclass
@@ -60,7 +56,7 @@ class LLMQuestionReward:
         for r in asked:
             i = int(ids[r])
             p = env.privileged_state(i)
-            q = question_text(actions[r])
+            q = question_of(actions[r])
             requests.append(JudgeRequest(world_graph=p["world_graph"], instruction=p["instruction"],
                                          target=p["target_description"], goal=p["goal"],
                                          dialogue=list(self.dialogues[i]), question=q))

@@ -51,13 +51,14 @@ class Rollout:
 class RolloutCollector:
     """Owns the env state between rollouts: per-env histories, vocabularies and pending actions."""
 
-    def __init__(self, core, policy, *, pipeline: bool, generator: torch.Generator, question_reward=None):
+    def __init__(self, core, policy, *, pipeline: bool, generator: torch.Generator, question_reward=None, user=None):
         self.core = core
         self.policy = policy
         self.N = core.num_envs
         self.groups = [np.arange(self.N)] if not pipeline else [np.arange(0, self.N // 2), np.arange(self.N // 2, self.N)]
         self.gen = generator
         self.question_reward = question_reward
+        self.user = user  # an a2a.llm.EnvUser that answers (some) questions with an LLM, or None
         h, w, _ = core.frame_shape
         pin = torch.cuda.is_available() and policy.device.type == "cuda"
         self.frames = torch.zeros((self.N, core.history, h, w, 3), dtype=torch.uint8)
@@ -74,10 +75,16 @@ class RolloutCollector:
         self.invalid = np.zeros(self.N, bool)
         self.pending: list[ActOutput | None] = [None] * len(self.groups)
         self.expert = None  # a callable giving actions instead of the policy (behavior cloning)
-        self._absorb(core.reset(), np.arange(self.N))
+        self._absorb(self._answered(core.reset()), np.arange(self.N))
         self.env_steps = 0
 
     # -- observations ----------------------------------------------------------------------------
+    def _answered(self, batch):
+        """The batch with the LLM user's answers written in (before anything reads them)."""
+        if self.user is not None:
+            self.user.apply(batch)
+        return batch
+
     def _absorb(self, batch, env_ids: np.ndarray) -> None:
         ids = np.asarray(batch.env_id)
         first, inval = np.asarray(batch.first), np.asarray(batch.invalid)
@@ -136,7 +143,7 @@ class RolloutCollector:
                 other = (g + 1) % G
                 if other != g and self.pending[other] is None:
                     self.pending[other] = self._act(other)  # overlaps with this group's env step
-                batch = self.core.recv()
+                batch = self._answered(self.core.recv())
                 self._store(ro, t, out, ids, batch)
                 self.pending[g] = None
         for g in range(G):

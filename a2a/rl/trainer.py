@@ -96,7 +96,7 @@ def evaluate_policy(policy, cfg: TrainConfig, out_dir: Path, frame_size: int, ep
                       resume=(out_dir / "run.json").exists(), label="mllm",
                       runner=RunnerConfig(num_envs=min(16, n), budget_delta=cfg.rewards.budget_delta,
                                           frame_size=frame_size, seed=cfg.seed),
-                      progress=cfg.progress, agent_options={"model": "(training)"})
+                      user=cfg.user_spec(), progress=cfg.progress, agent_options={"model": "(training)"})
     res = evaluate(ecfg, agent=agent, log=lambda s: None)
     policy.eval()
     return res.summary
@@ -172,8 +172,9 @@ def train(cfg: TrainConfig) -> TrainResult:
                             rewards=rewards.as_dict(), autoreset="next_step", sampling="random",
                             seed=cfg.seed * 1_000_003 + info.rank * 7_919 + start)
     question_reward = _judge(cfg, run_dir, num_envs, rewards.useful_question)
+    env_user = cfg.user_spec().build(core, num_envs, cache_path=str(run_dir / f"llm_user_cache_rank{info.rank}.sqlite"))
     collector = RolloutCollector(core, policy, pipeline=ppo.pipeline, generator=generator,
-                                 question_reward=question_reward)
+                                 question_reward=question_reward, user=env_user)
     logger = MetricsLogger(run_dir, resume_from_update=start if ckpt else None, tensorboard=cfg.tensorboard) \
         if info.is_main else None
 
@@ -211,6 +212,8 @@ def train(cfg: TrainConfig) -> TrainResult:
             m["rollout/useful_rate"] = float(ro.useful[ro.asked & valid].float().mean()) if (ro.asked & valid).any() else float("nan")
             if question_reward is not None:
                 m.update(question_reward.stats())
+            if env_user is not None:
+                m.update(env_user.stats())
             m["env_steps"] = steps
             phase = m.pop("phase")
             m = mean_across_ranks(m, info)
@@ -239,6 +242,8 @@ def train(cfg: TrainConfig) -> TrainResult:
             logger.close()
         if question_reward is not None:
             question_reward.close()
+        if env_user is not None:
+            env_user.close()
 
     # ---- final policy and evaluation ----
     checksums = replica_checksums(params, info)  # raises if the ranks' weights diverged

@@ -86,3 +86,18 @@ def test_unreachable_judge_fails_at_startup(make_cfg):
                    llm_api_key_env="A2A_NO_SUCH_KEY")
     with pytest.raises(Exception, match="(?i)unreachable|connect|unavailable|failed"):
         train(cfg)
+
+
+def test_training_with_the_llm_user_answering_every_question(make_cfg, server):
+    cfg = make_cfg("llm-user", user="llm", llm_base_url=server.url, llm_model="fake-model",
+                   llm_api_key_env=fake.TEST_KEY_ENV, sft_updates=1, sft_expert="oracle",
+                   ppo={"updates": 1, "rollout_steps": 6})
+    result = train(cfg)  # the oracle expert's rollout asks questions (the built-in dataset has K > 0 episodes)
+    import json
+
+    rows = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert rows[0]["phase"] == "sft" and rows[0]["rollout/ask_rate"] > 0
+    last = rows[-1]
+    assert last["user/answered"] > 0
+    assert last["user/answered"] == len(server.bodies)  # the judge is the oracle: every request is the user's
+    assert last["user/answered"] == last["user/requests"] and last["user/fallbacks"] == 0
