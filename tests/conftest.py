@@ -12,3 +12,21 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # without this, Python would put the root first on their sys.path and import the source tree's
 # `a2a/` (which has no compiled `_core`) instead of the installed package.
 os.environ["PYTHONSAFEPATH"] = "1"
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def dataset_dir(tmp_path_factory):
+    """A small generated dataset in a temp dir (never the user's cache), shared by the whole session."""
+    from a2a.data import SPLITS, generate_dataset
+
+    root = tmp_path_factory.mktemp("a2a-data")
+    generate_dataset(root, {s: 40 for s in SPLITS}, seed=3, progress=False)
+    old = os.environ.get("A2A_DATA_DIR")
+    os.environ["A2A_DATA_DIR"] = str(root)  # anything that falls back to the default dataset uses this
+    yield root
+    if old is None:
+        os.environ.pop("A2A_DATA_DIR", None)
+    else:
+        os.environ["A2A_DATA_DIR"] = old

@@ -18,6 +18,7 @@ SPLIT_HELP = ("train, val_unseen_scenes, val_unseen_tasks, test_unseen_scenes, t
 def register(sub, help_text: str) -> None:
     # Only the registry's light parts are imported here: `a2a eval --help` must not import torch.
     from ..eval.registry import builtin_specs
+    from .llm_args import add_llm_args
 
     p = sub.add_parser("eval", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--agent", help="agent name (see --list-agents)")
@@ -38,13 +39,7 @@ def register(sub, help_text: str) -> None:
     p.add_argument("--ci", action="store_true", help="print the intervals in the table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-agents", action="store_true", help="list the registered agents and exit")
-    u = p.add_argument_group("user", "who answers the agent's questions")
-    u.add_argument("--user", choices=("builtin", "builtin-first", "llm"), default="builtin",
-                   help="builtin: the grammar user of the core (default); builtin-first: an LLM answers the questions "
-                        "the grammar user does not understand; llm: an LLM answers every question")
-    u.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint of the LLM user (e.g. http://127.0.0.1:8000/v1)")
-    u.add_argument("--llm-model", default=None, help="model name at the endpoint")
-    u.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
+    add_llm_args(p.add_argument_group("user", "who answers the agent's questions"), "the LLM user")
     g = p.add_argument_group("agent options", "passed to the agent's factory; other options: --agent-opt KEY=VALUE")
     g.add_argument("--model", default=None, metavar="PATH", help="checkpoint of a model agent (e.g. mllm)")
     g.add_argument("--agent-opt", action="append", default=[], metavar="KEY=VALUE", help="any agent option (repeatable)")

@@ -4,7 +4,8 @@ With no arguments it trains a tiny policy (built in the run directory, no downlo
 dataset on CPU for a few minutes with the exact oracle judge, evaluates it, and prints where the run
 and its report are. With --model PATH it starts from a real LLaVA-OneVision checkpoint (or a saved
 a2a policy); with --judge llm --base-url URL --llm-model NAME the useful-question reward comes from
-an LLM judge over an OpenAI-compatible endpoint. Multi-GPU: `torchrun --nproc-per-node G -m a2a.cli.main train ...`.
+an LLM judge over an OpenAI-compatible endpoint, and with --user llm an LLM user answers the
+policy's questions. Multi-GPU: `torchrun --nproc-per-node G -m a2a.cli.main train ...`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+from .llm_args import add_llm_args
 
 
 def register(sub, help_text: str) -> None:
@@ -47,12 +50,7 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--reward-set", choices=("full", "success+subgoal", "success"), default="full",
                    help="the paper's reward ablation (penalties are kept in every set)")
     g.add_argument("--judge", choices=("oracle", "llm"), default="oracle")
-    g.add_argument("--user", choices=("builtin", "builtin-first", "llm"), default="builtin",
-                   help="who answers questions: the core's grammar user (default), an LLM for what it does not "
-                        "understand (builtin-first), or an LLM for every question (llm); uses --base-url")
-    g.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint of the LLM judge and LLM user")
-    g.add_argument("--llm-model", default=None, help="model name at the endpoint")
-    g.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
+    add_llm_args(g, "the LLM judge and the LLM user")
     g = p.add_argument_group("PPO")
     g.add_argument("--num-envs", type=int, default=16, help="environments per rank")
     g.add_argument("--rollout-steps", type=int, default=32)
