@@ -51,6 +51,18 @@ def curve(run: Path, phase: str = "ppo") -> list:
     return [(r["env_steps"], r.get("episode/success_rate"), r.get("episode/return")) for r in rows if r.get("phase") == phase]
 
 
+def seed_stats(runs: list[dict]) -> dict:
+    """Mean and sample standard deviation of each metric over the seeds' runs."""
+    import statistics
+
+    out: dict = {"seeds": [r["seed"] for r in runs]}
+    for k in ("SR", "ARS", "QR", "questions", "invalid_rate"):
+        vals = [r[k] for r in runs]
+        out[k] = statistics.fmean(vals)
+        out[k + "_std"] = statistics.stdev(vals) if len(vals) > 1 else 0.0
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="bench/results/learning")
@@ -61,7 +73,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--eval-episodes", type=int, default=100)
     ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--ppo-seeds", type=int, nargs="+", default=None,
+                    help="seeds of the warm-started PPO runs (default: --seed); the dataset and the warm start use --seed")
     args = ap.parse_args()
+    ppo_seeds = args.ppo_seeds or [args.seed]
     out = Path(args.out)
     work = Path(args.work) if args.work else out / "work"
     out.mkdir(parents=True, exist_ok=True)
@@ -96,10 +111,16 @@ def main() -> None:
     train(sft, ["--updates", "0", "--sft-updates", str(args.sft_updates), "--sft-expert", "greedy-explore"])
     results["behavior cloning (initial policy)"] = summary_of(final_eval_dir(sft))
     for rs in REWARD_SETS:
-        run = work / f"ppo-{rs}"
-        train(run, ["--model", str(sft / "policy"), "--updates", str(args.updates), "--lr", str(args.lr),
-                    "--ent-coef", "0.003", "--reward-set", rs])
-        results[f"PPO ({rs})"] = {**summary_of(final_eval_dir(run)), "curve": curve(run)}
+        per_seed = []
+        for seed in ppo_seeds:
+            run = work / (f"ppo-{rs}" if seed == args.seed else f"ppo-{rs}-seed{seed}")
+            train(run, ["--model", str(sft / "policy"), "--updates", str(args.updates), "--lr", str(args.lr),
+                        "--ent-coef", "0.003", "--reward-set", rs, "--seed", str(seed)])
+            per_seed.append({**summary_of(final_eval_dir(run)), "curve": curve(run), "seed": seed})
+        results[f"PPO ({rs})"] = per_seed[0]
+        for r in per_seed[1:]:
+            results[f"PPO ({rs}), seed {r['seed']}"] = r
+        results[f"PPO ({rs}) over seeds"] = seed_stats(per_seed)
     for rs in REWARD_SETS:
         scratch = work / f"ppo-scratch-{rs}"
         train(scratch, ["--updates", str(args.scratch_updates), "--lr", "1e-3", "--ent-coef", "0.003", "--reward-set", rs])
@@ -116,16 +137,25 @@ def main() -> None:
 
     lines = ["# Learning on the easy preset (val_unseen_scenes, 100 episodes, greedy decoding)", "",
              f"`python bench/experiments/learning.py --sft-updates {args.sft_updates} --updates {args.updates} "
-             f"--scratch-updates {args.scratch_updates} --lr {args.lr} --seed {args.seed}` at commit {commit}, "
+             f"--scratch-updates {args.scratch_updates} --lr {args.lr} --seed {args.seed}"
+             f"{' --ppo-seeds ' + ' '.join(map(str, ppo_seeds)) if len(ppo_seeds) > 1 else ''}` at commit {commit}, "
              f"{os.cpu_count()} CPU cores.", "",
              "| agent | SR [95% CI] | ARS | QR | questions/episode | invalid-action rate |", "|---|---|---|---|---|---|"]
-    names = ["no-ask", "greedy-explore", "behavior cloning (initial policy)", *[f"PPO ({rs})" for rs in REWARD_SETS],
+    seeded = [f"PPO ({rs})" + ("" if s == args.seed else f", seed {s}") for rs in REWARD_SETS for s in ppo_seeds]
+    names = ["no-ask", "greedy-explore", "behavior cloning (initial policy)", *seeded,
              *[f"PPO from scratch ({rs})" for rs in REWARD_SETS]]
     for name in names:
         r = results[name]
         ci = r.get("SR_ci") or [None, None]
         lines.append(f"| {name} | {fmt(r['SR'])} [{fmt(ci[0])}–{fmt(ci[1])}] | {fmt(r['ARS'])} | {fmt(r['QR'], False)} | {fmt(r['questions'], False)} | "
                      f"{fmt(r['invalid_rate'])} |")
+    if len(ppo_seeds) > 1:
+        lines += ["", f"Warm-started PPO over {len(ppo_seeds)} seeds (mean ± sample std of the seeds' results):", "",
+                  "| reward set | SR | ARS | QR | invalid-action rate |", "|---|---|---|---|---|"]
+        for rs in REWARD_SETS:
+            r = results[f"PPO ({rs}) over seeds"]
+            lines.append(f"| {rs} | {fmt(r['SR'])} ± {fmt(r['SR_std'])} | {fmt(r['ARS'])} ± {fmt(r['ARS_std'])} | "
+                         f"{fmt(r['QR'], False)} ± {fmt(r['QR_std'], False)} | {fmt(r['invalid_rate'])} ± {fmt(r['invalid_rate_std'])} |")
     (out / "results.md").write_text("\n".join(lines) + "\n")
 
     import matplotlib
@@ -134,11 +164,16 @@ def main() -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
+    colors: dict = {}
     for name in names[3:]:
         c = results[name]["curve"]
         x0 = c[0][0] if c else 0
-        ax[0].plot([x - x0 for x, s, _ in c if s is not None], [s for _, s, _ in c if s is not None], label=name)
-        ax[1].plot([x - x0 for x, _, r in c if r is not None], [r for _, _, r in c if r is not None], label=name)
+        family = name.split(",")[0]  # the seeds of one reward set share a color and a legend entry
+        style = {"color": colors.get(family), "label": None if family in colors else family, "lw": 1.2}
+        line, = ax[0].plot([x - x0 for x, s, _ in c if s is not None], [s for _, s, _ in c if s is not None], **style)
+        colors.setdefault(family, line.get_color())
+        ax[1].plot([x - x0 for x, _, r in c if r is not None], [r for _, _, r in c if r is not None],
+                   **{**style, "color": colors[family]})
     ax[0].set(xlabel="PPO env steps", ylabel="success rate (training rollouts)", title="success while training")
     ax[1].set(xlabel="PPO env steps", ylabel="episode return", title="return while training")
     ax[0].legend(fontsize=7)
