@@ -139,3 +139,25 @@ def test_eval_runs_record_the_llm_users_answers(server, tmp_path):
     with pytest.raises(ResumeError, match="user"):
         evaluate(EvalConfig(agent="curious", split="train", episodes=3, out=str(tmp_path / "run"), resume=True,
                             progress=False), agent=_CuriousAgent(), log=lambda s: None)
+
+
+def test_a2a_eval_cli_with_the_llm_user(server, dataset_dir, tmp_path, capsys):
+    from a2a.cli.main import main
+
+    out = tmp_path / "cli"
+    # The oracle asks grammar questions: with --user llm every one of them is answered by the LLM.
+    rc = main(["eval", "--agent", "oracle", "--split", "val_unseen_tasks", "--dataset", str(dataset_dir), "--episodes", "6",
+               "--out", str(out), "--no-progress", "--bootstrap", "0", "--user", "llm", "--base-url", server.url,
+               "--llm-model", "fake-model", "--api-key-env", TEST_KEY_ENV])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    run = json.loads((out / "run.json").read_text())
+    answered = run["user_stats"]["user/answered"]
+    assert answered == len(server.bodies) and f"LLM user: {answered:.0f} answers (0 fallbacks)" in printed
+    records = [json.loads(line) for line in (out / "episodes.jsonl").read_text().splitlines()]
+    asked = [a for r in records for a in r["answers"] if a]
+    assert len(asked) == answered > 0 and all(a.startswith("About '") for a in asked)
+    # No endpoint: a clear error, exit code 2.
+    assert main(["eval", "--agent", "oracle", "--split", "train", "--dataset", str(dataset_dir), "--user", "llm",
+                 "--out", str(tmp_path / "x")]) == 2
+    assert "needs an OpenAI-compatible endpoint" in capsys.readouterr().err
