@@ -208,8 +208,6 @@ def make_agent(name: str, options: Mapping[str, Any] | None = None) -> Agent:
 _SEED_HELP = "seed of the agent's random choices (default: --seed)"
 
 register_agent("oracle", "a2a.baselines.oracle:make", privileged=True,
-               options=[AgentOption("questions", str, "auto",
-                                    "oracle questions from 'core' (C++ oracle_question), 'mirror' (Python) or 'auto'")],
                help="privileged planner: asks a worst-case-minimal set of questions (Q <= K), then fetches (SR 100%)")
 register_agent("random", "a2a.baselines.random_agent:make",
                help="uniform over the scene's canonical action vocabulary")

@@ -18,10 +18,9 @@ def run(agent, split, dataset_dir, **cfg):
     return out
 
 
-@pytest.mark.parametrize("questions", ["core", "mirror"])
 @pytest.mark.parametrize("split", SPLITS)
-def test_oracle_succeeds_everywhere_and_asks_exactly_k(dataset_dir, split, questions):
-    records = run(OracleAgent(OracleConfig(questions=questions)), split, dataset_dir)
+def test_oracle_succeeds_everywhere_and_asks_exactly_k(dataset_dir, split):
+    records = run(OracleAgent(), split, dataset_dir)
     assert len(records) == 40
     for r in records:
         assert r.success and not r.failure, r.episode_id
@@ -61,8 +60,7 @@ class LyingAccess:
         return self.inner.oracle_question(env_id)
 
 
-@pytest.mark.parametrize("questions", ["core", "mirror"])
-def test_strict_oracle_detects_a_wrong_k(dataset_dir, questions):
+def test_strict_oracle_detects_a_wrong_k(dataset_dir):
     from a2a import _core
 
     eps = load_split("val_unseen_tasks", dataset_dir)
@@ -70,29 +68,25 @@ def test_strict_oracle_detects_a_wrong_k(dataset_dir, questions):
     batch = env.reset([0], [0])
     from a2a.eval.observation import observation_from_batch
 
-    agent = OracleAgent(OracleConfig(questions=questions))
+    agent = OracleAgent()
     with pytest.raises(OracleCheckError, match="K"):
         agent.act(observation_from_batch(batch), LyingAccess(RunnerEnvAccess(env, privileged=True)))
-    lenient = OracleAgent(OracleConfig(questions=questions, strict=False))
+    lenient = OracleAgent(OracleConfig(strict=False))
     lenient.act(observation_from_batch(batch), LyingAccess(RunnerEnvAccess(env, privileged=True)))
     assert lenient.k_mismatches
 
 
-def test_mirror_k_equals_core_k_on_a_larger_sample(dataset_dir):
-    """The Python mirror (question_space.py) against the C++ K over many generated episodes."""
-    from a2a.baselines.question_space import MinimaxSolver, build_question_space
-
-    for split in ("train", "test_unseen_tasks"):
-        eps = load_split(split, dataset_dir)
-        for i in range(len(eps)):
-            e = eps[i]
-            hyps = [tuple(h) for h in e["hypotheses"]]
-            k = MinimaxSolver(build_question_space(e["world"], hyps)).k((1 << len(hyps)) - 1) if len(hyps) > 1 else 0
-            assert k == e["K"], e["id"]
-
-
-def test_config_validation():
-    with pytest.raises(ValueError, match="questions"):
-        OracleConfig(questions="llm")
+def test_config_validation_and_an_access_without_oracle_question(dataset_dir):
     with pytest.raises(TypeError):
         OracleConfig(strict="yes")
+    from a2a import _core
+    from a2a.eval.observation import observation_from_batch
+
+    class NoOracleAccess(LyingAccess):
+        oracle_question = None
+
+    eps = load_split("val_unseen_tasks", dataset_dir)
+    env = _core.BatchedEnv(eps, num_envs=1, width=0, height=0, autoreset="disabled")
+    batch = env.reset([0], [0])
+    with pytest.raises(TypeError, match="oracle_question"):
+        OracleAgent().act(observation_from_batch(batch), NoOracleAccess(RunnerEnvAccess(env, privileged=True)))

@@ -16,7 +16,7 @@ def test_eval_writes_records_summary_and_prints_the_table(dataset_dir, tmp_path,
     printed = capsys.readouterr().out
     assert "overall" in printed and "100.0" in printed and "10 episodes" in printed
     run = json.loads((out / "run.json").read_text())
-    assert run["budget_delta"] == 1 and run["episodes"] == 10 and run["options"] == {"questions": "auto", "seed": 0}
+    assert run["budget_delta"] == 1 and run["episodes"] == 10 and run["options"] == {"seed": 0}
     assert len((out / "episodes.jsonl").read_text().splitlines()) == 10
     summary = json.loads((out / "summary.json").read_text())
     assert summary["overall"]["SR"]["value"] == 1.0 and summary["overall"]["SR"]["n"] == 10
