@@ -406,6 +406,56 @@ std::string action_text(const Action& a, const World& w) {
   return "";
 }
 
+std::vector<Question> grammar_questions(const World& w, const std::vector<ObjectDesc>& neighbours) {
+  std::vector<Question> qs;
+  for (int c = 0; c < static_cast<int>(color_names().size()); ++c) {
+    Question q;
+    q.type = QType::ColorYN;
+    q.attr.color = c;
+    qs.push_back(q);
+    for (int s = 0; s < kNumSizes; ++s) {  // "is it small red?": color and size at once
+      q.attr.size = s;
+      qs.push_back(q);
+    }
+  }
+  for (int s = 0; s < kNumSizes; ++s) {
+    Question q;
+    q.type = QType::SizeYN;
+    q.attr.size = s;
+    qs.push_back(q);
+  }
+  for (int r = 0; r < static_cast<int>(w.receptacles.size()); ++r) {
+    Question q;
+    q.type = QType::ReceptacleYN;
+    q.receptacle = r;
+    qs.push_back(q);
+  }
+  for (int r = 0; r < static_cast<int>(w.rooms.size()); ++r) {
+    Question q;
+    q.type = QType::RoomYN;
+    q.room = r;
+    qs.push_back(q);
+  }
+  for (const ObjectDesc& d : neighbours) {
+    Question q;
+    q.type = QType::NeighborYN;
+    q.neighbor = d;
+    qs.push_back(q);
+  }
+  for (int r = 0; r < static_cast<int>(w.receptacles.size()); ++r) {
+    Question q;
+    q.type = QType::PlacementYN;
+    q.receptacle = r;
+    qs.push_back(q);
+  }
+  for (QType t : {QType::ColorWH, QType::SizeWH, QType::LocationWH, QType::PlacementWH}) {
+    Question q;
+    q.type = t;
+    qs.push_back(q);
+  }
+  return qs;
+}
+
 std::vector<std::string> canonical_actions(const World& w) {
   std::vector<std::string> out;
   auto add = [&out](std::string a) {
@@ -424,54 +474,12 @@ std::vector<std::string> canonical_actions(const World& w) {
   for (int form = 3; form >= 0; --form)
     for (const Object& o : w.objects)
       add("pick(" + describe(ObjectDesc{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category}) + ")");
-  auto ask = [&add, &w](const Question& q) { add("ask(" + question_text(q, w) + ")"); };
-  for (size_t c = 0; c < color_names().size(); ++c) {
-    Question q;
-    q.type = QType::ColorYN;
-    q.attr.color = static_cast<int>(c);
-    ask(q);
-    for (int s = 0; s < kNumSizes; ++s) {  // "is it small red?": color and size at once
-      q.attr.size = s;
-      ask(q);
-    }
-  }
-  for (int s = 0; s < kNumSizes; ++s) {
-    Question q;
-    q.type = QType::SizeYN;
-    q.attr.size = s;
-    ask(q);
-  }
-  for (size_t r = 0; r < w.receptacles.size(); ++r) {
-    Question q;
-    q.type = QType::ReceptacleYN;
-    q.receptacle = static_cast<int>(r);
-    ask(q);
-  }
-  for (size_t r = 0; r < w.rooms.size(); ++r) {
-    Question q;
-    q.type = QType::RoomYN;
-    q.room = static_cast<int>(r);
-    ask(q);
-  }
   // Neighbours named as the oracle's question space names them: category, with color and/or size.
+  std::vector<ObjectDesc> neighbours;
   for (int form = 0; form < 4; ++form)
-    for (const Object& o : w.objects) {
-      Question q;
-      q.type = QType::NeighborYN;
-      q.neighbor = ObjectDesc{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category};
-      ask(q);
-    }
-  for (size_t r = 0; r < w.receptacles.size(); ++r) {
-    Question q;
-    q.type = QType::PlacementYN;
-    q.receptacle = static_cast<int>(r);
-    ask(q);
-  }
-  for (QType t : {QType::ColorWH, QType::SizeWH, QType::LocationWH, QType::PlacementWH}) {
-    Question q;
-    q.type = t;
-    ask(q);
-  }
+    for (const Object& o : w.objects)
+      neighbours.push_back(ObjectDesc{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category});
+  for (const Question& q : grammar_questions(w, neighbours)) add("ask(" + question_text(q, w) + ")");
   return out;
 }
 

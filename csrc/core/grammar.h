@@ -92,6 +92,10 @@ bool parse_object_desc(std::string_view normalized, ObjectDesc* out);
 std::string question_text(const Question& q, const World& w);
 std::string action_text(const Action& a, const World& w);
 
+// Every question of the grammar over the scene's names (colors, sizes, receptacles, rooms,
+// placements), with the given object descriptions as neighbours.
+std::vector<Question> grammar_questions(const World& w, const std::vector<ObjectDesc>& neighbours);
+
 // The scene's skills, as Ask-to-Act enumerates them: navigate/open/close/place over its receptacles,
 // pick over the descriptions of its objects (full or shortened), and every question template over its
 // names (colors, sizes, receptacles, rooms, its objects as neighbours, placements). It says which

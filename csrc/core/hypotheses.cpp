@@ -50,38 +50,6 @@ HypothesisMask filter_by_answer(const World& w, const std::vector<Hypothesis>& h
 }
 
 std::vector<Question> question_space(const World& w, const std::vector<Hypothesis>& hyps) {
-  std::vector<Question> qs;
-  auto add = [&qs](Question q) { qs.push_back(q); };
-  for (int c = 0; c < static_cast<int>(color_names().size()); ++c) {
-    Question q;
-    q.type = QType::ColorYN;
-    q.attr.color = c;
-    add(q);
-    for (int s = 0; s < kNumSizes; ++s) {
-      q.attr.size = s;
-      add(q);
-    }
-  }
-  for (int s = 0; s < kNumSizes; ++s) {
-    Question q;
-    q.type = QType::SizeYN;
-    q.attr.size = s;
-    add(q);
-  }
-  for (int r = 0; r < static_cast<int>(w.receptacles.size()); ++r) {
-    Question q;
-    q.type = QType::ReceptacleYN;
-    q.receptacle = r;
-    add(q);
-    q.type = QType::PlacementYN;
-    add(q);
-  }
-  for (int r = 0; r < static_cast<int>(w.rooms.size()); ++r) {
-    Question q;
-    q.type = QType::RoomYN;
-    q.room = r;
-    add(q);
-  }
   // Neighbour questions: every description (category with any subset of size/color) of every
   // object next to a candidate.
   std::vector<ObjectDesc> descs;
@@ -96,18 +64,7 @@ std::vector<Question> question_space(const World& w, const std::vector<Hypothesi
       }
     }
   }
-  for (const ObjectDesc& d : descs) {
-    Question q;
-    q.type = QType::NeighborYN;
-    q.neighbor = d;
-    add(q);
-  }
-  for (QType t : {QType::ColorWH, QType::SizeWH, QType::LocationWH, QType::PlacementWH}) {
-    Question q;
-    q.type = t;
-    add(q);
-  }
-  return qs;
+  return grammar_questions(w, descs);
 }
 
 namespace {
