@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _core
 from ..data import load_split
+from ..env.config import EnvConfig
 
 
 def scripted_actions(episode: dict) -> list[str]:
@@ -52,8 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.episode < len(episodes):
         raise SystemExit(f"--episode must be in [0, {len(episodes)})")
     ep = episodes[args.episode]
-    env = _core.BatchedEnv(episodes, num_envs=1, width=args.size, height=args.size, set_of_marks=args.marks,
-                           autoreset="disabled")
+    env = EnvConfig(frame_size=args.size, set_of_marks=args.marks, autoreset="disabled").make_core(episodes, 1)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     batch = env.reset([0], [args.episode])

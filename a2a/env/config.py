@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, make_dataclass
+
+from .. import _core
 
 
-@dataclass(frozen=True)
-class RewardWeights:
-    """Weights of the reward terms (each is also reported on its own in infos["reward_terms"]).
-
-    A question is rewarded only when it is useful and within the budget B = K + budget_delta;
-    every question past B costs `over_budget`.
-    """
-
-    success: float = 10.0
-    subgoal: float = 1.0
-    useful_question: float = 1.0
-    over_budget: float = -1.0
-    slack: float = -0.05
-    invalid: float = -0.1
-    failure: float = -2.0
-    budget_delta: int = 0
+def _reward_weights_class():
+    """RewardWeights: one field per reward term of the core (`_core.reward_table()`, the one
+    definition of the terms, their defaults and signs), plus `budget_delta`."""
+    table = _core.reward_table()
+    penalties = tuple(t["name"] for t in table if t["penalty"])
 
     def __post_init__(self) -> None:
-        for name in ("over_budget", "slack", "invalid", "failure"):
+        for name in penalties:
             if getattr(self, name) > 0:
                 raise ValueError(f"RewardWeights.{name} is a penalty and must be <= 0, got {getattr(self, name)}")
         if self.budget_delta < 0:
@@ -31,6 +22,27 @@ class RewardWeights:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    doc = ("Weights of the reward terms (each is also reported on its own in infos[\"reward_terms\"]).\n\n"
+           "A question is rewarded only when it is useful and within the budget B = K + budget_delta; every\n"
+           "question past B costs `over_budget`. Terms (from the core):\n"
+           + "\n".join(f"  {t['name']} = {t['default']:g}: {t['description']}" for t in table))
+    # the core stores float32 weights: print them as the short decimals they were written as
+    fields = [(t["name"], float, field(default=float(f"{t['default']:.7g}"))) for t in table]
+    fields.append(("budget_delta", int, field(default=0)))
+    cls = make_dataclass("RewardWeights", fields, frozen=True,
+                         namespace={"__post_init__": __post_init__, "as_dict": as_dict, "__doc__": doc})
+    cls.__module__ = __name__  # pickling and reprs name this module
+    return cls
+
+
+RewardWeights = _reward_weights_class()
+
+
+def check_frame_size(frame_size: int, what: str = "frame_size") -> None:
+    """The one check of a square frame size: 0 (no rendering) or 16..1024 pixels."""
+    if isinstance(frame_size, bool) or not isinstance(frame_size, int) or (frame_size != 0 and not 16 <= frame_size <= 1024):
+        raise ValueError(f"{what} must be 0 (no rendering) or in [16, 1024], got {frame_size!r}")
 
 
 @dataclass(frozen=True)
@@ -47,8 +59,7 @@ class EnvConfig:
     rewards: RewardWeights = field(default_factory=RewardWeights)
 
     def __post_init__(self) -> None:
-        if self.frame_size != 0 and not 16 <= self.frame_size <= 1024:
-            raise ValueError(f"EnvConfig.frame_size must be 0 or in [16, 1024], got {self.frame_size}")
+        check_frame_size(self.frame_size, "EnvConfig.frame_size")
         if not 1 <= self.history <= 64:
             raise ValueError(f"EnvConfig.history must be in [1, 64], got {self.history}")
         if self.num_threads < 0:
@@ -57,3 +68,11 @@ class EnvConfig:
             raise ValueError(f"EnvConfig.autoreset must be 'next_step' or 'disabled', got {self.autoreset!r}")
         if self.sampling not in ("strided", "random"):
             raise ValueError(f"EnvConfig.sampling must be 'strided' or 'random', got {self.sampling!r}")
+
+    def make_core(self, episodes, num_envs: int, *, batch_size: int = 0):
+        """The core's batched manager (`a2a._core.BatchedEnv`) for this config: the one place an env
+        config becomes a core. batch_size < num_envs: async send/recv in batches of that size."""
+        return _core.BatchedEnv(episodes, num_envs=num_envs, batch_size=batch_size, num_threads=self.num_threads,
+                                history=self.history, width=self.frame_size, height=self.frame_size,
+                                set_of_marks=self.set_of_marks, rewards=self.rewards.as_dict(), autoreset=self.autoreset,
+                                sampling=self.sampling, seed=self.seed)

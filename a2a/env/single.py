@@ -6,6 +6,8 @@ gymnasium.utils.env_checker.check_env.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import gymnasium as gym
 import numpy as np
 
@@ -32,9 +34,7 @@ class AskToActEnv(gym.Env):
         self.config = c
         self.episodes = episodes
         self.render_mode = render_mode
-        self.core = _core.BatchedEnv(episodes, num_envs=1, num_threads=1, history=c.history, width=c.frame_size,
-                                     height=c.frame_size, set_of_marks=c.set_of_marks, rewards=c.rewards.as_dict(),
-                                     autoreset="disabled", sampling=c.sampling, seed=c.seed)
+        self.core = replace(c, num_threads=1, autoreset="disabled").make_core(episodes, 1)
         max_steps = max(episodes.summary()["max_steps"])
         self.observation_space = single_observation_space(c.frame_size, c.history, max_steps)
         self.action_space = action_space()

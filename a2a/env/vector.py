@@ -42,9 +42,7 @@ class AskToActVectorEnv(VectorEnv):
         c = self.config
         if render_mode == "rgb_array" and c.frame_size == 0:
             raise ValueError("render_mode='rgb_array' needs frame_size > 0")
-        self.core = _core.BatchedEnv(episodes, num_envs=num_envs, num_threads=c.num_threads, history=c.history,
-                                     width=c.frame_size, height=c.frame_size, set_of_marks=c.set_of_marks,
-                                     rewards=c.rewards.as_dict(), autoreset=c.autoreset, sampling=c.sampling, seed=c.seed)
+        self.core = c.make_core(episodes, num_envs)
         self.single_observation_space = single_observation_space(c.frame_size, c.history, _max_steps(episodes))
         self.single_action_space = action_space()
         self.observation_space = batch_space(self.single_observation_space, num_envs)

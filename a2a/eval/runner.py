@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import _core
+from ..env.config import EnvConfig, RewardWeights, check_frame_size
 from ..llm.env_user import UserSpec
 from .agent import Agent
 from .env_access import RunnerEnvAccess
@@ -49,8 +49,8 @@ class RunnerConfig:
             raise ValueError(f"num_threads must be >= 0, got {self.num_threads}")
         if self.budget_delta < 0:
             raise ValueError(f"budget_delta must be >= 0, got {self.budget_delta}")
-        if self.frame_size is not None and self.frame_size != 0 and not 16 <= self.frame_size <= 1024:
-            raise ValueError(f"frame_size must be 0 or in [16, 1024], got {self.frame_size}")
+        if self.frame_size is not None:
+            check_frame_size(self.frame_size)
         if not 1 <= self.history <= 64:
             raise ValueError(f"history must be in [1, 64], got {self.history}")
         if self.save_frames < 0:
@@ -102,9 +102,8 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
 
     n_envs = min(config.num_envs, len(indices))
     fs = config.resolved_frame_size(agent)
-    env = _core.BatchedEnv(episodes, num_envs=n_envs, num_threads=config.num_threads, history=config.history,
-                           width=fs, height=fs,
-                           rewards={"budget_delta": config.budget_delta}, autoreset="disabled", seed=config.seed)
+    env = EnvConfig(frame_size=fs, history=config.history, num_threads=config.num_threads, autoreset="disabled",
+                    seed=config.seed, rewards=RewardWeights(budget_delta=config.budget_delta)).make_core(episodes, n_envs)
     env_user = (user or UserSpec()).build(env, n_envs, cache_path=llm_cache)
     access = RunnerEnvAccess(env, privileged=bool(getattr(agent, "privileged", False)),
                              agent_name=getattr(agent, "name", type(agent).__name__))

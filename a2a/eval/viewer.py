@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..env.config import EnvConfig, RewardWeights, check_frame_size
 from .records import EpisodeRecord, read_records
 from .run_dir import load_frames, read_run
 
@@ -52,8 +53,9 @@ class ViewConfig:
     def __post_init__(self) -> None:
         if self.max_episodes < 1:
             raise ValueError(f"max_episodes must be >= 1, got {self.max_episodes}")
-        if not 16 <= self.frame_size <= 1024:
-            raise ValueError(f"frame_size must be in [16, 1024], got {self.frame_size}")
+        check_frame_size(self.frame_size)
+        if self.frame_size == 0:
+            raise ValueError("frame_size must be > 0: the viewer shows frames")
 
 
 def _safe(name: str) -> str:
@@ -69,13 +71,12 @@ class _Replayer:
     """Re-renders episodes by replaying their actions (one env, autoreset disabled)."""
 
     def __init__(self, run: dict, frame_size: int):
-        from .. import _core
         from ..data import load_split
 
         self.episodes = load_split(run["split"], run.get("dataset"))
         self.ids = self.episodes.summary()["id"]
-        self.env = _core.BatchedEnv(self.episodes, num_envs=1, width=frame_size, height=frame_size, autoreset="disabled",
-                                    rewards={"budget_delta": int(run.get("budget_delta", 0))})
+        rewards = RewardWeights(budget_delta=int(run.get("budget_delta", 0)))
+        self.env = EnvConfig(frame_size=frame_size, autoreset="disabled", rewards=rewards).make_core(self.episodes, 1)
 
     def frames(self, r: EpisodeRecord) -> tuple[np.ndarray | None, str]:
         if not 0 <= r.episode_index < len(self.ids) or self.ids[r.episode_index] != r.episode_id:

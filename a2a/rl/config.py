@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ..env.config import RewardWeights
+from ..env.config import RewardWeights, check_frame_size
 
 REWARD_SETS = ("full", "success+subgoal", "success")  # the paper's reward ablation
 JUDGES = ("oracle", "llm")
@@ -99,8 +99,7 @@ class TrainConfig:
             raise ValueError("kl_coef > 0 needs a frozen reference: LoRA adapters, not finetune_llm")
         if self.sft_updates < 0 or self.sft_lr <= 0:
             raise ValueError("sft_updates must be >= 0 and sft_lr > 0")
-        if self.frame_size and not 16 <= self.frame_size <= 1024:
-            raise ValueError("frame_size must be 0 (the vision tower's size) or in [16, 1024]")
+        check_frame_size(self.frame_size, "frame_size (0: the vision tower's size)")
 
     def user_spec(self):
         """Who answers the policy's questions (the LLM user shares the judge's endpoint)."""

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from .. import _core
+from ..env.config import EnvConfig
 from .checkpoint import latest_checkpoint, load_counters, load_optimizer, rng_state, save_checkpoint, set_rng_state
 from .config import TrainConfig
 from .distributed import (DistInfo, barrier, broadcast_parameters, init_distributed, mean_across_ranks,
@@ -167,10 +168,9 @@ def train(cfg: TrainConfig) -> TrainResult:
 
     num_envs = ppo.num_envs
     # Episodes are drawn at random per env; the stream is reseeded on resume so nothing repeats.
-    core = _core.BatchedEnv(episodes, num_envs=num_envs, batch_size=num_envs // 2 if ppo.pipeline else num_envs,
-                            num_threads=env_threads, width=frame_size, height=frame_size,
-                            rewards=rewards.as_dict(), autoreset="next_step", sampling="random",
-                            seed=cfg.seed * 1_000_003 + info.rank * 7_919 + start)
+    env_cfg = EnvConfig(frame_size=frame_size, num_threads=env_threads, rewards=rewards, autoreset="next_step",
+                        sampling="random", seed=cfg.seed * 1_000_003 + info.rank * 7_919 + start)
+    core = env_cfg.make_core(episodes, num_envs, batch_size=num_envs // 2 if ppo.pipeline else num_envs)
     question_reward = _judge(cfg, run_dir, num_envs, rewards.useful_question)
     env_user = cfg.user_spec().build(core, num_envs, cache_path=str(run_dir / f"llm_user_cache_rank{info.rank}.sqlite"))
     collector = RolloutCollector(core, policy, pipeline=ppo.pipeline, generator=generator,

@@ -310,7 +310,20 @@ PYBIND11_MODULE(_core, m) {
     std::vector<std::string> v;
     for (int t = 0; t < kNumRewardTerms; ++t) v.push_back(reward_term_name(t));
     return v;
-  });
+  }, "Names of the reward terms, in the order of a batch's reward_terms columns.");
+  m.def("reward_table", [] {
+    py::list v;
+    for (int t = 0; t < kNumRewardTerms; ++t) {
+      const RewardTermInfo& info = reward_term_info(t);
+      py::dict d;
+      d["name"] = info.name;
+      d["default"] = info.default_weight;
+      d["penalty"] = info.penalty;
+      d["description"] = info.description;
+      v.append(d);
+    }
+    return v;
+  }, "The reward terms (the one definition): name, default weight, penalty (weight must be <= 0), description.");
   m.def("invalid_reasons", [] {
     std::vector<std::string> v;
     for (int r = 0; r < static_cast<int>(Invalid::Count); ++r) v.push_back(invalid_reason_text(static_cast<Invalid>(r)));
@@ -452,15 +465,13 @@ PYBIND11_MODULE(_core, m) {
             RewardConfig r;
             for (auto kv : rewards) {
               std::string k = py::cast<std::string>(kv.first);
-              if (k == "success") r.success = py::cast<float>(kv.second);
-              else if (k == "subgoal") r.subgoal = py::cast<float>(kv.second);
-              else if (k == "useful_question") r.useful_question = py::cast<float>(kv.second);
-              else if (k == "over_budget") r.over_budget = py::cast<float>(kv.second);
-              else if (k == "slack") r.slack = py::cast<float>(kv.second);
-              else if (k == "invalid") r.invalid = py::cast<float>(kv.second);
-              else if (k == "failure") r.failure = py::cast<float>(kv.second);
-              else if (k == "budget_delta") r.budget_delta = py::cast<int>(kv.second);
-              else throw py::value_error("rewards: unknown term '" + k + "'");
+              if (k == "budget_delta") {
+                r.budget_delta = py::cast<int>(kv.second);
+                continue;
+              }
+              int t = reward_term_index(k.c_str());
+              if (t < 0) throw py::value_error("rewards: unknown term '" + k + "'");
+              r.weight[t] = py::cast<float>(kv.second);
             }
             std::string err = validate(r);
             if (!err.empty()) throw py::value_error("rewards: " + err);

@@ -37,7 +37,7 @@ void AskEnv::reset(EpisodePtr episode) {
 void AskEnv::subgoal(uint32_t bit) {
   if (subgoals_done_ & bit) return;
   subgoals_done_ |= bit;
-  last_.terms[kRewardSubgoal] += rewards_.subgoal;
+  last_.terms[kRewardSubgoal] += rewards_[kRewardSubgoal];
 }
 
 const StepResult& AskEnv::step(std::string_view action) {
@@ -51,7 +51,7 @@ const StepResult& AskEnv::step(std::string_view action) {
     return last_;
   }
   ++steps_;
-  last_.terms[kRewardSlack] = rewards_.slack;
+  last_.terms[kRewardSlack] = rewards_[kRewardSlack];
 
   Action a = parse_action(action, episode_->names);
   last_.invalid = a.invalid;
@@ -66,14 +66,14 @@ const StepResult& AskEnv::step(std::string_view action) {
   }
   if (last_.invalid != Invalid::None) {
     ++invalid_actions_;
-    last_.terms[kRewardInvalid] = rewards_.invalid;
+    last_.terms[kRewardInvalid] = rewards_[kRewardInvalid];
   }
   if (last_.success) {
     success_ = true;
-    last_.terms[kRewardSuccess] = rewards_.success;
+    last_.terms[kRewardSuccess] = rewards_[kRewardSuccess];
     last_.terminated = true;
   } else if (last_.failure) {
-    last_.terms[kRewardFailure] = rewards_.failure;
+    last_.terms[kRewardFailure] = rewards_[kRewardFailure];
     last_.terminated = true;
   } else if (steps_ >= episode_->max_steps) {
     last_.truncated = true;
@@ -164,9 +164,9 @@ void AskEnv::do_ask(const Question& q) {
   consistent_ = left;
   if (last_.useful) ++useful_questions_;
   if (questions_ <= budget()) {
-    if (last_.useful) last_.terms[kRewardQuestion] = rewards_.useful_question;
+    if (last_.useful) last_.terms[kRewardQuestion] = rewards_[kRewardQuestion];
   } else {
-    last_.terms[kRewardOverBudget] = rewards_.over_budget;
+    last_.terms[kRewardOverBudget] = rewards_[kRewardOverBudget];
   }
 }
 

@@ -1,18 +1,45 @@
 #include "reward.h"
 
-namespace a2a {
+#include <cstdio>
+#include <cstring>
 
-const char* reward_term_name(int term) {
-  static const char* n[] = {"success", "subgoal", "useful_question", "over_budget", "slack", "invalid", "failure"};
-  return (term >= 0 && term < kNumRewardTerms) ? n[term] : "?";
+namespace a2a {
+namespace {
+
+const RewardTermInfo kTerms[kNumRewardTerms] = {
+    {"success", 10.0f, false, "the target reached the goal"},
+    {"subgoal", 1.0f, false, "first sight of the target, target picked, a needed receptacle opened, at the goal holding it"},
+    {"useful_question", 1.0f, false, "a useful question within the budget B = K + budget_delta"},
+    {"over_budget", -1.0f, true, "each question beyond the budget"},
+    {"slack", -0.05f, true, "every step"},
+    {"invalid", -0.1f, true, "an invalid action"},
+    {"failure", -2.0f, true, "an irreversible failure (a wrong delivery)"},
+};
+
+}  // namespace
+
+const RewardTermInfo& reward_term_info(int term) {
+  static const RewardTermInfo unknown{"?", 0.0f, false, ""};
+  return (term >= 0 && term < kNumRewardTerms) ? kTerms[term] : unknown;
+}
+
+const char* reward_term_name(int term) { return reward_term_info(term).name; }
+
+int reward_term_index(const char* name) {
+  for (int t = 0; t < kNumRewardTerms; ++t)
+    if (std::strcmp(kTerms[t].name, name) == 0) return t;
+  return -1;
 }
 
 const char* validate(const RewardConfig& r) {
   if (r.budget_delta < 0) return "budget_delta must be >= 0";
-  if (r.over_budget > 0) return "over_budget is a penalty and must be <= 0";
-  if (r.slack > 0) return "slack is a penalty and must be <= 0";
-  if (r.invalid > 0) return "invalid is a penalty and must be <= 0";
-  if (r.failure > 0) return "failure is a penalty and must be <= 0";
+  for (int t = 0; t < kNumRewardTerms; ++t) {
+    if (kTerms[t].penalty && r.weight[t] > 0) {
+      static thread_local char msg[96];
+      std::snprintf(msg, sizeof msg, "%s is a penalty and must be <= 0", kTerms[t].name);
+      return msg;
+    }
+  }
   return "";
 }
 

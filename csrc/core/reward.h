@@ -1,4 +1,6 @@
 // Reward terms of an Ask-to-Act step. Every term has its own weight and is reported separately.
+// This table is the one definition of the terms, their names, default weights and signs: the
+// Python side (a2a.env.RewardWeights) is built from it through _core.reward_table().
 #pragma once
 
 namespace a2a {
@@ -13,17 +15,28 @@ enum RewardTerm : int {
   kRewardFailure,         // an irreversible failure (a wrong delivery)
   kNumRewardTerms
 };
+
+struct RewardTermInfo {
+  const char* name;
+  float default_weight;
+  bool penalty;  // the weight must be <= 0
+  const char* description;
+};
+
+// The term's name, default weight, sign and description (term in [0, kNumRewardTerms)).
+const RewardTermInfo& reward_term_info(int term);
 const char* reward_term_name(int term);
+// The term with this name, or -1.
+int reward_term_index(const char* name);
 
 struct RewardConfig {
-  float success = 10.0f;
-  float subgoal = 1.0f;
-  float useful_question = 1.0f;
-  float over_budget = -1.0f;
-  float slack = -0.05f;
-  float invalid = -0.1f;
-  float failure = -2.0f;
-  int budget_delta = 0;  // B = K + budget_delta (the paper uses 0, 1, 2, 4)
+  float weight[kNumRewardTerms];  // per term; defaults from the table
+  int budget_delta = 0;           // B = K + budget_delta (the paper uses 0, 1, 2, 4)
+
+  RewardConfig() {
+    for (int t = 0; t < kNumRewardTerms; ++t) weight[t] = reward_term_info(t).default_weight;
+  }
+  float operator[](RewardTerm t) const { return weight[t]; }
 };
 
 // Returns "" if valid, else what is wrong.

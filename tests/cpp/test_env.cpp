@@ -46,15 +46,15 @@ TEST(question_rewards_respect_the_budget) {
   AskEnv env(r);
   env.reset(finalized(a2a_test::cups_episode(false)));
   env.step("ask(is it red?)");  // useful, within budget
-  CHECK_EQ(env.last().terms[kRewardQuestion], r.useful_question);
+  CHECK_EQ(env.last().terms[kRewardQuestion], r[kRewardQuestion]);
   CHECK_EQ(env.last().terms[kRewardOverBudget], 0.f);
   env.step("ask(is it red?)");  // not useful, within budget: free
   CHECK_EQ(env.last().terms[kRewardQuestion], 0.f);
   CHECK_EQ(env.last().terms[kRewardOverBudget], 0.f);
   env.step("ask(is it blue?)");  // useful but third: over budget
   CHECK_EQ(env.last().terms[kRewardQuestion], 0.f);
-  CHECK_EQ(env.last().terms[kRewardOverBudget], r.over_budget);
-  CHECK_EQ(env.last().reward, r.over_budget + r.slack);
+  CHECK_EQ(env.last().terms[kRewardOverBudget], r[kRewardOverBudget]);
+  CHECK_EQ(env.last().reward, r[kRewardOverBudget] + r[kRewardSlack]);
 }
 
 TEST(fetch_succeeds_with_subgoals) {
@@ -62,18 +62,18 @@ TEST(fetch_succeeds_with_subgoals) {
   AskEnv env(r);
   env.reset(finalized(a2a_test::cups_episode(true)));
   env.step("navigate(dark table)");
-  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // target seen
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r[kRewardSubgoal]);  // target seen
   env.step("pick(blue cup)");
-  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // target picked
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r[kRewardSubgoal]);  // target picked
   CHECK_EQ(env.world().held, 1);
   env.step("place(coffee table)");
   CHECK(env.last().invalid == Invalid::NotAtReceptacle);
-  CHECK_EQ(env.last().terms[kRewardInvalid], r.invalid);
+  CHECK_EQ(env.last().terms[kRewardInvalid], r[kRewardInvalid]);
   env.step("navigate(coffee table)");
-  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // at goal with target
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r[kRewardSubgoal]);  // at goal with target
   env.step("place(coffee table)");
   CHECK(env.last().success && env.last().terminated && env.done());
-  CHECK_EQ(env.last().terms[kRewardSuccess], r.success);
+  CHECK_EQ(env.last().terms[kRewardSuccess], r[kRewardSuccess]);
   env.step("navigate(sofa)");
   CHECK(env.last().invalid == Invalid::EpisodeOver);
 }
@@ -168,4 +168,17 @@ TEST(oracle_questions_are_in_the_scene_vocabulary) {
   }
   CHECK(asked > 30);
   CHECK_EQ(missing, 0);
+}
+
+TEST(reward_table_defines_every_term_once) {
+  RewardConfig r;
+  for (int t = 0; t < kNumRewardTerms; ++t) {
+    const RewardTermInfo& info = reward_term_info(t);
+    CHECK_EQ(reward_term_index(info.name), t);
+    CHECK_EQ(r.weight[t], info.default_weight);
+    CHECK(!info.penalty || info.default_weight <= 0.f);
+  }
+  CHECK_EQ(reward_term_index("nope"), -1);
+  r.weight[kRewardSlack] = 0.5f;
+  CHECK(std::string(validate(r)) == "slack is a penalty and must be <= 0");
 }

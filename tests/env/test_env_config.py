@@ -1,0 +1,42 @@
+"""The env config is the one place settings become a core; the reward table comes from the core."""
+
+import numpy as np
+import pytest
+
+from a2a import _core
+from a2a.data import load_split
+from a2a.env.config import EnvConfig, RewardWeights, check_frame_size
+
+
+def test_reward_weights_are_the_core_table():
+    table = _core.reward_table()
+    names = [t["name"] for t in table]
+    assert names == list(_core.reward_terms())
+    w = RewardWeights()
+    assert list(w.as_dict()) == names + ["budget_delta"]
+    for t in table:
+        assert getattr(w, t["name"]) == pytest.approx(t["default"])
+        if t["penalty"]:
+            with pytest.raises(ValueError, match=f"{t['name']} is a penalty"):
+                RewardWeights(**{t["name"]: 1.0})
+
+
+def test_make_core_passes_every_setting(dataset_dir):
+    eps = load_split("train")
+    cfg = EnvConfig(frame_size=32, history=3, num_threads=1, autoreset="disabled",
+                    rewards=RewardWeights(slack=-0.5, budget_delta=2))
+    core = cfg.make_core(eps, 2)
+    assert core.frame_shape == (32, 32, 3) and core.history == 3 and core.num_envs == 2
+    b = core.reset()
+    assert (np.asarray(b.budget) == np.asarray(b.K) + 2).all()
+    b = core.step(["ask(where is it?)"] * 2)
+    slack = list(_core.reward_terms()).index("slack")
+    assert np.allclose(np.asarray(b.reward_terms)[:, slack], -0.5)
+
+
+@pytest.mark.parametrize("bad", [-1, 8, 2048, 1.5, True])
+def test_frame_size_check(bad):
+    with pytest.raises(ValueError, match="frame_size"):
+        check_frame_size(bad)
+    with pytest.raises(ValueError, match="frame_size"):
+        EnvConfig(frame_size=bad)
