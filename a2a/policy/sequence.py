@@ -52,6 +52,17 @@ class SequenceBatch:
             setattr(self, name, getattr(self, name).to(device, non_blocking=True))
         return self
 
+    def row_ids_and_frames(self) -> tuple[list[list[int]], list[list[FrameFeatures]]]:
+        """Each row's prompt token ids (no padding) and the frames of its frame slots, in order."""
+        L = self.prompt_width
+        ids = self.input_ids[:, :L].tolist()
+        lens = self.prompt_lengths.tolist()
+        row_ids = [r[L - n:] for r, n in zip(ids, lens)]
+        row_frames: list[list[FrameFeatures]] = [[] for _ in lens]
+        for slot, f in zip(self.slot_row.tolist(), self.slot_frame.tolist()):
+            row_frames[slot // self.width].append(self.frames[f])
+        return row_ids, row_frames
+
     def slot_token_rows(self) -> torch.Tensor:
         """long [S * k]: flat rows of every frame token, slot-major."""
         k = self.tokens_per_frame

@@ -52,6 +52,7 @@ class TinySpec:
 def task_corpus(scenes: int = 6, seed: int = 0) -> list[str]:
     """Text the policy will read and write: vocabulary, actions, instructions, answers, prompts."""
     from .. import _core
+    from ..env.config import EnvConfig
 
     cat = _core.catalog()
     lines: list[str] = []
@@ -63,7 +64,7 @@ def task_corpus(scenes: int = 6, seed: int = 0) -> list[str]:
     lines += [fmt.system_prompt, fmt.invalid_notice, fmt.answer_prefix, "user", "assistant", "system"]
     lines += [fmt.header("Bring the cup and place it on the coffee table.")]
     eps = _core.EpisodeSet.generate("train", max(1, scenes) * 4, seed=seed, train_scenes=max(1, scenes))
-    env = _core.BatchedEnv(eps, num_envs=1, width=0, height=0, autoreset="disabled")
+    env = EnvConfig(frame_size=0, autoreset="disabled").make_core(eps, 1)
     seen_scenes: set[int] = set()
     for i in range(len(eps)):
         ep = eps[i]

@@ -127,8 +127,8 @@ def test_frame_tokens_land_in_their_slots(policy, envs):
     b = policy.build(inputs)
     with torch.no_grad():
         emb = policy.embed(b)
-        tokens = policy._compress(b.frames)  # [F, k, H]
-        base = policy._embeddings()(b.input_ids)
+        tokens = policy.frame_tokens.compress(b.frames)  # [F, k, H]
+        base = policy.embeddings(b.input_ids)
     H = emb.shape[-1]
     flat = emb.reshape(-1, H)
     for slot in range(b.slot_row.numel()):

@@ -36,7 +36,7 @@ def test_composed_checkpoint_has_real_language_weights(smol_dir):
     text = "The capital of France is Paris. The capital of Germany is Berlin. The capital of Italy is Rome."
     ids = torch.tensor([tok.encode(text, add_special_tokens=False)])
     with torch.no_grad():
-        h = pol.lm(inputs_embeds=pol._embeddings()(ids)).last_hidden_state
+        h = pol.lm(inputs_embeds=pol.embeddings(ids)).last_hidden_state
         nll = torch.nn.functional.cross_entropy(pol.lm_head(h)[0, :-1].float(), ids[0, 1:])
     # a random model is near-uniform over 49k tokens (perplexity ~ 5e4); the real one knows English
     assert nll.exp().item() < 30, f"perplexity {nll.exp().item():.1f}: the pretrained weights did not load"

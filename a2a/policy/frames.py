@@ -1,0 +1,69 @@
+"""Frame tokens: the trainable compression of each frame's frozen features into a few LLM tokens,
+and their placement into a sequence's embeddings.
+
+While acting (no grad) a frame's tokens are computed once and kept on its `FrameFeatures`, keyed by
+the version counters of the adapter's parameters: an optimizer step makes them stale. With grad
+(PPO, behavior cloning) they are recomputed, once per distinct frame of the batch.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .adapter import PoolCompressor
+from .history import FrameFeatures
+from .sequence import SequenceBatch
+
+
+class FrameTokens:
+    def __init__(self, compressor: nn.Module, projector: nn.Module | None):
+        self.compressor = compressor
+        self.projector = projector  # trained projector (None: the frozen one ran when the frame was encoded)
+
+    def _params(self) -> list[nn.Parameter]:
+        ps = list(self.compressor.parameters())
+        if self.projector is not None:
+            ps += list(self.projector.parameters())
+        return ps
+
+    def _cache_key(self) -> tuple:
+        return (id(self),) + tuple(p._version for p in self._params())
+
+    def compress(self, frames: list[FrameFeatures]) -> torch.Tensor:
+        """Compressed tokens [F, k, H] (float32) of distinct frames."""
+        use_cache = not torch.is_grad_enabled()
+        key = self._cache_key() if use_cache else None
+        out: list[torch.Tensor | None] = [None] * len(frames)
+        todo = []
+        for i, f in enumerate(frames):
+            if use_cache and f.tokens_cache is not None and f.tokens_cache[0] == key:
+                out[i] = f.tokens_cache[1]
+            else:
+                todo.append(i)
+        if todo:
+            x = torch.stack([frames[i].features for i in todo]).float()
+            if self.projector is not None:
+                x = self.projector(x)
+            y = self.compressor(x)
+            for j, i in enumerate(todo):
+                out[i] = y[j]
+                if use_cache:
+                    frames[i].tokens_cache = (key, y[j])
+        return torch.stack(out)  # type: ignore[arg-type]
+
+    def embed(self, batch: SequenceBatch, embeddings: nn.Embedding) -> torch.Tensor:
+        """Input embeddings [B, W, H]: token embeddings with the frame slots replaced by frame tokens."""
+        emb = embeddings(batch.input_ids)
+        if batch.slot_row.numel() == 0:
+            return emb
+        B, W, H = emb.shape
+        if isinstance(self.compressor, PoolCompressor) and self.projector is None:
+            # frozen pooling: pool every slot's frame straight into the embedding buffer
+            x = torch.stack([f.features for f in batch.frames])[batch.slot_frame].to(emb.dtype)
+            emb = emb.clone() if emb.requires_grad else emb
+            self.compressor.pack(x, emb, batch.slot_row)
+            return emb
+        tokens = self.compress(batch.frames)[batch.slot_frame]  # [S, k, H]
+        flat = emb.reshape(B * W, H).index_copy(0, batch.slot_token_rows(), tokens.reshape(-1, H).to(emb.dtype))
+        return flat.view(B, W, H)

@@ -1,0 +1,88 @@
+"""Scoring given actions (PPO's and behavior cloning's re-scoring): log-probs, entropies and values in
+one teacher-forced forward, differentiable, with the same definitions as acting (candidates.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import torch
+
+from .candidates import action_picks, pick_terms
+from .history import PolicyInput, Step
+from .outputs import ScoreOutput
+from .sequence import PAST_ACTION
+
+if TYPE_CHECKING:
+    from .model import A2APolicy
+
+
+def score(policy: "A2APolicy", inputs: Sequence[PolicyInput], actions: Sequence[str], vocabs, *,
+          temperature: float | None = None) -> ScoreOutput:
+    """Each input's action scored after its prompt (one forward for the batch)."""
+    T = policy.check_temperature(temperature)
+    B = len(inputs)
+    if len(actions) != B:
+        raise ValueError(f"{len(actions)} actions for {B} inputs")
+    tries = policy.tries_for(vocabs, B)
+    paths = [t.path(a)[0] for t, a in zip(tries, actions)]  # validates every action first
+    batch = policy.build(inputs, [toks[:-1] for toks in paths])
+    hs = policy.hidden_states(batch)
+    L = batch.prompt_width
+    picks, n_tok = [], []
+    for b, (t, a) in enumerate(zip(tries, actions)):
+        p, n = action_picks(t, a, b, b, L - 1)
+        picks += p
+        n_tok.append(n)
+    logp, ent = pick_terms(policy.lm_head, hs, picks, B, T)
+    return ScoreOutput(logp, ent, policy.value(hs[:, L - 1]).float(), torch.tensor(n_tok, dtype=torch.long), T)
+
+
+def score_episodes(policy: "A2APolicy", episodes: Sequence, vocabs, *, temperature: float | None = None) -> ScoreOutput:
+    """Every step of whole episodes in ONE forward per episode (differentiable).
+
+    `episodes`: objects with `.instruction` and `.steps` (e.g. `EpisodeHistory`) whose steps all
+    carry their action. Because attention is causal and step t's prompt is a prefix of the
+    episode's sequence, the hidden states before action t's tokens are exactly those of step
+    t's own prompt: the result equals `score()` of every step's input (same definitions), at the
+    cost of one forward of the last step's prompt instead of one per step. Needs
+    len(steps) - 1 <= config.max_past_steps (no truncation). Rows of the output are the steps,
+    episode-major (`episode_index`, `step_index`)."""
+    T = policy.check_temperature(temperature)
+    B = len(episodes)
+    tries = policy.tries_for(vocabs, B)
+    inputs, last_paths = [], []
+    for e, ep in enumerate(episodes):
+        steps = tuple(ep.steps)
+        if not steps or any(s.action is None for s in steps):
+            raise ValueError(f"episode {e}: every step needs its action (score the current step with score())")
+        if len(steps) - 1 > policy.config.max_past_steps:
+            raise ValueError(f"episode {e}: {len(steps)} steps exceed max_past_steps + 1 = "
+                             f"{policy.config.max_past_steps + 1} (the prompt is truncated); use score() per step")
+        last = steps[-1]
+        inputs.append(PolicyInput(ep.instruction, steps[:-1] + (Step(last.frame, last.feedback, None),)))
+        last_paths.append(tries[e].path(last.action)[0])
+    batch = policy.build(inputs, [toks[:-1] for toks in last_paths])
+    hs = policy.hidden_states(batch)
+    L = batch.prompt_width
+    kinds = batch.kinds.tolist()
+    picks, value_at, ep_idx, step_idx, n_tok = [], [], [], [], []
+    for e, ep in enumerate(episodes):
+        row = kinds[e]
+        # each past action is one run of PAST_ACTION columns (its tokens + terminal); the last follows L
+        starts = [c for c in range(L) if row[c] == PAST_ACTION and row[c - 1] != PAST_ACTION] + [L]
+        if len(starts) != len(ep.steps):  # pragma: no cover - the builder lays out one run per action
+            raise RuntimeError("sequence layout does not match the episode's steps")
+        for t, (step, start) in enumerate(zip(ep.steps, starts)):
+            p, n = action_picks(tries[e], step.action, len(value_at), e, start - 1)
+            picks += p
+            n_tok.append(n)
+            value_at.append((e, start - 1))
+            ep_idx.append(e)
+            step_idx.append(t)
+    dev = hs.device
+    vr = torch.tensor([v[0] for v in value_at], dtype=torch.long, device=dev)
+    vc = torch.tensor([v[1] for v in value_at], dtype=torch.long, device=dev)
+    logp, ent = pick_terms(policy.lm_head, hs, picks, len(value_at), T)
+    return ScoreOutput(logp, ent, policy.value(hs[vr, vc]).float(), torch.tensor(n_tok, dtype=torch.long), T,
+                       episode_index=torch.tensor(ep_idx, dtype=torch.long),
+                       step_index=torch.tensor(step_idx, dtype=torch.long))
