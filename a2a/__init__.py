@@ -41,6 +41,19 @@ def make(split: str = "train", *, dataset=None, config=None, render_mode=None, *
     return AskToActEnv(load_split(split, dataset), config=cfg, render_mode=render_mode)
 
 
+def cmake_dir() -> str:
+    """The directory of a2aConfig.cmake that the installed wheel carries, for C++ projects that link the
+    core: `cmake -Da2a_DIR=<it>` then find_package(a2a CONFIG) (also `python -m a2a --cmake-dir`)."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent
+    path = package / "share" / "cmake" / "a2a"  # pyproject.toml's A2A_INSTALL_CMAKEDIR
+    if not (path / "a2aConfig.cmake").is_file():
+        raise FileNotFoundError(f"{package} carries no a2aConfig.cmake (not a pip-installed a2a?): install a2a "
+                                "with pip, or build and install the core from a source checkout with CMake")
+    return str(path)
+
+
 def _register() -> None:
     try:
         import gymnasium

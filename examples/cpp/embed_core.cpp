@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "ask_batched.h"
-#include "episode_gen.h"
-#include "privileged.h"
+#include <a2a/ask_batched.h>
+#include <a2a/episode_gen.h>
+#include <a2a/privileged.h>
 
 int main() {
   a2a::DatasetConfig data;
