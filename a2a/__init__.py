@@ -10,7 +10,12 @@ Quick use::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:  # pyproject.toml is the one place the version is written
+    __version__ = version("a2a")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 
 def make_vec(split: str = "train", num_envs: int = 1, *, dataset=None, config=None, render_mode=None, user=None,
