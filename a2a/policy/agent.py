@@ -16,8 +16,8 @@ from typing import Any, Sequence
 
 import torch
 
-from .config import PolicyConfig
-from .history import HistoryStore, PolicyInput
+from .history import PolicyInput
+from .inputs import EnvHistories
 from .model import A2APolicy
 from .outputs import ActOutput
 
@@ -36,52 +36,30 @@ class MLLMAgent:
         self.temperature = temperature
         # frames are rendered at the vision tower's input size (within the env's limits)
         self.frame_size = int(min(max(policy.encoder.image.size, 64), 512))
-        self.histories = HistoryStore()
-        self._vocab: dict[int, list[str]] = {}
+        self.envs = EnvHistories(policy)
         self.generator = torch.Generator(device=policy.device).manual_seed(int(seed))
         self.last_output: ActOutput | None = None
         self.last_inputs: list[PolicyInput] = []
 
-    def reset(self, env_ids: Sequence[int]) -> None:
-        ids = [int(e) for e in env_ids]
-        self.histories.reset(ids)
-        self.policy.prefix_cache.forget(ids)
-        for e in ids:
-            self._vocab.pop(e, None)
+    @property
+    def histories(self):
+        return self.envs.histories
 
-    def _vocabulary(self, env_id: int, env) -> list[str]:
-        v = self._vocab.get(env_id)
-        if v is None:
-            v = self._vocab[env_id] = list(env.valid_actions(env_id))
-        return v
+    def reset(self, env_ids: Sequence[int]) -> None:
+        self.envs.reset(env_ids)
 
     def act(self, obs, env) -> list[str]:
         if len(obs) == 0:
             return []
         if obs.image is None:
             raise ValueError("the mllm agent looks at frames: run the envs with rendering (frame_size > 0)")
-        fmt = self.policy.format
-        frames = self.policy.encode_frames(obs.image)
-        inputs: list[PolicyInput] = []
-        vocabs: list[list[str]] = []
-        ids = [int(e) for e in obs.env_ids.tolist()]
-        for i, env_id in enumerate(ids):
-            hist = self.histories.get(env_id)
-            if hist is None or bool(obs.first[i]):
-                self._vocab.pop(env_id, None)
-                self.policy.prefix_cache.forget([env_id])
-                hist = self.histories.start(env_id, obs.instruction[i])
-                feedback = ""
-            else:
-                feedback = fmt.feedback(obs.answer[i], bool(obs.invalid[i]))
-            inputs.append(hist.observe(frames[i], feedback))
-            vocabs.append(self._vocabulary(env_id, env))
-        out = self.policy.act(inputs, vocabs, sample=self.sample, temperature=self.temperature, generator=self.generator,
-                              cache_keys=ids if self.reuse_kv else None)
-        for env_id, action in zip(ids, out.actions):
-            self.histories.get(env_id).record(action)  # type: ignore[union-attr]
+        step = self.envs.observe(obs.env_ids.tolist(), obs.first, obs.instruction, obs.answer, obs.invalid, obs.image,
+                                 env.valid_actions)
+        out = self.policy.act(step.inputs, step.vocabs, sample=self.sample, temperature=self.temperature,
+                              generator=self.generator, cache_keys=step.env_ids if self.reuse_kv else None)
+        self.envs.record(step.env_ids, out.actions)
         self.last_output = out
-        self.last_inputs = inputs
+        self.last_inputs = step.inputs
         return out.actions
 
 
@@ -96,16 +74,9 @@ def make_mllm_agent(options: dict[str, Any]) -> MLLMAgent:
     model = options.get("model")
     if not model:
         raise ValueError("the mllm agent needs a model: --model PATH (a LLaVA-OneVision checkpoint or a saved policy)")
-    overrides = {k: options[k] for k in _CONFIG_OPTIONS if options.get(k) is not None}
-    from pathlib import Path
+    from .loading import load_for_run
 
-    from .model import POLICY_FILE
-
-    if Path(str(model), POLICY_FILE).is_file():
-        overrides.pop("compression", None)  # a saved policy keeps its own
-        policy = A2APolicy.from_pretrained(model, **overrides)
-    else:
-        policy = A2APolicy.from_pretrained(model, PolicyConfig(**overrides))
+    policy = load_for_run(model, {k: options[k] for k in _CONFIG_OPTIONS if options.get(k) is not None})
     temperature = options.get("temperature")
     return MLLMAgent(policy, sample=bool(options.get("sample", False)),
                      temperature=float(temperature) if temperature is not None else None,

@@ -159,3 +159,13 @@ def load_trainable(policy: "A2APolicy", directory: str | os.PathLike) -> None:
             if tuple(state[n].shape) != tuple(p.shape):
                 raise ValueError(f"{d}: {n} has shape {tuple(state[n].shape)}, expected {tuple(p.shape)}")
             p.copy_(state[n].to(p.dtype))
+
+
+def load_for_run(path: str | os.PathLike, options: dict) -> "A2APolicy":
+    """What `a2a train --model` and `a2a eval --agent mllm --model` load: `options` are PolicyConfig
+    fields given on the command line; architecture fields (SHAPE_FIELDS) and `seed` apply to a base
+    checkpoint only, a saved policy keeps its own."""
+    name = check_model_path(path)
+    if is_saved_policy(name):
+        return load_policy(name, **{k: v for k, v in options.items() if k in RUNTIME_FIELDS})
+    return load_policy(name, PolicyConfig(**options))

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from .. import _core
-from ..policy.history import EpisodeHistory, PolicyInput
+from ..policy.history import PolicyInput
+from ..policy.inputs import EnvHistories, StepInputs
 from ..policy.outputs import ActOutput
 
 N_TERMS = len(_core.reward_terms())
@@ -48,6 +49,15 @@ class Rollout:
                    z(), z(), z(), torch.zeros(T, N, N_TERMS), z(b), z(b), z(b), z(b), z(b), z(b))
 
 
+@dataclass(frozen=True)
+class Acted:
+    """One group's step: the actions (the policy's output, or the expert's) and the inputs they answer."""
+
+    output: ActOutput
+    step: StepInputs
+    by_expert: bool
+
+
 class RolloutCollector:
     """Owns the env state between rollouts: per-env histories, vocabularies and pending actions."""
 
@@ -65,15 +75,14 @@ class RolloutCollector:
         if pin:
             self.frames = self.frames.pin_memory()
         core.set_frame_target(self.frames.numpy())
-        self.histories: list[EpisodeHistory | None] = [None] * self.N
-        self.vocabs: list[list[str] | None] = [None] * self.N
+        self.envs = EnvHistories(policy)
         self.returns = np.zeros(self.N)
         # Text state of each env's latest observation.
         self.first = np.ones(self.N, bool)
         self.instruction = [""] * self.N
         self.answer = [""] * self.N
         self.invalid = np.zeros(self.N, bool)
-        self.pending: list[ActOutput | None] = [None] * len(self.groups)
+        self.pending: list[Acted | None] = [None] * len(self.groups)
         self.expert = None  # a callable giving actions instead of the policy (behavior cloning)
         self._absorb(self._answered(core.reset()), np.arange(self.N))
         self.env_steps = 0
@@ -96,24 +105,14 @@ class RolloutCollector:
             if first[row]:
                 self.instruction[i] = instr[row].decode("utf-8", "replace")
 
-    def _act(self, g: int) -> ActOutput:
+    def _act(self, g: int) -> Acted:
         """The policy's actions for group g (or the expert's, while behavior cloning)."""
         ids = self.groups[g]
-        fmt = self.policy.format
         images = self.frames[torch.from_numpy(ids), -1]
         if self.policy.device.type == "cuda":
             images = images.to(self.policy.device, non_blocking=True)
-        frames = self.policy.encode_frames(images)
-        inputs, vocabs = [], []
-        for k, i in enumerate(ids):
-            if self.first[i] or self.histories[i] is None:
-                self.histories[i] = EpisodeHistory(self.instruction[i])
-                self.vocabs[i] = list(self.core.valid_actions(int(i)))
-                feedback = ""
-            else:
-                feedback = fmt.feedback(self.answer[i], bool(self.invalid[i]))
-            inputs.append(self.histories[i].observe(frames[k], feedback))
-            vocabs.append(self.vocabs[i])
+        step = self.envs.observe(ids, self.first[ids], [self.instruction[i] for i in ids],
+                                 [self.answer[i] for i in ids], self.invalid[ids], images, self.core.valid_actions)
         if self.expert is not None:
             acts = self.expert(ids, self.first[ids], [self.instruction[i] for i in ids], [self.answer[i] for i in ids],
                                self.invalid[ids])
@@ -121,43 +120,42 @@ class RolloutCollector:
             out = ActOutput(list(acts), z, z.clone(), z.clone(), torch.zeros(len(ids), dtype=torch.long), 1.0)
         else:
             # cache_keys: each env's keys/values are reused at its next step (its prompt only grows)
-            out = self.policy.act(inputs, vocabs, sample=True, generator=self.gen, cache_keys=[int(i) for i in ids])
-        out.by_expert = self.expert is not None
-        for k, i in enumerate(ids):
-            self.histories[i].record(out.actions[k])
-        out.inputs, out.vocabs = inputs, vocabs  # kept with the output for the rollout buffer
-        return out
+            out = self.policy.act(step.inputs, step.vocabs, sample=True, generator=self.gen, cache_keys=step.env_ids)
+        self.envs.record(step.env_ids, out.actions)
+        return Acted(out, step, self.expert is not None)
 
     # -- one rollout -----------------------------------------------------------------------------
     def collect(self, T: int, expert=None) -> Rollout:
         """T steps of every env, acting with the policy, or with `expert` (behavior cloning)."""
         self.expert = expert  # pending actions of the other actor are still taken, but not trained on
+        self.policy.eval()  # acting: no dropout, and each env's keys/values are reused across steps
         ro = Rollout.empty(T, self.N)
         G = len(self.groups)
         for t in range(T):
             for g in range(G):
                 if self.pending[g] is None:
                     self.pending[g] = self._act(g)
-                out, ids = self.pending[g], self.groups[g]
-                self.core.send(out.actions, ids.tolist())
+                acted, ids = self.pending[g], self.groups[g]
+                self.core.send(acted.output.actions, ids.tolist())
                 other = (g + 1) % G
                 if other != g and self.pending[other] is None:
                     self.pending[other] = self._act(other)  # overlaps with this group's env step
                 batch = self._answered(self.core.recv())
-                self._store(ro, t, out, ids, batch)
+                self._store(ro, t, acted, ids, batch)
                 self.pending[g] = None
         for g in range(G):
             if self.pending[g] is None:
                 self.pending[g] = self._act(g)
         last = torch.zeros(self.N)
         for g, ids in enumerate(self.groups):
-            last[torch.from_numpy(ids)] = self.pending[g].values.float().cpu()
+            last[torch.from_numpy(ids)] = self.pending[g].output.values.float().cpu()
         ro.last_values = last
         if self.question_reward is not None:
             ro.rewards += torch.from_numpy(self.question_reward.corrections(T, self.N))
         return ro
 
-    def _store(self, ro: Rollout, t: int, out: ActOutput, ids: np.ndarray, batch) -> None:
+    def _store(self, ro: Rollout, t: int, acted: Acted, ids: np.ndarray, batch) -> None:
+        out = acted.output
         order = {int(e): r for r, e in enumerate(np.asarray(batch.env_id))}
         rows = np.array([order[int(i)] for i in ids])
         col = torch.from_numpy(ids)
@@ -170,12 +168,12 @@ class RolloutCollector:
         ro.terminated[t, col] = torch.from_numpy(term)
         ro.truncated[t, col] = torch.from_numpy(trunc)
         # A reset row: the action was ignored. An action by the other actor (expert/policy switch): not ours.
-        ro.valid[t, col] = torch.from_numpy(~first) & (out.by_expert == (self.expert is not None))
+        ro.valid[t, col] = torch.from_numpy(~first) & (acted.by_expert == (self.expert is not None))
         ro.asked[t, col] = torch.from_numpy(np.asarray(batch.asked)[rows])
         ro.invalid[t, col] = torch.from_numpy(np.asarray(batch.invalid)[rows])
         ro.useful[t, col] = torch.from_numpy(np.asarray(batch.useful)[rows])
         for k, i in enumerate(ids):
-            ro.inputs[t][i], ro.actions[t][i], ro.vocabs[t][i] = out.inputs[k], out.actions[k], out.vocabs[k]
+            ro.inputs[t][i], ro.actions[t][i], ro.vocabs[t][i] = acted.step.inputs[k], out.actions[k], acted.step.vocabs[k]
         self.env_steps += int((~first).sum())
         # Episode bookkeeping for metrics.
         rew = np.asarray(batch.reward)[rows]

@@ -62,16 +62,10 @@ def _base_model(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> str:
 
 
 def _load_policy(cfg: TrainConfig, path: str, info: DistInfo):
-    from ..policy import A2APolicy, PolicyConfig
-    from ..policy.model import POLICY_FILE
+    from ..policy.loading import load_for_run
 
-    overrides = dict(cfg.policy)
     device = str(info.device) if cfg.device == "auto" else cfg.device
-    overrides["device"] = device
-    if (Path(path) / POLICY_FILE).is_file():  # a saved a2a policy keeps its own architecture
-        overrides.pop("compression", None)
-        return A2APolicy.from_pretrained(path, **overrides)
-    return A2APolicy.from_pretrained(path, PolicyConfig(**{"seed": cfg.seed, **overrides}))
+    return load_for_run(path, {"seed": cfg.seed, **cfg.policy, "device": device})
 
 
 def _judge(cfg: TrainConfig, run_dir: Path, num_envs: int, weight: float):

@@ -1,0 +1,62 @@
+"""Observations -> policy inputs: the one place that keeps each env's history (frames encoded once,
+actions, feedback) and scene vocabulary between steps. The evaluation agent (agent.py) and the
+training rollouts (a2a/rl/rollout.py) both drive the policy through it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .history import HistoryStore, PolicyInput
+
+
+@dataclass(frozen=True)
+class StepInputs:
+    """One step's policy inputs for some envs (row i is env env_ids[i])."""
+
+    env_ids: list[int]
+    inputs: list[PolicyInput]
+    vocabs: list[list[str]]
+
+
+class EnvHistories:
+    def __init__(self, policy):
+        self.policy = policy
+        self.histories = HistoryStore()
+        self._vocab: dict[int, list[str]] = {}
+
+    def reset(self, env_ids: Sequence[int]) -> None:
+        """These envs start new episodes: drop their histories, vocabularies and cached keys/values."""
+        ids = [int(e) for e in env_ids]
+        self.histories.reset(ids)
+        self.policy.prefix_cache.forget(ids)
+        for e in ids:
+            self._vocab.pop(e, None)
+
+    def observe(self, env_ids: Sequence[int], first: np.ndarray, instructions: Sequence[str], answers: Sequence[str],
+                invalid: np.ndarray, images, valid_actions: Callable[[int], Sequence[str]]) -> StepInputs:
+        """Encode the current frames (once each) and extend every env's history; an env whose row is the
+        first of an episode (or that has no history yet) starts over with a fresh vocabulary."""
+        fmt = self.policy.format
+        frames = self.policy.encode_frames(images)
+        ids = [int(e) for e in env_ids]
+        inputs, vocabs = [], []
+        for i, env_id in enumerate(ids):
+            hist = self.histories.get(env_id)
+            if hist is None or bool(first[i]):
+                self.reset([env_id])
+                hist = self.histories.start(env_id, instructions[i])
+                self._vocab[env_id] = list(valid_actions(env_id))
+                feedback = ""
+            else:
+                feedback = fmt.feedback(answers[i], bool(invalid[i]))
+            inputs.append(hist.observe(frames[i], feedback))
+            vocabs.append(self._vocab[env_id])
+        return StepInputs(ids, inputs, vocabs)
+
+    def record(self, env_ids: Sequence[int], actions: Sequence[str]) -> None:
+        """The actions taken at the step just observed."""
+        for env_id, action in zip(env_ids, actions):
+            self.histories.get(int(env_id)).record(action)  # type: ignore[union-attr]
