@@ -110,20 +110,38 @@ class Decoder:
 
     # ---- the two entry points ------------------------------------------------------------------
 
-    def forward(self, x: torch.Tensor, positions: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-        """Hidden states [B, T, H] (after the final norm) of a padded batch without cache: token t of
-        row b attends to the valid tokens t' <= t of its row. valid: bool [B, T] (padding False)."""
+    def forward(self, x: torch.Tensor, positions: torch.Tensor, valid: torch.Tensor | None = None,
+                queries: torch.Tensor | None = None) -> torch.Tensor:
+        """Hidden states (after the final norm) of a padded batch x [B, T, H] without cache: token t of
+        row b attends to the valid tokens t' <= t of its row. valid: bool [B, T] (padding False), or
+        None when every row starts at column 0 (padding only at the end, never seen by a real token:
+        plain causal attention, the fastest kernel).
+
+        queries: long [B, Q], the only columns whose final hidden states are wanted (e.g. where
+        actions are predicted). Every earlier layer still runs over all tokens (they are the keys of
+        later ones), but the last layer runs only at these columns: [B, Q, H] is returned."""
         T = x.shape[1]
-        causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril_()
-        eye = torch.eye(T, dtype=torch.bool, device=x.device)
-        # padding queries attend to themselves only (never an empty row, so never NaN)
-        mask = ((causal & valid[:, None, :]) | eye)[:, None]
+        if valid is None:
+            mask = None
+        else:
+            causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril_()
+            eye = torch.eye(T, dtype=torch.bool, device=x.device)
+            # padding queries attend to themselves only (never an empty row, so never NaN)
+            mask = ((causal & valid[:, None, :]) | eye)[:, None]
         cos, sin = self.rotary(x, positions)
-        for layer in self.layers:
+        last = len(self.layers) - 1
+        for li, layer in enumerate(self.layers):
+            args = (layer, x, cos, sin, mask, None)
+            if li == last and queries is not None:
+                key = torch.arange(T, device=x.device)
+                qmask = key[None, None, :] <= queries[:, :, None]
+                if valid is not None:
+                    qmask = qmask & valid[:, None, :]
+                args = (layer, x, cos, sin, qmask[:, None], None, queries)
             if self.gradient_checkpointing and torch.is_grad_enabled():
-                x = checkpoint(self._layer, layer, x, cos, sin, mask, None, use_reentrant=False)
+                x = checkpoint(self._layer, *args, use_reentrant=False)
             else:
-                x = self._layer(layer, x, cos, sin, mask, None)
+                x = self._layer(*args)
         return self.norm(x)
 
     def feed(self, cache: KVCache, rows: list[int], x: torch.Tensor, counts: list[int], *, left_padded: bool) -> torch.Tensor:
@@ -160,16 +178,26 @@ class Decoder:
 
     # ---- one layer -----------------------------------------------------------------------------
 
-    def _layer(self, layer: nn.Module, x, cos, sin, mask, kv) -> torch.Tensor:
+    def _layer(self, layer: nn.Module, x, cos, sin, mask, kv, queries: torch.Tensor | None = None) -> torch.Tensor:
+        """One decoder layer over x [B, T, H]; with `queries` [B, Q] only those columns' outputs [B, Q, H]
+        are computed (keys and values still come from all T tokens)."""
         a = layer.self_attn
         h = layer.input_layernorm(x)
         B, T, _ = h.shape
-        q = a.q_proj(h).view(B, T, -1, self.head_dim).transpose(1, 2)
         k = a.k_proj(h).view(B, T, -1, self.head_dim).transpose(1, 2)
         v = a.v_proj(h).view(B, T, -1, self.head_dim).transpose(1, 2)
         c, s = cos.unsqueeze(1), sin.unsqueeze(1)
-        q = q * c + _rotate_half(q) * s
         k = k * c + _rotate_half(k) * s
+        if queries is not None:
+            pick = queries[:, :, None].expand(-1, -1, h.shape[-1])
+            x, h = x.gather(1, pick), h.gather(1, pick)
+            cq = cos.gather(1, queries[:, :, None].expand(-1, -1, cos.shape[-1])).unsqueeze(1)
+            sq = sin.gather(1, queries[:, :, None].expand(-1, -1, sin.shape[-1])).unsqueeze(1)
+        else:
+            cq, sq = c, s
+        Q = h.shape[1]
+        q = a.q_proj(h).view(B, Q, -1, self.head_dim).transpose(1, 2)
+        q = q * cq + _rotate_half(q) * sq
         if kv is not None:
             cache, li, row_t, write_cols, S, first = kv
             K, V = cache.k[li], cache.v[li]
@@ -179,7 +207,7 @@ class Decoder:
                 k, v = K[first:first + B, :, :S], V[first:first + B, :, :S]
             else:
                 k, v = K.index_select(0, row_t)[:, :, :S], V.index_select(0, row_t)[:, :, :S]
-        o = F.scaled_dot_product_attention(q, k.to(q.dtype), v.to(q.dtype), attn_mask=mask, scale=self.scaling,
-                                           enable_gqa=self.kv_heads != self.num_heads)
-        x = x + a.o_proj(o.transpose(1, 2).reshape(B, T, -1))
+        o = F.scaled_dot_product_attention(q, k.to(q.dtype), v.to(q.dtype), attn_mask=mask, is_causal=mask is None,
+                                           scale=self.scaling, enable_gqa=self.kv_heads != self.num_heads)
+        x = x + a.o_proj(o.transpose(1, 2).reshape(B, Q, -1))
         return x + layer.mlp(layer.post_attention_layernorm(x))

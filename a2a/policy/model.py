@@ -223,16 +223,18 @@ class A2APolicy(nn.Module):
         feats = self.encoder(images)
         return [FrameFeatures(f) for f in feats]
 
-    def build(self, inputs: Sequence[PolicyInput], action_tokens=None) -> SequenceBatch:
-        return self.builder.build(inputs, action_tokens).to(self.device)
+    def build(self, inputs: Sequence[PolicyInput], action_tokens=None, align: str = "left") -> SequenceBatch:
+        return self.builder.build(inputs, action_tokens, align).to(self.device)
 
     def embed(self, batch: SequenceBatch) -> torch.Tensor:
         """Input embeddings [B, W, H]: token embeddings with the frame slots replaced by frame tokens."""
         return self.frame_tokens.embed(batch, self.embeddings)
 
-    def hidden_states(self, batch: SequenceBatch) -> torch.Tensor:
-        """The LLM's final hidden states [B, W, H] over a whole batch (no cache; differentiable)."""
-        return self.decoder.forward(self.embed(batch), batch.position_ids, batch.attention_mask.bool())
+    def hidden_states(self, batch: SequenceBatch, queries: torch.Tensor | None = None) -> torch.Tensor:
+        """The LLM's final hidden states over a whole batch (no cache; differentiable): [B, W, H], or
+        [B, Q, H] at the columns `queries` [B, Q] only (the last layer then runs at those alone)."""
+        valid = None if batch.align == "right" else batch.attention_mask.bool()  # right: causal suffices
+        return self.decoder.forward(self.embed(batch), batch.position_ids, valid, queries)
 
     # ---- acting and scoring ------------------------------------------------------------------------
 

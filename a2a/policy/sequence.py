@@ -1,11 +1,14 @@
-"""Input builder: a batch of ragged per-env histories -> one left-padded token/embedding layout.
+"""Input builder: a batch of ragged per-env histories -> one padded token/embedding layout.
 
-Row b of the batch holds its prompt right-aligned in columns [L - n_b, L) (left padding), so the
-last prompt token of every row sits in column L - 1: the value is read there and decoding appends
-tokens in lockstep. For scoring, each row's action tokens follow in columns [L, L + a_b) and the
-rest is right padding. Position ids count only real tokens (0 at a row's first token); the
-attention mask is 1 on real tokens. Frame slots hold the image token id as a placeholder; their
-embeddings are replaced by the compressed frame tokens.
+Two alignments:
+  - "left" (acting): row b holds its prompt in columns [L - n_b, L) (left padding), so the last
+    prompt token of every row sits in column L - 1, where the value is read and decoding starts;
+    action tokens, if given, follow in [L, L + a_b).
+  - "right" (scoring): row b holds its prompt and then its action tokens from column 0; the padding
+    is at the end, so plain causal attention never sees it (no mask needed).
+Position ids count only real tokens (0 at a row's first token); the attention mask is 1 on real
+tokens. Frame slots hold the image token id as a placeholder; their embeddings are replaced by the
+compressed frame tokens.
 """
 
 from __future__ import annotations
@@ -35,8 +38,13 @@ class SequenceBatch:
     slot_row: torch.Tensor        # long [S]: flat row (b * (L + A) + column) of each slot's first token
     prompt_lengths: torch.Tensor  # long [B]
     action_lengths: torch.Tensor  # long [B]: scored action tokens appended (0 when acting)
-    prompt_width: int             # L
+    prompt_width: int             # L = max prompt length
     tokens_per_frame: int
+    align: str = "left"
+
+    def prompt_start(self, b: int) -> int:
+        """Column of row b's first prompt token."""
+        return self.prompt_width - int(self.prompt_lengths[b]) if self.align == "left" else 0
 
     @property
     def batch_size(self) -> int:
@@ -53,7 +61,10 @@ class SequenceBatch:
         return self
 
     def row_ids_and_frames(self) -> tuple[list[list[int]], list[list[FrameFeatures]]]:
-        """Each row's prompt token ids (no padding) and the frames of its frame slots, in order."""
+        """Each row's prompt token ids (no padding) and the frames of its frame slots, in order
+        (a left-aligned acting layout)."""
+        if self.align != "left" or int(self.action_lengths.sum()):
+            raise ValueError("row_ids_and_frames needs an acting layout (left-aligned prompts, no actions)")
         L = self.prompt_width
         ids = self.input_ids[:, :L].tolist()
         lens = self.prompt_lengths.tolist()
@@ -128,11 +139,14 @@ class SequenceBuilder:
                 raise TypeError(f"unknown segment {seg!r}")
         return ids, kinds, frames
 
-    def build(self, inputs: Sequence[PolicyInput], action_tokens: Sequence[Sequence[int]] | None = None) -> SequenceBatch:
+    def build(self, inputs: Sequence[PolicyInput], action_tokens: Sequence[Sequence[int]] | None = None,
+              align: str = "left") -> SequenceBatch:
         """Layout for acting (`action_tokens=None`) or for scoring (the tokens to append per row;
         pass the action's tokens without the terminal: the terminal is predicted, never fed)."""
         if not inputs:
             raise ValueError("empty batch")
+        if align not in ("left", "right"):
+            raise ValueError(f"align must be 'left' or 'right', got {align!r}")
         if action_tokens is not None and len(action_tokens) != len(inputs):
             raise ValueError(f"{len(action_tokens)} action token lists for {len(inputs)} inputs")
         prompts = [self.prompt(inp) for inp in inputs]
@@ -140,7 +154,7 @@ class SequenceBuilder:
         L = max(len(p[0]) for p in prompts)
         acts = [tuple(a) for a in action_tokens] if action_tokens is not None else [()] * B
         A = max((len(a) for a in acts), default=0)
-        W = L + A
+        W = L + A if align == "left" else max(len(p[0]) + len(a) for p, a in zip(prompts, acts))
         ids = torch.full((B, W), self.pad_id, dtype=torch.long)
         mask = torch.zeros((B, W), dtype=torch.long)
         kinds = torch.zeros((B, W), dtype=torch.uint8)
@@ -152,12 +166,12 @@ class SequenceBuilder:
         plen = []
         for b, ((p_ids, p_kinds, p_frames), act) in enumerate(zip(prompts, acts)):
             n = len(p_ids)
-            start = L - n
-            ids[b, start:L] = torch.tensor(p_ids, dtype=torch.long)
-            kinds[b, start:L] = torch.tensor(p_kinds, dtype=torch.uint8)
+            start = L - n if align == "left" else 0
+            ids[b, start:start + n] = torch.tensor(p_ids, dtype=torch.long)
+            kinds[b, start:start + n] = torch.tensor(p_kinds, dtype=torch.uint8)
             if act:
-                ids[b, L:L + len(act)] = torch.tensor(act, dtype=torch.long)
-                kinds[b, L:L + len(act)] = ACTION
+                ids[b, start + n:start + n + len(act)] = torch.tensor(act, dtype=torch.long)
+                kinds[b, start + n:start + n + len(act)] = ACTION
             m = n + len(act)
             mask[b, start:start + m] = 1
             pos[b, start:start + m] = torch.arange(m)
@@ -176,5 +190,5 @@ class SequenceBuilder:
             slot_frame=torch.tensor(slot_frame, dtype=torch.long), slot_row=torch.tensor(slot_row, dtype=torch.long),
             prompt_lengths=torch.tensor(plen, dtype=torch.long),
             action_lengths=torch.tensor([len(a) for a in acts], dtype=torch.long),
-            prompt_width=L, tokens_per_frame=self.tokens_per_frame,
+            prompt_width=L, tokens_per_frame=self.tokens_per_frame, align=align,
         )

@@ -9,7 +9,7 @@ from .distributed import DistInfo, allreduce_gradients, mean_across_ranks
 from .gae import compute_gae
 from .losses import ppo_loss
 from .rollout import Rollout
-from .scoring import score_segments, segments, split_minibatches
+from .scoring import score_segments, segment_lengths, segments, split_minibatches
 
 
 def explained_variance(pred: torch.Tensor, target: torch.Tensor) -> float:
@@ -29,7 +29,7 @@ def ppo_update(policy, optimizer, ro: Rollout, cfg: PPOConfig, info: DistInfo, g
     dev = policy.device
     for _epoch in range(cfg.epochs):
         # A fixed number of minibatches on every rank keeps the gradient all-reduces in step.
-        for mb in split_minibatches(segs, cfg.minibatches, generator):
+        for mb in split_minibatches(segs, cfg.minibatches, generator, segment_lengths(ro, segs)):
             optimizer.zero_grad(set_to_none=True)
             if mb:
                 cells, new_logp, new_ent, new_v = score_segments(policy, ro, mb)

@@ -48,16 +48,28 @@ def segments(ro: Rollout) -> list[list[Cell]]:
     return out
 
 
-def split_minibatches(segs: list[list[Cell]], n: int, generator: torch.Generator) -> list[list[list[Cell]]]:
-    """Shuffled segments dealt into n minibatches of about equal numbers of steps (some may be empty)."""
+def split_minibatches(segs: list[list[Cell]], n: int, generator: torch.Generator,
+                      lengths: list[int] | None = None) -> list[list[list[Cell]]]:
+    """Segments dealt into n minibatches of about equal numbers of steps (some may be empty), in a
+    shuffled order. With `lengths` (each segment's sequence length, e.g. its episode's step count),
+    segments of similar length go together, so a minibatch's forward carries little padding."""
     order = torch.randperm(len(segs), generator=generator).tolist()
+    if lengths is not None:
+        order.sort(key=lambda i: lengths[i])  # stable: random among equal lengths
+    total = sum(len(s) for s in segs)
     batches: list[list[list[Cell]]] = [[] for _ in range(n)]
-    sizes = [0] * n
-    for i in order:
-        k = min(range(n), key=lambda j: sizes[j])
+    filled = 0
+    for i in order:  # contiguous runs of the (sorted) order, cut at equal shares of the steps
+        k = min(n - 1, filled * n // max(total, 1))
         batches[k].append(segs[i])
-        sizes[k] += len(segs[i])
-    return batches
+        filled += len(segs[i])
+    perm = torch.randperm(n, generator=generator).tolist()
+    return [batches[k] for k in perm]
+
+
+def segment_lengths(ro: Rollout, segs: list[list[Cell]]) -> list[int]:
+    """Steps in each segment's scored sequence (its episode up to the segment's last step)."""
+    return [len(ro.inputs[t][e].steps) for t, e in (seg[-1] for seg in segs)]
 
 
 def score_segments(policy, ro: Rollout, segs: list[list[Cell]]):

@@ -75,3 +75,22 @@ def test_unsupported_language_model_is_refused():
 
     with pytest.raises(ValueError, match="Llama-family"):
         Decoder(GPT2Model(GPT2Config(n_layer=1, n_embd=16, n_head=2, vocab_size=10)))
+
+
+@pytest.mark.parametrize("left_padded", [False, True])
+def test_last_layer_at_some_columns_only(policy, left_padded):
+    """Asking for a few columns gives exactly those columns of the full result, with gradients."""
+    x, valid, pos, lengths = _lm_and_inputs(policy)
+    if not left_padded:  # right padding: rows from column 0, causal attention without a mask
+        T = x.shape[1]
+        valid = torch.arange(T)[None, :] < torch.tensor(lengths)[:, None]
+        pos = torch.arange(T).expand_as(valid)
+    cols = torch.stack([torch.nonzero(v).squeeze(1)[torch.tensor([0, 2, -1])] for v in valid])
+    x = x.requires_grad_(True)
+    full = policy.decoder.forward(x, pos, valid if left_padded else None)
+    part = policy.decoder.forward(x, pos, valid if left_padded else None, queries=cols)
+    want = full.gather(1, cols[:, :, None].expand(-1, -1, full.shape[-1]))
+    torch.testing.assert_close(part, want, rtol=1e-5, atol=1e-5)
+    g_full, = torch.autograd.grad(want.sum(), x)
+    g_part, = torch.autograd.grad(part.sum(), x)
+    torch.testing.assert_close(g_part, g_full, rtol=1e-4, atol=1e-5)

@@ -31,3 +31,16 @@ def test_segments_score_like_single_steps(make_cfg, dataset):
     torch.testing.assert_close(logp, ro.logprobs[tt, ee], atol=2e-5, rtol=1e-4)
     mbs = split_minibatches(segs, 4, torch.Generator().manual_seed(0))
     assert sorted(c for mb in mbs for s in mb for c in s) == sorted(cells)
+
+
+def test_length_grouped_minibatches_cover_every_step_once_and_group_lengths():
+    g = torch.Generator().manual_seed(3)
+    lengths = torch.randint(1, 40, (60,), generator=g).tolist()
+    segs = [[(t, e) for t in range(n % 7 + 1)] for e, n in enumerate(lengths)]
+    mbs = split_minibatches(segs, 4, torch.Generator().manual_seed(1), lengths)
+    assert sorted(c for mb in mbs for s in mb for c in s) == sorted(c for s in segs for c in s)
+    total = sum(len(s) for s in segs)
+    assert all(abs(sum(len(s) for s in mb) - total / 4) <= 7 for mb in mbs)  # within one segment of equal
+    ranges = sorted((min(lengths[s[0][1]] for s in mb), max(lengths[s[0][1]] for s in mb)) for mb in mbs if mb)
+    for (_, hi), (lo, _) in zip(ranges, ranges[1:]):
+        assert hi <= lo  # minibatches hold disjoint, ordered length ranges: little padding in each
