@@ -42,7 +42,6 @@ def act(policy: "A2APolicy", inputs, vocabs, *, sample: bool = True, temperature
         raise ValueError(f"{len(cache_keys)} cache keys for {B} inputs")
     tries = policy.tries_for(vocabs, B)
     batch = policy.build(inputs)
-    emb = policy.embed(batch)
     L = batch.prompt_width
     dev = policy.device
     lengths = batch.prompt_lengths.tolist()
@@ -71,7 +70,7 @@ def act(policy: "A2APolicy", inputs, vocabs, *, sample: bool = True, temperature
         cached = [0] * B
     new = [n - c for n, c in zip(lengths, cached)]
     S = max(new)
-    h = decoder.feed(cache, rows, emb[:, L - S:], new, left_padded=True)[:, -1]
+    h = decoder.feed(cache, rows, policy.embed(batch, start=L - S), new, left_padded=True)[:, -1]
     values = policy.value(h)
 
     # ---- 2. decisions, each with the forced run that follows it ----

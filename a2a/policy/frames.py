@@ -52,18 +52,26 @@ class FrameTokens:
                     frames[i].tokens_cache = (key, y[j])
         return torch.stack(out)  # type: ignore[arg-type]
 
-    def embed(self, batch: SequenceBatch, embeddings: nn.Embedding) -> torch.Tensor:
-        """Input embeddings [B, W, H]: token embeddings with the frame slots replaced by frame tokens."""
-        emb = embeddings(batch.input_ids)
+    def embed(self, batch: SequenceBatch, embeddings: nn.Embedding, start: int = 0) -> torch.Tensor:
+        """Input embeddings [B, W - start, H] of the batch's columns [start, W): token embeddings with the
+        frame slots replaced by frame tokens (acting feeds only each row's new tokens: start > 0)."""
+        emb = embeddings(batch.input_ids[:, start:])
         if batch.slot_row.numel() == 0:
             return emb
-        B, W, H = emb.shape
-        if isinstance(self.compressor, PoolCompressor) and self.projector is None:
+        B, W2, H = emb.shape
+        if start == 0 and isinstance(self.compressor, PoolCompressor) and self.projector is None:
             # frozen pooling: pool every slot's frame straight into the embedding buffer
             x = torch.stack([f.features for f in batch.frames])[batch.slot_frame].to(emb.dtype)
             emb = emb.clone() if emb.requires_grad else emb
             self.compressor.pack(x, emb, batch.slot_row)
             return emb
-        tokens = self.compress(batch.frames)[batch.slot_frame]  # [S, k, H]
-        flat = emb.reshape(B * W, H).index_copy(0, batch.slot_token_rows(), tokens.reshape(-1, H).to(emb.dtype))
-        return flat.view(B, W, H)
+        tokens = self.compress(batch.frames)[batch.slot_frame].reshape(-1, H)  # [S * k, H], slot-major
+        rows = batch.slot_token_rows()
+        if start:
+            W = batch.width
+            col = rows % W
+            keep = col >= start
+            rows = (rows // W)[keep] * W2 + col[keep] - start
+            tokens = tokens[keep]
+        flat = emb.reshape(B * W2, H).index_copy(0, rows, tokens.to(emb.dtype))
+        return flat.view(B, W2, H)

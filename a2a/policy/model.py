@@ -226,9 +226,10 @@ class A2APolicy(nn.Module):
     def build(self, inputs: Sequence[PolicyInput], action_tokens=None, align: str = "left") -> SequenceBatch:
         return self.builder.build(inputs, action_tokens, align).to(self.device)
 
-    def embed(self, batch: SequenceBatch) -> torch.Tensor:
-        """Input embeddings [B, W, H]: token embeddings with the frame slots replaced by frame tokens."""
-        return self.frame_tokens.embed(batch, self.embeddings)
+    def embed(self, batch: SequenceBatch, start: int = 0) -> torch.Tensor:
+        """Input embeddings [B, W - start, H] of columns [start, W): token embeddings with the frame
+        slots replaced by frame tokens."""
+        return self.frame_tokens.embed(batch, self.embeddings, start)
 
     def hidden_states(self, batch: SequenceBatch, queries: torch.Tensor | None = None) -> torch.Tensor:
         """The LLM's final hidden states over a whole batch (no cache; differentiable): [B, W, H], or

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Union
 
-from .history import FrameFeatures, PolicyInput
+from .history import FrameFeatures, PolicyInput, Step
 
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
@@ -106,19 +106,31 @@ class PromptFormat:
     def segments(self, inp: PolicyInput, max_past_steps: int | None = None) -> Iterator[Segment]:
         """The prompt of `inp` as segments, up to the current assistant turn (the action comes next).
         Only the last `max_past_steps` past steps are kept (None: all)."""
+        yield from self.header_segments(inp.instruction)
+        for step in self.kept_past(inp, max_past_steps):
+            yield from self.past_step_segments(step)
+        yield from self.current_step_segments(inp.steps[-1])
+
+    @staticmethod
+    def kept_past(inp: PolicyInput, max_past_steps: int | None) -> tuple[Step, ...]:
         past = inp.steps[:-1]
         if max_past_steps is not None:
             past = past[-max_past_steps:] if max_past_steps > 0 else ()
-        yield Text(self.header(inp.instruction))
-        for step in past:
-            yield Text(self.user_open(step.feedback))
-            yield Frame(step.frame)
-            yield Text(self.user_close_assistant_open)
-            yield PastAction(step.action)  # type: ignore[arg-type]
-            yield Text(self.after_action)
-        cur = inp.steps[-1]
-        yield Text(self.user_open(cur.feedback))
-        yield Frame(cur.frame)
+        return past
+
+    def header_segments(self, instruction: str) -> Iterator[Segment]:
+        yield Text(self.header(instruction))
+
+    def past_step_segments(self, step: Step) -> Iterator[Segment]:
+        yield Text(self.user_open(step.feedback))
+        yield Frame(step.frame)
+        yield Text(self.user_close_assistant_open)
+        yield PastAction(step.action)  # type: ignore[arg-type]
+        yield Text(self.after_action)
+
+    def current_step_segments(self, step: Step) -> Iterator[Segment]:
+        yield Text(self.user_open(step.feedback))
+        yield Frame(step.frame)
         yield Text(self.user_close_assistant_open)
 
     def render(self, inp: PolicyInput, max_past_steps: int | None = None, frame_text: str = IMAGE_TOKEN) -> str:

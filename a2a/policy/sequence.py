@@ -13,6 +13,7 @@ compressed frame tokens.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -94,6 +95,8 @@ class SequenceBuilder:
         self.max_past_steps = max_past_steps
         self._cache: OrderedDict[str, tuple[int, ...]] = OrderedDict()
         self._cache_size = cache_size
+        # past steps' tokens, per frame (dropped with the frame)
+        self._steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def encode(self, text: str) -> tuple[int, ...]:
         ids = self._cache.get(text)
@@ -116,13 +119,12 @@ class SequenceBuilder:
             self._cache.popitem(last=False)
         return out
 
-    def prompt(self, inp: PolicyInput) -> tuple[list[int], list[int], list[FrameFeatures]]:
-        """(token ids, kinds, frames in slot order) of one prompt."""
+    def _tokens(self, segments) -> tuple[list[int], list[int], list[FrameFeatures]]:
         ids: list[int] = []
         kinds: list[int] = []
         frames: list[FrameFeatures] = []
         k = self.tokens_per_frame
-        for seg in self.format.segments(inp, self.max_past_steps):
+        for seg in segments:
             if isinstance(seg, Text):
                 t = self.encode(seg.text)
                 ids.extend(t)
@@ -138,6 +140,28 @@ class SequenceBuilder:
             else:  # pragma: no cover - PromptFormat yields only these
                 raise TypeError(f"unknown segment {seg!r}")
         return ids, kinds, frames
+
+    def _past_step(self, step) -> tuple[list[int], list[int], list[FrameFeatures]]:
+        """A past step's tokens, computed once per step (keyed by its frame, which it alone holds)."""
+        by_text = self._steps.get(step.frame)
+        if by_text is None:
+            by_text = self._steps[step.frame] = {}
+        key = (step.feedback, step.action)
+        out = by_text.get(key)
+        if out is None:
+            out = by_text[key] = self._tokens(self.format.past_step_segments(step))
+        return out
+
+    def prompt(self, inp: PolicyInput) -> tuple[list[int], list[int], list[FrameFeatures]]:
+        """(token ids, kinds, frames in slot order) of one prompt (the layout of PromptFormat.segments)."""
+        ids, kinds, frames = (list(x) for x in self._tokens(self.format.header_segments(inp.instruction)))
+        for step in self.format.kept_past(inp, self.max_past_steps):
+            i, k, f = self._past_step(step)
+            ids += i
+            kinds += k
+            frames += f
+        i, k, f = self._tokens(self.format.current_step_segments(inp.steps[-1]))
+        return ids + i, kinds + k, frames + f
 
     def build(self, inputs: Sequence[PolicyInput], action_tokens: Sequence[Sequence[int]] | None = None,
               align: str = "left") -> SequenceBatch:

@@ -175,3 +175,12 @@ def test_prompt_window_keeps_the_last_past_steps():
             kept = [s.action for s in fmt.segments(inp, window) if isinstance(s, PastAction)]
             want = [f"navigate(t{i})" for i in range(n_past)][max(0, n_past - window):] if window else []
             assert kept == want, (n_past, window, kept)
+
+
+def test_embedding_a_suffix_equals_the_suffix_of_the_embedding(policy, envs):
+    inputs, _ = ragged_inputs(policy, envs, past_steps=(2, 0, 1))
+    b = policy.build(inputs)
+    with torch.no_grad():
+        full = policy.embed(b)
+        for start in (1, b.prompt_width // 2, b.prompt_width - 3):  # cuts through frame slots too
+            torch.testing.assert_close(policy.embed(b, start=start), full[:, start:])
