@@ -1,10 +1,13 @@
 #include "episode_json.h"
 
+#include <algorithm>
+#include <bitset>
 #include <cerrno>
 #include <cstdlib>
 #include <set>
 
 #include "catalog.h"
+#include "instruction.h"
 #include "json.h"
 
 namespace a2a {
@@ -214,7 +217,7 @@ std::string episode_to_json(const Episode& e) {
 std::string episode_from_json(std::string_view line, Episode* out) {
   Json doc;
   std::string perr;
-  if (!parse_json(line, &doc, &perr)) return "(json): " + perr;
+  if (!parse_json(line, &doc, &perr)) return perr;  // "(json): column N: ..." or "field: column N: ..."
   Reader rd;
   if (!rd.object(doc, "(episode)")) return rd.error;
   std::string format;
@@ -226,13 +229,15 @@ std::string episode_from_json(std::string_view line, Episode* out) {
   long long tmpl;
   bool ok = rd.string(doc, "id", "", &e.id) && rd.string(doc, "split", "", &split) &&
             rd.u64(doc, "scene_seed", "", &e.scene_seed) && rd.string(doc, "instruction", "", &e.instruction) &&
-            rd.integer(doc, "template", "", -1, 1000000, &tmpl) && rd.string(doc, "ambiguity", "", &amb) &&
+            rd.integer(doc, "template", "", 0, kNumTemplates - 1, &tmpl) && rd.string(doc, "ambiguity", "", &amb) &&
             rd.int_field(doc, "K", "", 0, 64, &e.K) && rd.int_field(doc, "max_steps", "", 1, 100000, &e.max_steps) &&
             rd.string(doc, "goal", "", &goal_name);
   if (!ok) return rd.error;
   e.template_id = static_cast<int>(tmpl);
   if (!parse_split(split, &e.split)) return "split: unknown split '" + split + "'";
   if (!parse_ambiguity_label(amb, &e.ambiguity)) return "ambiguity: unknown label '" + amb + "'";
+  if (amb != "none" && std::count(amb.begin(), amb.end(), '+') + 1 != static_cast<long>(std::bitset<32>(e.ambiguity).count()))
+    return "ambiguity: '" + amb + "' names a type twice";
   if (e.instruction.empty()) return "instruction: empty";
 
   // world
