@@ -69,10 +69,14 @@ def _complete_checkpoints(ckpt_root: Path) -> list[tuple[int, Path]]:
 
 
 def _discard(path: Path) -> None:
-    """Removes a directory so that a kill midway never leaves it under a checkpoint's name: it is
-    renamed to a temporary (dot) name first."""
-    trash = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
-    os.replace(path, trash / path.name)
+    """Removes a checkpoint so that a kill midway never leaves a part of it that looks complete: it
+    is renamed to a temporary (dot) name first, or, where that fails, loses its state.json first."""
+    try:
+        trash = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+        os.replace(path, trash / path.name)
+    except OSError:  # e.g. no room for even a directory entry on a full disk
+        (path / "state.json").unlink(missing_ok=True)
+        trash = path
     shutil.rmtree(trash, ignore_errors=True)
 
 
@@ -89,11 +93,14 @@ def save_checkpoint(run_dir: Path, update: int, counters: dict, save_weights: Ca
     A failed write raises storage.RunWriteError (e.g. "no space left on device") and leaves the
     previous checkpoints untouched."""
     ckpt_root = Path(run_dir) / "checkpoints"
-    ckpt_root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(ckpt_root)
     name = f"update_{update:06d}"
     final = ckpt_root / name
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=ckpt_root))
+    try:
+        ckpt_root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(ckpt_root)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=ckpt_root))
+    except OSError as e:
+        raise (write_error(final, e) or e) from e
     writing = tmp
     try:
         writing = tmp / "policy"
@@ -118,7 +125,8 @@ def save_checkpoint(run_dir: Path, update: int, counters: dict, save_weights: Ca
         os.replace(tmp, final)
         _fsync_dir(ckpt_root)
     except BaseException as e:
-        err = write_error(writing, e) if isinstance(e, Exception) else None  # while a full disk is still full
+        named = final / writing.relative_to(tmp) if writing.is_relative_to(tmp) else writing  # not the temporary name
+        err = write_error(named, e) if isinstance(e, Exception) else None  # while a full disk is still full
         shutil.rmtree(tmp, ignore_errors=True)
         if err is not None:
             raise err from e
@@ -128,7 +136,7 @@ def save_checkpoint(run_dir: Path, update: int, counters: dict, save_weights: Ca
         pointer.write_text(name + "\n")
         os.replace(pointer, ckpt_root / LATEST)
     except OSError as e:
-        raise write_error(ckpt_root / LATEST, e) from e
+        raise (write_error(ckpt_root / LATEST, e) or e) from e
     _fsync_dir(ckpt_root)
     done = [p for _, p in _complete_checkpoints(ckpt_root)]
     for old in done[:-keep] if keep > 0 else []:

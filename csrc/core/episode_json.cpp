@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bitset>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
@@ -128,6 +129,23 @@ struct Reader {
     return true;
   }
 };
+
+// Messages quote what the file holds: control characters (from escapes such as \t) are shown
+// escaped, so that a message stays one printable line.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (char c : message) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7F) {
+      out += c;
+      continue;
+    }
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "\\x%02x", u);
+    out += buf;
+  }
+  return out;
+}
 
 // Receptacle index by name within a world being read; -1 if absent.
 int receptacle_index(const World& w, const std::string& name) {
@@ -342,8 +360,8 @@ std::vector<Episode> parse_episodes_jsonl(std::string_view text) {
     if (blank) continue;
     Episode e;
     std::string err = episode_from_json(line, &e);
-    if (!err.empty()) throw EpisodeFormatError(line_no, err);
-    if (!ids.insert(e.id).second) throw EpisodeFormatError(line_no, "id: '" + e.id + "' appears twice");
+    if (!err.empty()) throw EpisodeFormatError(line_no, one_line(err));
+    if (!ids.insert(e.id).second) throw EpisodeFormatError(line_no, one_line("id: '" + e.id + "' appears twice"));
     out.push_back(std::move(e));
   }
   return out;

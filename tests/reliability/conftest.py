@@ -22,7 +22,7 @@ TALLY: dict[str, collections.Counter] = collections.defaultdict(collections.Coun
 @pytest.fixture
 def tally(request):
     """tally["name"] += n: counts of the current test, printed at the end of the session."""
-    return TALLY[request.node.name]
+    return TALLY[request.node.originalname]
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -31,6 +31,14 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("reliability counts")
     for test, counts in TALLY.items():
         terminalreporter.write_line(f"{test}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@pytest.fixture(scope="session")
+def train_episodes():
+    """A small generated train split (no files involved)."""
+    from a2a import _core
+
+    return _core.EpisodeSet.generate("train", 30, seed=3)
 
 
 @pytest.fixture(scope="session")
