@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
     try:
         result = train(cfg)
-    except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError) as e:
+    except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError, FileNotFoundError) as e:
         return fail(e)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # torchrun: rank 0 reports

@@ -71,6 +71,15 @@ py::dict world_dict(const World& w) {
   return out;
 }
 
+// What privileged_state reads under the manager's call lock; turned into Python objects after it is
+// released (the lock is never waited for while holding the GIL: see BatchedEnv's thread safety).
+struct PrivilegedCopy {
+  World world;
+  std::string world_graph, instruction, target_description, goal;
+  int target = -1, K = 0, questions = 0, steps = 0;
+  std::vector<std::pair<int, int>> consistent;
+};
+
 py::object name_or_none(int i, const std::vector<std::string>& names) {
   return i >= 0 ? py::cast(names[static_cast<size_t>(i)]) : py::none();
 }
@@ -509,7 +518,10 @@ PYBIND11_MODULE(_core, m) {
   ask.def("set_frame_target", [](py::object self, py::object target) {
        auto& m = self.cast<AskBatchedEnv&>();
        if (target.is_none()) {
-         m.set_frame_target(nullptr);
+         {
+           py::gil_scoped_release nogil;  // the manager's call lock is never waited for with the GIL held
+           m.set_frame_target(nullptr);
+         }
          self.attr("_frame_target") = py::none();
          return;
        }
@@ -523,11 +535,15 @@ PYBIND11_MODULE(_core, m) {
          throw py::value_error("set_frame_target: need a writeable C-contiguous uint8 array of shape (num_envs, history, height, width, 3) = (" +
                                std::to_string(want[0]) + ", " + std::to_string(want[1]) + ", " + std::to_string(want[2]) + ", " +
                                std::to_string(want[3]) + ", 3), with rendering on");
-       m.set_frame_target(static_cast<uint8_t*>(arr.mutable_data()));
+       {
+         py::gil_scoped_release nogil;
+         m.set_frame_target(static_cast<uint8_t*>(arr.mutable_data()));
+       }
        self.attr("_frame_target") = arr;  // keeps the caller's buffer alive while frames go there
      }, py::arg("target"),
      "Frames are written into `target` (rows indexed by env id) instead of the batch, e.g. a pinned torch tensor's numpy view.")
    .def("set_cuda_target", [](AskBatchedEnv& m, uintptr_t device_ptr, size_t nbytes, uintptr_t stream) {
+       py::gil_scoped_release nogil;
        m.set_cuda_target(reinterpret_cast<void*>(device_ptr), nbytes, stream);
      }, py::arg("device_ptr"), py::arg("nbytes"), py::arg("stream") = 0,
      "Uploads each batch's frames asynchronously to a CUDA buffer on `stream` (0 to stop with device_ptr=0).")
@@ -535,45 +551,70 @@ PYBIND11_MODULE(_core, m) {
    .def("episode_index", [](const AskBatchedEnv& m, int i) {
        if (i < 0 || i >= m.num_envs())
          throw py::index_error("episode_index: env id " + std::to_string(i) + " out of range [0, " + std::to_string(m.num_envs()) + ")");
+       py::gil_scoped_release nogil;
        return m.episode_of(i);
      }, py::arg("env_id"), "Index (in the episode set) of the episode env `env_id` is playing; -1 before its first reset.")
    .def("privileged_state", [](AskBatchedEnv& m, int i) {
-       return m.with_env(i, [](AskEnvSlot& s) {
-         const AskEnv& e = s.env();
-         py::dict d;
-         d["world"] = world_dict(e.world());
-         d["world_graph"] = world_graph_text(e.world());
-         d["instruction"] = e.episode().instruction;
-         d["target"] = e.episode().target;
-         d["target_description"] = object_phrase_full(e.world(), e.episode().target);
-         d["goal"] = e.world().receptacles[static_cast<size_t>(e.episode().goal)].name;
-         py::list left;
-         for (size_t h = 0; h < e.episode().hypotheses.size(); ++h)
-           if (e.consistent() >> h & 1) left.append(py::make_tuple(e.episode().hypotheses[h].object, e.episode().hypotheses[h].goal));
-         d["consistent_hypotheses"] = left;
-         d["K"] = e.episode().K;
-         d["questions"] = e.questions();
-         d["steps"] = e.steps();
-         return d;
-       }, "privileged_state");
+       PrivilegedCopy c;
+       {
+         py::gil_scoped_release nogil;
+         c = m.with_env(i, [](AskEnvSlot& s) {
+           const AskEnv& e = s.env();
+           PrivilegedCopy out;
+           out.world = e.world();
+           out.world_graph = world_graph_text(e.world());
+           out.instruction = e.episode().instruction;
+           out.target = e.episode().target;
+           out.target_description = object_phrase_full(e.world(), e.episode().target);
+           out.goal = e.world().receptacles[static_cast<size_t>(e.episode().goal)].name;
+           for (size_t h = 0; h < e.episode().hypotheses.size(); ++h)
+             if (e.consistent() >> h & 1) out.consistent.emplace_back(e.episode().hypotheses[h].object, e.episode().hypotheses[h].goal);
+           out.K = e.episode().K;
+           out.questions = e.questions();
+           out.steps = e.steps();
+           return out;
+         }, "privileged_state");
+       }
+       py::dict d;
+       d["world"] = world_dict(c.world);
+       d["world_graph"] = c.world_graph;
+       d["instruction"] = c.instruction;
+       d["target"] = c.target;
+       d["target_description"] = c.target_description;
+       d["goal"] = c.goal;
+       py::list left;
+       for (const auto& h : c.consistent) left.append(py::make_tuple(h.first, h.second));
+       d["consistent_hypotheses"] = left;
+       d["K"] = c.K;
+       d["questions"] = c.questions;
+       d["steps"] = c.steps;
+       return d;
      }, py::arg("env_id"), "Privileged state of one env for judges, users and privileged baselines (never for the policy).")
    .def("answer", [](AskBatchedEnv& m, int i, const std::string& q) {
+       py::gil_scoped_release nogil;
        return m.with_env(i, [&q](AskEnvSlot& s) { return s.env().answer(q); }, "answer");
      }, py::arg("env_id"), py::arg("question"), "What the built-in user would answer now (no step taken).")
    .def("oracle_question", [](AskBatchedEnv& m, int i) {
-       return m.with_env(i, [](AskEnvSlot& s) {
-         int remaining = 0;
-         std::string q = s.env().oracle_question(&remaining);
-         return py::make_tuple(q.empty() ? py::object(py::none()) : py::object(py::str(q)), remaining);
-       }, "oracle_question");
+       std::pair<std::string, int> r;
+       {
+         py::gil_scoped_release nogil;
+         r = m.with_env(i, [](AskEnvSlot& s) {
+           int remaining = 0;
+           std::string q = s.env().oracle_question(&remaining);
+           return std::make_pair(q, remaining);
+         }, "oracle_question");
+       }
+       return py::make_tuple(r.first.empty() ? py::object(py::none()) : py::object(py::str(r.first)), r.second);
      }, py::arg("env_id"),
      "Privileged: (question, remaining) — a grammar question that keeps the worst-case number of further "
      "questions minimal for the hypotheses still consistent with the dialogue (None when one is left), and "
      "how many questions are still needed, this one included.")
    .def("understands", [](AskBatchedEnv& m, int i, const std::string& q) {
+       py::gil_scoped_release nogil;
        return m.with_env(i, [&q](AskEnvSlot& s) { return parse_question(q, s.env().episode().names).type != QType::Unknown; }, "understands");
      }, py::arg("env_id"), py::arg("question"), "Whether the question is in the built-in user's grammar.")
    .def("valid_actions", [](AskBatchedEnv& m, int i) {
+       py::gil_scoped_release nogil;
        return m.with_env(i, [](AskEnvSlot& s) { return canonical_actions(s.env().episode().world); }, "valid_actions");
      }, py::arg("env_id"), "Canonical action vocabulary of the env's scene (no privileged information).");
 

@@ -10,7 +10,9 @@
 // manager's call lock, so a second thread's call waits until the first returns: calls interleave
 // whole (batch by batch), never inside one another. recv() keeps the lock while it waits, which is
 // safe because it waits only for work already sent (it refuses to wait when too little is in flight).
-// env(i) is unsynchronised: read it only while no other thread calls the manager.
+// env(i) is unsynchronised: read it only while no other thread calls the manager. Bindings must not
+// wait for the lock while holding a lock of their own that a caller holding it could need (Python:
+// release the GIL around every call; with_env's fn must not take the GIL).
 //
 // Env is a policy class:
 //   using Shared = ...;                                  immutable state shared by all envs
