@@ -92,24 +92,34 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..data import EpisodeFileError, ManifestError
+    from ..llm import LLMUnavailableError
     from ..rl import train
     from ..rl.checkpoint import latest_checkpoint
+    from ..rl.metrics import MetricsError, logged_updates
+    from ..rl.storage import RunWriteError
+
+    def fail(msg) -> int:
+        print(f"a2a train: error: {msg}", file=sys.stderr)
+        return 2
 
     try:
         cfg = config_from_args(args)
     except ValueError as e:
-        print(f"a2a train: error: {e}", file=sys.stderr)
-        return 2
+        return fail(e)
     run_dir = Path(cfg.run_dir)
-    has_ckpt = run_dir.exists() and latest_checkpoint(run_dir) is not None
-    if args.resume and not has_ckpt:
-        print(f"a2a train: error: nothing to resume in {run_dir} (no checkpoint)", file=sys.stderr)
-        return 2
-    if has_ckpt and not args.resume:
-        print(f"a2a train: error: {run_dir} holds a run; pass --resume to continue it or choose another --run-dir",
-              file=sys.stderr)
-        return 2
-    result = train(cfg)
+    try:  # a run dir holds a run once an update was logged; a failed start leaves nothing that blocks a retry
+        holds_run = latest_checkpoint(run_dir) is not None or logged_updates(run_dir) > 0
+    except MetricsError as e:
+        return fail(e)
+    if args.resume and not holds_run:
+        return fail(f"nothing to resume in {run_dir} (no update was logged yet); start it without --resume")
+    if holds_run and not args.resume:
+        return fail(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
+    try:
+        result = train(cfg)
+    except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError, FileNotFoundError) as e:
+        return fail(e)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # torchrun: rank 0 reports
     print(f"\nrun:        {result.run_dir}")

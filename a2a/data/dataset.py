@@ -102,19 +102,50 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
     return read_manifest(root)
 
 
+class ManifestError(ValueError):
+    """A missing, unreadable or malformed manifest.json; the message names the file and the field."""
+
+
+def _manifest_error(path: Path, what: str) -> ManifestError:
+    return ManifestError(f"{path}: malformed manifest: {what} (regenerate the dataset with `a2a generate {path.parent}`)")
+
+
 def read_manifest(root: str | os.PathLike) -> DatasetInfo:
     root = Path(root)
     path = root / MANIFEST
     try:
-        m = json.loads(path.read_text())
+        m = json.loads(path.read_bytes())
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no dataset here (generate one with `a2a generate {root}`)") from None
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: malformed manifest: {e}") from None
+    except OSError as e:
+        raise ManifestError(f"{path}: cannot read the manifest: {e.strerror or e}") from None
+    except ValueError as e:  # bad JSON or bad UTF-8
+        raise _manifest_error(path, str(e)) from None
+    if not isinstance(m, dict):
+        raise _manifest_error(path, f"expected a JSON object, got {type(m).__name__}")
     if m.get("format") != MANIFEST_FORMAT:
-        raise ValueError(f"{path}: format {m.get('format')!r} is not {MANIFEST_FORMAT!r}")
-    return DatasetInfo(root=root, seed=int(m["seed"]), counts={k: int(v) for k, v in m["counts"].items()},
-                       max_steps=int(m["max_steps"]), k_histogram=m.get("k_histogram", {}))
+        raise ManifestError(f"{path}: format {m.get('format')!r} is not {MANIFEST_FORMAT!r}")
+
+    def count(value, field: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _manifest_error(path, f"{field}: expected a non-negative integer, got {value!r}")
+        return value
+
+    missing = [k for k in ("seed", "counts", "max_steps") if k not in m]
+    if missing:
+        raise _manifest_error(path, f"missing field(s) {', '.join(missing)}")
+    counts = m["counts"]
+    if not isinstance(counts, dict):
+        raise _manifest_error(path, f"counts: expected an object mapping splits to episode counts, got {counts!r}")
+    unknown = sorted(set(counts) - set(SPLITS))
+    if unknown:
+        raise _manifest_error(path, f"counts: unknown split(s) {unknown}; splits are {list(SPLITS)}")
+    hist = m.get("k_histogram", {})
+    if not isinstance(hist, dict):
+        raise _manifest_error(path, f"k_histogram: expected an object, got {type(hist).__name__}")
+    return DatasetInfo(root=root, seed=count(m["seed"], "seed"),
+                       counts={k: count(v, f"counts.{k}") for k, v in counts.items()},
+                       max_steps=count(m["max_steps"], "max_steps"), k_histogram=hist)
 
 
 def ensure_default_dataset(progress: bool = True) -> DatasetInfo:

@@ -62,15 +62,16 @@ class AskToActVectorEnv(VectorEnv):
             episodes = self._rng.integers(0, len(self.episodes), self.num_envs).tolist()
         if episodes is not None and len(episodes) != self.num_envs:
             raise ValueError(f"options['episodes'] must have {self.num_envs} entries, got {len(episodes)}")
-        self.last_batch = self._answered(self.core.reset(None, episodes))
+        self.last_batch = self._answered(self._open_core("reset").reset(None, episodes))
         return self._obs(), info_from_batch(self.last_batch)
 
     def step(self, actions):
+        core = self._open_core("step")
         if isinstance(actions, str):
             raise TypeError("step() takes one action per env (a sequence of strings), not a single string")
         if len(actions) != self.num_envs:
             raise ValueError(f"step() got {len(actions)} actions for {self.num_envs} envs")
-        b = self.last_batch = self._answered(self.core.step(actions))
+        b = self.last_batch = self._answered(core.step(actions))
         return (self._obs(), b.reward.astype(np.float64), b.terminated.copy(), b.truncated.copy(), info_from_batch(b))
 
     def render(self):
@@ -82,6 +83,12 @@ class AskToActVectorEnv(VectorEnv):
         if self.env_user is not None:
             self.env_user.close()
         self.core = None
+        self.last_batch = None  # its arrays are views of the core's batches
+
+    def _open_core(self, what: str):
+        if self.core is None:
+            raise RuntimeError(f"{what}() on a closed {type(self).__name__}; make a new one (a2a.make_vec)")
+        return self.core
 
     def _answered(self, batch):
         if self.env_user is not None:  # the LLM user's answers, written in before the batch is read

@@ -246,7 +246,10 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     }
     records_path = run_dir / RECORDS_FILE
     done: list[EpisodeRecord] = []
-    if (run_dir / RUN_FILE).exists():
+    # A run dir holds a run once an episode was recorded: a start that failed before (an unreachable
+    # LLM, a model that did not load) leaves a run.json that does not block a retry.
+    has_records = records_path.exists() and records_path.stat().st_size > 0
+    if (run_dir / RUN_FILE).exists() and (has_records or cfg.resume):
         if not cfg.resume:
             raise ResumeError(f"{run_dir} already holds an evaluation run; pass --resume to continue it, "
                               "or choose another --out")
@@ -263,7 +266,7 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     else:
         if cfg.resume:
             raise ResumeError(f"nothing to resume: {run_dir} has no {RUN_FILE}")
-        if records_path.exists():
+        if has_records:
             raise ResumeError(f"{records_path} exists without {RUN_FILE}; refusing to mix runs — choose another --out")
         run_dir.mkdir(parents=True, exist_ok=True)
         wanted["started_at"] = now_iso()

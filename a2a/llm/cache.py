@@ -27,18 +27,30 @@ def request_key(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+# Replies to the judge and the user are a few hundred bytes; a larger one (a runaway generation, a
+# misbehaving server) is returned to the caller but not stored, so the file stays small.
+MAX_VALUE_BYTES = 64 * 1024
+
+
 class ResponseCache:
     """Key -> JSON object store in one sqlite file.
 
     Many processes may share the file (WAL journal, busy timeout); within a process one connection
     is shared under a lock, and reopened after ``fork``. Storage errors never propagate: a failed
-    read is a miss, a failed write is skipped; both are logged and counted in ``errors``.
+    read is a miss, a failed write is skipped; both are logged and counted in ``errors``. Values
+    larger than ``max_value_bytes`` (as JSON) are not stored; they are counted in ``skipped`` and
+    the first one is logged (its size, never its text).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_s: float = 30.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_s: float = 30.0,
+                 max_value_bytes: int = MAX_VALUE_BYTES) -> None:
+        if max_value_bytes < 1:
+            raise ValueError(f"max_value_bytes must be >= 1, got {max_value_bytes}")
         self.path = os.fspath(path)
         self.busy_timeout_s = busy_timeout_s
+        self.max_value_bytes = max_value_bytes
         self.errors = 0
+        self.skipped = 0
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
@@ -82,6 +94,15 @@ class ResponseCache:
         """Store ``value`` (JSON-serialisable) under ``key``, replacing any older entry."""
         try:
             blob = json.dumps(dict(value), ensure_ascii=False)
+            size = len(blob.encode("utf-8"))
+            if size > self.max_value_bytes:
+                with self._lock:
+                    self.skipped += 1
+                    first = self.skipped == 1
+                if first:
+                    log.warning("LLM cache: not storing a %d-byte value (limit %d bytes) at %s; further ones are "
+                                "only counted", size, self.max_value_bytes, self.path)
+                return
             with self._lock:
                 self._connect().execute("INSERT OR REPLACE INTO responses (key, value, created) VALUES (?, ?, ?)",
                                         (key, blob, time.time()))

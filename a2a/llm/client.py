@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 from .cache import ResponseCache, request_key
 from .config import LLMConfig
+from .redact import redact
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -213,6 +214,7 @@ class LLMClient:
         """Counters since construction (or ``reset_stats``) as a flat dict, for logging."""
         out = self._counters.snapshot()
         out["cache_errors"] = self._cache.errors if self._cache is not None else 0
+        out["cache_skipped"] = self._cache.skipped if self._cache is not None else 0
         return out
 
     def reset_stats(self) -> None:
@@ -410,7 +412,7 @@ class LLMClient:
             self._counters.add(failure.kind)
             if not failure.transient:
                 break
-            log.debug("LLM attempt %d/%d failed: %s", attempt + 1, c.max_retries + 1, failure)
+            log.debug("LLM attempt %d/%d failed: %s", attempt + 1, c.max_retries + 1, self._redact(str(failure)))
         assert failure is not None
         raise self._final_error(failure, attempt + 1)
 
@@ -447,9 +449,7 @@ class LLMClient:
         return LLMResponseError(msg)
 
     def _redact(self, text: str) -> str:
-        if self._api_key != _DUMMY_KEY and len(self._api_key) >= 6:
-            text = text.replace(self._api_key, "***")
-        return text
+        return redact(text, None if self._api_key == _DUMMY_KEY else self._api_key)
 
     def _count_usage(self, resp: Any) -> None:
         usage = getattr(resp, "usage", None)

@@ -1,9 +1,13 @@
 """Atomic training checkpoints: a run killed at any point resumes from the last complete update.
 
 Layout: RUN_DIR/checkpoints/update_000120/ holding the policy's trainable weights (written by the
-policy's `save_trainable`), optimizer.pt, rng_rank<R>.pt and state.json (counters); the directory
-is written under a temporary name and renamed into place, then `latest` (a text file naming it) is
-replaced atomically. A half-written checkpoint is never visible.
+policy's `save_trainable`), optimizer.pt, rng_rank<R>.pt and state.json (counters). The directory is
+written under a temporary name (.update_000120.*), fsynced and renamed into place, so a directory
+named update_NNNNNN is always complete, and resuming takes the newest one. `latest` (a text file
+naming it) is then replaced atomically, for people and scripts; resuming does not depend on it, so a
+kill between the rename and the pointer loses nothing. Temporary folders of killed writes are
+removed by the next save; a failed write (e.g. a full disk) raises storage.RunWriteError naming the
+path and leaves the previous checkpoints as they were.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,7 +24,10 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .storage import write_error
+
 LATEST = "latest"
+_COMPLETE = re.compile(r"update_(\d{6,})")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -48,51 +56,98 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def _complete_checkpoints(ckpt_root: Path) -> list[tuple[int, Path]]:
+    """(update, path) of every complete checkpoint, oldest first."""
+    if not ckpt_root.is_dir():
+        return []
+    found = []
+    for p in ckpt_root.iterdir():
+        m = _COMPLETE.fullmatch(p.name)
+        if m and (p / "state.json").is_file():
+            found.append((int(m.group(1)), p))
+    return sorted(found)
+
+
+def _discard(path: Path) -> None:
+    """Removes a checkpoint so that a kill midway never leaves a part of it that looks complete: it
+    is renamed to a temporary (dot) name first, or, where that fails, loses its state.json first."""
+    try:
+        trash = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+        os.replace(path, trash / path.name)
+    except OSError:  # e.g. no room for even a directory entry on a full disk
+        (path / "state.json").unlink(missing_ok=True)
+        trash = path
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _remove_stale_temporaries(ckpt_root: Path) -> None:
+    """Temporary folders of writes that a kill interrupted (only rank 0 of one run writes here)."""
+    for p in ckpt_root.glob(".update_*"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
 def save_checkpoint(run_dir: Path, update: int, counters: dict, save_weights: Callable[[Path], None],
                     optimizer: torch.optim.Optimizer, extra_rng: dict[int, dict] | None = None, keep: int = 3) -> Path:
-    """Writes checkpoint `update` atomically (rank 0 only); extra_rng maps rank -> RNG state."""
+    """Writes checkpoint `update` atomically (rank 0 only); extra_rng maps rank -> RNG state.
+
+    A failed write raises storage.RunWriteError (e.g. "no space left on device") and leaves the
+    previous checkpoints untouched."""
     ckpt_root = Path(run_dir) / "checkpoints"
-    ckpt_root.mkdir(parents=True, exist_ok=True)
     name = f"update_{update:06d}"
     final = ckpt_root / name
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=ckpt_root))
     try:
-        save_weights(tmp / "policy")
-        torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+        ckpt_root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(ckpt_root)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=ckpt_root))
+    except OSError as e:
+        raise (write_error(final, e) or e) from e
+    writing = tmp
+    try:
+        writing = tmp / "policy"
+        save_weights(writing)
+        writing = tmp / "optimizer.pt"
+        with open(writing, "wb") as f:
+            torch.save(optimizer.state_dict(), f)
         for rank, state in (extra_rng or {0: rng_state()}).items():
-            torch.save(state, tmp / f"rng_rank{rank}.pt")
-        (tmp / "state.json").write_text(json.dumps({"update": update, **counters}, indent=2) + "\n")
+            writing = tmp / f"rng_rank{rank}.pt"
+            with open(writing, "wb") as f:
+                torch.save(state, f)
+        writing = tmp / "state.json"
+        writing.write_text(json.dumps({"update": update, **counters}, indent=2) + "\n")
         for f in tmp.rglob("*"):
             if f.is_file():
+                writing = f
                 with open(f, "rb") as fh:
                     os.fsync(fh.fileno())
+        writing = final
         if final.exists():  # a previous attempt at this same update (resumed run): replace it
-            shutil.rmtree(final)
+            _discard(final)
         os.replace(tmp, final)
         _fsync_dir(ckpt_root)
-    except BaseException:
+    except BaseException as e:
+        named = final / writing.relative_to(tmp) if writing.is_relative_to(tmp) else writing  # not the temporary name
+        err = write_error(named, e) if isinstance(e, Exception) else None  # while a full disk is still full
         shutil.rmtree(tmp, ignore_errors=True)
+        if err is not None:
+            raise err from e
         raise
     pointer = ckpt_root / (LATEST + ".tmp")
-    pointer.write_text(name + "\n")
-    os.replace(pointer, ckpt_root / LATEST)
+    try:
+        pointer.write_text(name + "\n")
+        os.replace(pointer, ckpt_root / LATEST)
+    except OSError as e:
+        raise (write_error(ckpt_root / LATEST, e) or e) from e
     _fsync_dir(ckpt_root)
-    done = sorted(p for p in ckpt_root.glob("update_*") if p.is_dir())
+    done = [p for _, p in _complete_checkpoints(ckpt_root)]
     for old in done[:-keep] if keep > 0 else []:
-        shutil.rmtree(old, ignore_errors=True)
+        _discard(old)
     return final
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
-    """The last complete checkpoint of a run, or None."""
-    root = Path(run_dir) / "checkpoints"
-    pointer = root / LATEST
-    if not pointer.exists():
-        return None
-    path = root / pointer.read_text().strip()
-    if not (path / "state.json").exists():
-        raise RuntimeError(f"{pointer} names {path.name}, which is incomplete; remove the pointer to start over")
-    return path
+    """The newest complete checkpoint of a run, or None."""
+    found = _complete_checkpoints(Path(run_dir) / "checkpoints")
+    return found[-1][1] if found else None
 
 
 def load_counters(path: Path) -> dict:

@@ -1,11 +1,25 @@
-"""Training metrics to CSV, JSON lines and TensorBoard, under documented names (docs/training.md)."""
+"""Training metrics to CSV, JSON lines and TensorBoard, under documented names (docs/training.md).
+
+metrics.jsonl is the record (one JSON object per update); metrics.csv holds the same rows as a table
+and is rewritten from it whenever a logger opens, so the two always agree and the CSV always starts
+with its header. Opening also repairs what a kill or a full disk can leave: a torn last line (no
+newline, or not JSON) is dropped, and so are rows of updates after the checkpoint a run resumes from;
+every update is then logged exactly once.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import logging
 import math
 from pathlib import Path
+
+from .storage import append_line, write_atomic
+
+log = logging.getLogger(__name__)
+JSONL, CSV = "metrics.jsonl", "metrics.csv"
 
 # The CSV columns, in order. Everything logged also goes to metrics.jsonl and TensorBoard.
 CSV_COLUMNS = (
@@ -21,21 +35,62 @@ CSV_COLUMNS = (
 )
 
 
+class MetricsError(ValueError):
+    """metrics.jsonl is damaged beyond what a kill or a full disk leaves (the message names the line)."""
+
+
+def read_rows(path: Path) -> tuple[list[dict], int]:
+    """The complete rows of a metrics.jsonl file, and 1 if a torn last line was dropped (else 0).
+
+    Only the last line can be torn (written without its newline when the run was killed or the disk
+    filled); any other bad line is a MetricsError naming it."""
+    path = Path(path)
+    if not path.exists():
+        return [], 0
+    lines = path.read_bytes().split(b"\n")
+    torn = 1 if lines.pop().strip() else 0  # what follows the last newline: nothing, or a torn line
+    rows = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as e:
+            raise MetricsError(f"{path}: line {n}: not a JSON row ({e}); remove the line to continue the run") from None
+        if not isinstance(row, dict) or not isinstance(row.get("update"), (int, float)):
+            raise MetricsError(f"{path}: line {n}: a row must be a JSON object with a numeric 'update'")
+        rows.append(row)
+    return rows, torn
+
+
+def logged_updates(run_dir: Path) -> int:
+    """How many updates a run directory has logged (complete rows of metrics.jsonl)."""
+    return len(read_rows(Path(run_dir) / JSONL)[0])
+
+
+def _csv_text(rows: list[dict], header: bool = True) -> str:
+    out = io.StringIO(newline="")
+    w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    if header:
+        w.writeheader()
+    for r in rows:
+        w.writerow({k: r.get(k, "") for k in CSV_COLUMNS})
+    return out.getvalue()
+
+
 class MetricsLogger:
-    """Appends one row per update. Safe to reopen on resume (rows of later updates are dropped)."""
+    """Appends one row per update to metrics.jsonl and metrics.csv (and TensorBoard).
+
+    resume_from_update: rows of later updates are dropped (a run resumed from that checkpoint logs
+    them again); None keeps every complete row. A failed write raises storage.RunWriteError."""
 
     def __init__(self, run_dir: Path, resume_from_update: int | None = None, tensorboard: bool = True):
         self.dir = Path(run_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.csv_path, self.jsonl_path = self.dir / "metrics.csv", self.dir / "metrics.jsonl"
-        if resume_from_update is not None:
-            self._truncate_after(resume_from_update)
-        new = not self.csv_path.exists()
-        self._csv = open(self.csv_path, "a", newline="")
-        self._writer = csv.DictWriter(self._csv, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-        if new:
-            self._writer.writeheader()
-        self._jsonl = open(self.jsonl_path, "a")
+        self.csv_path, self.jsonl_path = self.dir / CSV, self.dir / JSONL
+        self.dropped = self._repair(resume_from_update)
+        self._jsonl = open(self.jsonl_path, "ab", buffering=0)
+        self._csv = open(self.csv_path, "ab", buffering=0)
         self._tb = None
         if tensorboard:
             try:
@@ -45,28 +100,31 @@ class MetricsLogger:
             except ImportError:
                 self._tb = None  # tensorboard is optional; CSV and JSON lines are always written
 
-    def _truncate_after(self, update: int) -> None:
-        """A resumed run repeats nothing: drop rows of updates after the checkpoint."""
-        if self.jsonl_path.exists():
-            rows = [json.loads(line) for line in self.jsonl_path.read_text().splitlines() if line.strip()]
-            keep = [r for r in rows if r.get("update", 0) <= update]
-            self.jsonl_path.write_text("".join(json.dumps(r) + "\n" for r in keep))
-        if self.csv_path.exists():
-            with open(self.csv_path, newline="") as f:
-                rows = list(csv.DictReader(f))
-            with open(self.csv_path, "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-                w.writeheader()
-                for r in rows:
-                    if int(float(r.get("update") or 0)) <= update:
-                        w.writerow(r)
+    def _repair(self, keep_through: int | None) -> dict[str, int]:
+        """Rewrites both files from the complete rows of metrics.jsonl (one row per update, in order)."""
+        rows, torn = read_rows(self.jsonl_path)
+        kept: dict[int, dict] = {}
+        later = 0
+        for r in rows:
+            u = int(r["update"])
+            if keep_through is not None and u > keep_through:
+                later += 1
+                continue
+            kept[u] = r  # a row logged twice for one update (runs before this fix): the last one wins
+        duplicates = len(rows) - later - len(kept)
+        ordered = [kept[u] for u in sorted(kept)]
+        dropped = {"torn": torn, "after_checkpoint": later, "duplicates": duplicates}
+        if torn or duplicates:
+            log.warning("%s: dropped %d torn line(s) and %d duplicate row(s) left by an interrupted run",
+                        self.jsonl_path, torn, duplicates)
+        write_atomic(self.jsonl_path, "".join(json.dumps(r) + "\n" for r in ordered).encode("utf-8"))
+        write_atomic(self.csv_path, _csv_text(ordered).encode("utf-8"))
+        return dropped
 
     def log(self, values: dict) -> None:
         clean = {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in values.items()}
-        self._writer.writerow({k: clean.get(k, "") for k in CSV_COLUMNS})
-        self._csv.flush()
-        self._jsonl.write(json.dumps(clean) + "\n")
-        self._jsonl.flush()
+        append_line(self._jsonl, self.jsonl_path, json.dumps(clean) + "\n")  # the record first
+        append_line(self._csv, self.csv_path, _csv_text([clean], header=False))
         if self._tb is not None:
             step = int(values.get("env_steps", values.get("update", 0)))
             for k, v in clean.items():

@@ -54,9 +54,16 @@ def _base_model(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> str:
         return cfg.model
     path = run_dir / "base_model"
     if info.is_main and not (path / "config.json").exists():
+        import shutil
+
         from ..policy.tiny import init_tiny
 
-        init_tiny(path)
+        # Built aside and renamed: a start killed midway leaves no half-built model to load next time.
+        tmp = run_dir / ".base_model.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        init_tiny(tmp)
+        shutil.rmtree(path, ignore_errors=True)
+        os.replace(tmp, path)
     barrier(info)
     return str(path)
 
@@ -169,7 +176,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     env_user = cfg.user_spec().build(core, num_envs, cache_path=str(run_dir / f"llm_user_cache_rank{info.rank}.sqlite"))
     collector = RolloutCollector(core, policy, pipeline=ppo.pipeline, generator=generator,
                                  question_reward=question_reward, user=env_user)
-    logger = MetricsLogger(run_dir, resume_from_update=start if ckpt else None, tensorboard=cfg.tensorboard) \
+    # Rows after the checkpoint (all of them without one) are logged again by this run: none twice.
+    logger = MetricsLogger(run_dir, resume_from_update=start, tensorboard=cfg.tensorboard) \
         if info.is_main else None
 
     # ---- the loop ----

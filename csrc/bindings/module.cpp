@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,6 +70,15 @@ py::dict world_dict(const World& w) {
   out["held"] = w.held >= 0 ? py::cast(w.held) : py::none();
   return out;
 }
+
+// What privileged_state reads under the manager's call lock; turned into Python objects after it is
+// released (the lock is never waited for while holding the GIL: see BatchedEnv's thread safety).
+struct PrivilegedCopy {
+  World world;
+  std::string world_graph, instruction, target_description, goal;
+  int target = -1, K = 0, questions = 0, steps = 0;
+  std::vector<std::pair<int, int>> consistent;
+};
 
 py::object name_or_none(int i, const std::vector<std::string>& names) {
   return i >= 0 ? py::cast(names[static_cast<size_t>(i)]) : py::none();
@@ -147,7 +157,10 @@ ActionViews action_views(const py::handle& actions) {
     if (PyUnicode_Check(o)) {
       Py_ssize_t n = 0;
       const char* p = PyUnicode_AsUTF8AndSize(o, &n);
-      if (!p) throw py::error_already_set();
+      if (!p) {  // e.g. a lone surrogate: name the action instead of raising a bare UnicodeEncodeError
+        py::error_already_set e;
+        throw py::value_error("actions[" + std::to_string(i) + "]: not valid text (" + std::string(e.what()) + ")");
+      }
       out.views.emplace_back(p, static_cast<size_t>(n));
     } else if (PyBytes_Check(o)) {
       out.views.emplace_back(PyBytes_AS_STRING(o), static_cast<size_t>(PyBytes_GET_SIZE(o)));
@@ -158,13 +171,24 @@ ActionViews action_views(const py::handle& actions) {
   return out;
 }
 
+// A list of ints (None: empty). Values beyond int are reported as out of range (IndexError, like
+// the core's own range checks), not as a failed cast.
 std::vector<int> int_list(const py::object& o, const char* what) {
   std::vector<int> out;
   if (o.is_none()) return out;
+  if (!py::isinstance<py::iterable>(o) || py::isinstance<py::str>(o) || py::isinstance<py::bytes>(o))
+    throw py::type_error(std::string(what) + ": expected a list of integers, got " + py::str(o.get_type()).cast<std::string>());
   for (auto item : o) {
+    const std::string where = std::string(what) + "[" + std::to_string(out.size()) + "]";
     if (!py::isinstance<py::int_>(item) && !py::hasattr(item, "__index__"))
-      throw py::type_error(std::string(what) + ": expected integers");
-    out.push_back(py::cast<int>(item));
+      throw py::type_error(where + ": expected an integer, got " + py::str(item.get_type()).cast<std::string>());
+    py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(item.ptr()));
+    if (!value) throw py::error_already_set();
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+    if (overflow || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+      throw py::index_error(where + ": " + py::str(value).cast<std::string>() + " is out of range");
+    out.push_back(static_cast<int>(v));
   }
   return out;
 }
@@ -454,7 +478,12 @@ PYBIND11_MODULE(_core, m) {
   bind_batch(m);
 
   // ---- the Ask-to-Act manager ----
-  py::class_<AskBatchedEnv> ask(m, "BatchedEnv", py::dynamic_attr(), "N Ask-to-Act environments on a thread pool (EnvPool-style).");
+  py::class_<AskBatchedEnv> ask(m, "BatchedEnv", py::dynamic_attr(),
+      "N Ask-to-Act environments on a thread pool (EnvPool-style).\n\n"
+      "Thread safety: calls on one BatchedEnv are serialised. A call from a second thread waits until the "
+      "first returns (the GIL is released while stepping), so calls interleave whole, batch by batch: a "
+      "judge thread may read privileged_state while another thread steps. step/reset refuse (RuntimeError) "
+      "while async actions are in flight, and recv refuses when too few envs are in flight to fill a batch.");
   ask.def(py::init([](std::shared_ptr<EpisodeSet> episodes, int num_envs, int batch_size, int num_threads, int history,
                       int width, int height, bool set_of_marks, py::dict rewards, const std::string& autoreset,
                       const std::string& sampling, uint64_t seed) {
@@ -489,7 +518,10 @@ PYBIND11_MODULE(_core, m) {
   ask.def("set_frame_target", [](py::object self, py::object target) {
        auto& m = self.cast<AskBatchedEnv&>();
        if (target.is_none()) {
-         m.set_frame_target(nullptr);
+         {
+           py::gil_scoped_release nogil;  // the manager's call lock is never waited for with the GIL held
+           m.set_frame_target(nullptr);
+         }
          self.attr("_frame_target") = py::none();
          return;
        }
@@ -503,54 +535,87 @@ PYBIND11_MODULE(_core, m) {
          throw py::value_error("set_frame_target: need a writeable C-contiguous uint8 array of shape (num_envs, history, height, width, 3) = (" +
                                std::to_string(want[0]) + ", " + std::to_string(want[1]) + ", " + std::to_string(want[2]) + ", " +
                                std::to_string(want[3]) + ", 3), with rendering on");
-       m.set_frame_target(static_cast<uint8_t*>(arr.mutable_data()));
+       {
+         py::gil_scoped_release nogil;
+         m.set_frame_target(static_cast<uint8_t*>(arr.mutable_data()));
+       }
        self.attr("_frame_target") = arr;  // keeps the caller's buffer alive while frames go there
      }, py::arg("target"),
      "Frames are written into `target` (rows indexed by env id) instead of the batch, e.g. a pinned torch tensor's numpy view.")
    .def("set_cuda_target", [](AskBatchedEnv& m, uintptr_t device_ptr, size_t nbytes, uintptr_t stream) {
+       py::gil_scoped_release nogil;
        m.set_cuda_target(reinterpret_cast<void*>(device_ptr), nbytes, stream);
      }, py::arg("device_ptr"), py::arg("nbytes"), py::arg("stream") = 0,
      "Uploads each batch's frames asynchronously to a CUDA buffer on `stream` (0 to stop with device_ptr=0).")
    .def_static("cuda_unavailable_reason", &CudaUploader::unavailable_reason)
-   .def("episode_index", [](const AskBatchedEnv& m, int i) { return m.episode_of(i); })
+   .def("episode_index", [](const AskBatchedEnv& m, int i) {
+       if (i < 0 || i >= m.num_envs())
+         throw py::index_error("episode_index: env id " + std::to_string(i) + " out of range [0, " + std::to_string(m.num_envs()) + ")");
+       py::gil_scoped_release nogil;
+       return m.episode_of(i);
+     }, py::arg("env_id"), "Index (in the episode set) of the episode env `env_id` is playing; -1 before its first reset.")
    .def("privileged_state", [](AskBatchedEnv& m, int i) {
-       return m.with_env(i, [](AskEnvSlot& s) {
-         const AskEnv& e = s.env();
-         py::dict d;
-         d["world"] = world_dict(e.world());
-         d["world_graph"] = world_graph_text(e.world());
-         d["instruction"] = e.episode().instruction;
-         d["target"] = e.episode().target;
-         d["target_description"] = object_phrase_full(e.world(), e.episode().target);
-         d["goal"] = e.world().receptacles[static_cast<size_t>(e.episode().goal)].name;
-         py::list left;
-         for (size_t h = 0; h < e.episode().hypotheses.size(); ++h)
-           if (e.consistent() >> h & 1) left.append(py::make_tuple(e.episode().hypotheses[h].object, e.episode().hypotheses[h].goal));
-         d["consistent_hypotheses"] = left;
-         d["K"] = e.episode().K;
-         d["questions"] = e.questions();
-         d["steps"] = e.steps();
-         return d;
-       });
+       PrivilegedCopy c;
+       {
+         py::gil_scoped_release nogil;
+         c = m.with_env(i, [](AskEnvSlot& s) {
+           const AskEnv& e = s.env();
+           PrivilegedCopy out;
+           out.world = e.world();
+           out.world_graph = world_graph_text(e.world());
+           out.instruction = e.episode().instruction;
+           out.target = e.episode().target;
+           out.target_description = object_phrase_full(e.world(), e.episode().target);
+           out.goal = e.world().receptacles[static_cast<size_t>(e.episode().goal)].name;
+           for (size_t h = 0; h < e.episode().hypotheses.size(); ++h)
+             if (e.consistent() >> h & 1) out.consistent.emplace_back(e.episode().hypotheses[h].object, e.episode().hypotheses[h].goal);
+           out.K = e.episode().K;
+           out.questions = e.questions();
+           out.steps = e.steps();
+           return out;
+         }, "privileged_state");
+       }
+       py::dict d;
+       d["world"] = world_dict(c.world);
+       d["world_graph"] = c.world_graph;
+       d["instruction"] = c.instruction;
+       d["target"] = c.target;
+       d["target_description"] = c.target_description;
+       d["goal"] = c.goal;
+       py::list left;
+       for (const auto& h : c.consistent) left.append(py::make_tuple(h.first, h.second));
+       d["consistent_hypotheses"] = left;
+       d["K"] = c.K;
+       d["questions"] = c.questions;
+       d["steps"] = c.steps;
+       return d;
      }, py::arg("env_id"), "Privileged state of one env for judges, users and privileged baselines (never for the policy).")
    .def("answer", [](AskBatchedEnv& m, int i, const std::string& q) {
-       return m.with_env(i, [&q](AskEnvSlot& s) { return s.env().answer(q); });
+       py::gil_scoped_release nogil;
+       return m.with_env(i, [&q](AskEnvSlot& s) { return s.env().answer(q); }, "answer");
      }, py::arg("env_id"), py::arg("question"), "What the built-in user would answer now (no step taken).")
    .def("oracle_question", [](AskBatchedEnv& m, int i) {
-       return m.with_env(i, [](AskEnvSlot& s) {
-         int remaining = 0;
-         std::string q = s.env().oracle_question(&remaining);
-         return py::make_tuple(q.empty() ? py::object(py::none()) : py::object(py::str(q)), remaining);
-       });
+       std::pair<std::string, int> r;
+       {
+         py::gil_scoped_release nogil;
+         r = m.with_env(i, [](AskEnvSlot& s) {
+           int remaining = 0;
+           std::string q = s.env().oracle_question(&remaining);
+           return std::make_pair(q, remaining);
+         }, "oracle_question");
+       }
+       return py::make_tuple(r.first.empty() ? py::object(py::none()) : py::object(py::str(r.first)), r.second);
      }, py::arg("env_id"),
      "Privileged: (question, remaining) — a grammar question that keeps the worst-case number of further "
      "questions minimal for the hypotheses still consistent with the dialogue (None when one is left), and "
      "how many questions are still needed, this one included.")
    .def("understands", [](AskBatchedEnv& m, int i, const std::string& q) {
-       return m.with_env(i, [&q](AskEnvSlot& s) { return parse_question(q, s.env().episode().names).type != QType::Unknown; });
+       py::gil_scoped_release nogil;
+       return m.with_env(i, [&q](AskEnvSlot& s) { return parse_question(q, s.env().episode().names).type != QType::Unknown; }, "understands");
      }, py::arg("env_id"), py::arg("question"), "Whether the question is in the built-in user's grammar.")
    .def("valid_actions", [](AskBatchedEnv& m, int i) {
-       return m.with_env(i, [](AskEnvSlot& s) { return canonical_actions(s.env().episode().world); });
+       py::gil_scoped_release nogil;
+       return m.with_env(i, [](AskEnvSlot& s) { return canonical_actions(s.env().episode().world); }, "valid_actions");
      }, py::arg("env_id"), "Canonical action vocabulary of the env's scene (no privileged information).");
 
   // ---- the trivial env, for overhead benchmarks ----

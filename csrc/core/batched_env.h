@@ -5,6 +5,15 @@
 // its row oldest first. Everything an env does depends only on its own seed and episodes, so the
 // output is byte-identical whatever the thread count.
 //
+// Thread safety: calls on one manager are serialised. Every public call that reads or changes the
+// envs (reset, step, send, recv, with_env, episode_of, set_frame_target, set_cuda_target) holds the
+// manager's call lock, so a second thread's call waits until the first returns: calls interleave
+// whole (batch by batch), never inside one another. recv() keeps the lock while it waits, which is
+// safe because it waits only for work already sent (it refuses to wait when too little is in flight).
+// env(i) is unsynchronised: read it only while no other thread calls the manager. Bindings must not
+// wait for the lock while holding a lock of their own that a caller holding it could need (Python:
+// release the GIL around every call; with_env's fn must not take the GIL).
+//
 // Env is a policy class:
 //   using Shared = ...;                                  immutable state shared by all envs
 //   explicit Env(const Shared&);
@@ -89,15 +98,24 @@ class BatchedEnv {
   int num_envs() const { return cfg_.num_envs; }
   int buffers_allocated() const { return pool_.allocated(); }
   const Env& env(int i) const { return slots_.at(static_cast<size_t>(i)).env; }
-  int episode_of(int i) const { return slots_.at(static_cast<size_t>(i)).episode; }
+  int episode_of(int i) const {
+    std::lock_guard<std::mutex> call(call_mu_);
+    check_ids({i}, "episode_of");
+    return slots_[static_cast<size_t>(i)].episode;
+  }
 
   // Frames go to a caller buffer of shape [num_envs, history, height, width, 3] (row = env id)
   // instead of the batch; nullptr restores the default.
-  void set_frame_target(uint8_t* frames) { external_frames_ = frames; }
+  void set_frame_target(uint8_t* frames) {
+    std::lock_guard<std::mutex> call(call_mu_);
+    check_idle("set_frame_target");
+    external_frames_ = frames;
+  }
 
   // After each step/reset/recv, the batch's frames are copied asynchronously into `device` (a CUDA
   // buffer of at least `bytes`: num_envs * history * height * width * 3) on `stream`. nullptr stops.
   void set_cuda_target(void* device, size_t bytes, uintptr_t stream) {
+    std::lock_guard<std::mutex> call(call_mu_);
     if (!device) {
       cuda_device_ = nullptr;
       return;
@@ -112,6 +130,7 @@ class BatchedEnv {
 
   // Resets the given envs (all when empty) to the given episodes (next in their sequence when empty).
   Batch reset(const std::vector<int>& env_ids = {}, const std::vector<int>& episodes = {}) {
+    std::lock_guard<std::mutex> call(call_mu_);
     check_idle("reset");
     std::vector<int> ids = env_ids;
     if (ids.empty())
@@ -137,6 +156,7 @@ class BatchedEnv {
 
   // One action per env, in env order; rows come back in env order.
   Batch step(const std::vector<std::string_view>& actions) {
+    std::lock_guard<std::mutex> call(call_mu_);
     check_idle("step");
     if (static_cast<int>(actions.size()) != cfg_.num_envs)
       throw std::invalid_argument("step: got " + std::to_string(actions.size()) + " actions for " + std::to_string(cfg_.num_envs) + " envs");
@@ -154,6 +174,7 @@ class BatchedEnv {
 
   // Async: queue actions for some envs (each env at most once until it is received).
   void send(const std::vector<std::string_view>& actions, const std::vector<int>& env_ids) {
+    std::lock_guard<std::mutex> call(call_mu_);
     if (actions.size() != env_ids.size())
       throw std::invalid_argument("send: " + std::to_string(actions.size()) + " actions for " + std::to_string(env_ids.size()) + " env ids");
     check_ids(env_ids, "send");
@@ -174,6 +195,7 @@ class BatchedEnv {
 
   // Async: the next `batch_size` envs to finish.
   Batch recv() {
+    std::lock_guard<std::mutex> call(call_mu_);
     std::unique_lock<std::mutex> lock(ready_mu_);
     if (ready_.empty() && in_flight_ < cfg_.batch_size)
       throw std::runtime_error("recv: only " + std::to_string(in_flight_) + " envs in flight, fewer than batch_size " +
@@ -189,15 +211,17 @@ class BatchedEnv {
   }
 
   // Runs fn on one env that is not in flight (other envs may be stepping asynchronously).
+  // `what` names the caller's operation in error messages.
   template <class F>
-  auto with_env(int i, F&& fn) -> decltype(fn(std::declval<Env&>())) {
-    check_ids({i}, "with_env");
+  auto with_env(int i, F&& fn, const char* what = "with_env") -> decltype(fn(std::declval<Env&>())) {
+    std::lock_guard<std::mutex> call(call_mu_);
+    check_ids({i}, what);
     Slot& s = slots_[static_cast<size_t>(i)];
     {
       std::lock_guard<std::mutex> lock(ready_mu_);
-      if (s.in_flight) throw std::runtime_error("env " + std::to_string(i) + " is in flight (sent, not yet received)");
+      if (s.in_flight) throw std::runtime_error(std::string(what) + ": env " + std::to_string(i) + " is in flight (sent, not yet received)");
     }
-    if (s.started == 0) throw std::runtime_error("env " + std::to_string(i) + " has no episode yet: call reset() first");
+    if (s.started == 0) throw std::runtime_error(std::string(what) + ": env " + std::to_string(i) + " has no episode yet: call reset() first");
     return fn(s.env);
   }
 
@@ -366,6 +390,7 @@ class BatchedEnv {
   void* cuda_device_ = nullptr;
   uintptr_t cuda_stream_ = 0;
 
+  mutable std::mutex call_mu_;  // serialises the public calls (see the top of this file)
   mutable std::mutex ready_mu_;
   std::condition_variable ready_cv_;
   std::deque<Batch> ready_;

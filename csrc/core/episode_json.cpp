@@ -1,10 +1,14 @@
 #include "episode_json.h"
 
+#include <algorithm>
+#include <bitset>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
 #include "catalog.h"
+#include "instruction.h"
 #include "json.h"
 
 namespace a2a {
@@ -126,6 +130,23 @@ struct Reader {
   }
 };
 
+// Messages quote what the file holds: control characters (from escapes such as \t) are shown
+// escaped, so that a message stays one printable line.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (char c : message) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7F) {
+      out += c;
+      continue;
+    }
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "\\x%02x", u);
+    out += buf;
+  }
+  return out;
+}
+
 // Receptacle index by name within a world being read; -1 if absent.
 int receptacle_index(const World& w, const std::string& name) {
   for (size_t i = 0; i < w.receptacles.size(); ++i)
@@ -214,7 +235,7 @@ std::string episode_to_json(const Episode& e) {
 std::string episode_from_json(std::string_view line, Episode* out) {
   Json doc;
   std::string perr;
-  if (!parse_json(line, &doc, &perr)) return "(json): " + perr;
+  if (!parse_json(line, &doc, &perr)) return perr;  // "(json): column N: ..." or "field: column N: ..."
   Reader rd;
   if (!rd.object(doc, "(episode)")) return rd.error;
   std::string format;
@@ -226,13 +247,15 @@ std::string episode_from_json(std::string_view line, Episode* out) {
   long long tmpl;
   bool ok = rd.string(doc, "id", "", &e.id) && rd.string(doc, "split", "", &split) &&
             rd.u64(doc, "scene_seed", "", &e.scene_seed) && rd.string(doc, "instruction", "", &e.instruction) &&
-            rd.integer(doc, "template", "", -1, 1000000, &tmpl) && rd.string(doc, "ambiguity", "", &amb) &&
+            rd.integer(doc, "template", "", 0, kNumTemplates - 1, &tmpl) && rd.string(doc, "ambiguity", "", &amb) &&
             rd.int_field(doc, "K", "", 0, 64, &e.K) && rd.int_field(doc, "max_steps", "", 1, 100000, &e.max_steps) &&
             rd.string(doc, "goal", "", &goal_name);
   if (!ok) return rd.error;
   e.template_id = static_cast<int>(tmpl);
   if (!parse_split(split, &e.split)) return "split: unknown split '" + split + "'";
   if (!parse_ambiguity_label(amb, &e.ambiguity)) return "ambiguity: unknown label '" + amb + "'";
+  if (amb != "none" && std::count(amb.begin(), amb.end(), '+') + 1 != static_cast<long>(std::bitset<32>(e.ambiguity).count()))
+    return "ambiguity: '" + amb + "' names a type twice";
   if (e.instruction.empty()) return "instruction: empty";
 
   // world
@@ -337,8 +360,8 @@ std::vector<Episode> parse_episodes_jsonl(std::string_view text) {
     if (blank) continue;
     Episode e;
     std::string err = episode_from_json(line, &e);
-    if (!err.empty()) throw EpisodeFormatError(line_no, err);
-    if (!ids.insert(e.id).second) throw EpisodeFormatError(line_no, "id: '" + e.id + "' appears twice");
+    if (!err.empty()) throw EpisodeFormatError(line_no, one_line(err));
+    if (!ids.insert(e.id).second) throw EpisodeFormatError(line_no, one_line("id: '" + e.id + "' appears twice"));
     out.push_back(std::move(e));
   }
   return out;

@@ -16,7 +16,7 @@ class Parser {
     }
     skip_ws();
     if (pos_ != s_.size()) {
-      *error = at("unexpected text after the JSON value");
+      *error = "(json): " + at("unexpected text after the JSON value");
       return false;
     }
     return true;
@@ -26,9 +26,24 @@ class Parser {
   static constexpr int kMaxDepth = 64;
 
   std::string at(const std::string& what) const { return "column " + std::to_string(pos_ + 1) + ": " + what; }
+  // A syntax error: "(json): column N: what".
   bool fail(const std::string& what) {
-    if (error_.empty()) error_ = at(what);
+    if (error_.empty()) error_ = "(json): " + at(what);
     return false;
+  }
+  // An error in the value of the field being read: "world.rooms[2]: column N: what".
+  bool fail_field(const std::string& what) {
+    if (!error_.empty()) return false;
+    std::string path;
+    for (const std::string& p : path_) path += (path.empty() || p[0] == '[' ? "" : ".") + p;
+    error_ = (path.empty() ? "(json)" : path) + ": " + at(what);
+    return false;
+  }
+  static std::string printable(unsigned char c) {
+    if (c >= 0x20 && c < 0x7F) return std::string(1, static_cast<char>(c));
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+    return buf;
   }
   void skip_ws() {
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
@@ -54,7 +69,8 @@ class Parser {
     if (literal("false")) { out->type = Json::Type::Bool; out->boolean = false; return true; }
     if (literal("null")) { out->type = Json::Type::Null; return true; }
     if (c == '-' || (c >= '0' && c <= '9')) return number(out);
-    return fail(std::string("unexpected character '") + c + "'");
+    if (s_.substr(pos_, 3) == "\xEF\xBB\xBF") return fail("byte order mark (U+FEFF): save the file as UTF-8 without a BOM");
+    return fail("unexpected character '" + printable(static_cast<unsigned char>(c)) + "'");
   }
 
   bool number(Json* out) {
@@ -72,13 +88,73 @@ class Parser {
     return true;
   }
 
+  // Length of the valid UTF-8 sequence starting at pos_ (lead byte >= 0x80), or 0 if invalid:
+  // no overlong forms, no UTF-16 surrogates, nothing above U+10FFFF.
+  size_t utf8_length() const {
+    auto byte = [this](size_t k) { return pos_ + k < s_.size() ? static_cast<unsigned char>(s_[pos_ + k]) : 0u; };
+    auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return byte(k) >= lo && byte(k) <= hi; };
+    const unsigned b = byte(0);
+    if (b >= 0xC2 && b <= 0xDF) return cont(1) ? 2 : 0;
+    if (b == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+    if (b == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    if (b >= 0xE1 && b <= 0xEF) return cont(1) && cont(2) ? 3 : 0;
+    if (b == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (b >= 0xF1 && b <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (b == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+  }
+
+  static void append_utf8(std::string* out, unsigned cp) {
+    if (cp < 0x80) {
+      *out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *out += static_cast<char>(0xC0 | (cp >> 6));
+      *out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      *out += static_cast<char>(0xE0 | (cp >> 12));
+      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      *out += static_cast<char>(0xF0 | (cp >> 18));
+      *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  // Four hex digits after "\\u" at pos_; -1 if malformed.
+  long hex4() {
+    if (pos_ + 4 > s_.size()) return -1;
+    unsigned cp = 0;
+    for (int i = 0; i < 4; ++i) {
+      char h = s_[pos_++];
+      cp <<= 4;
+      if (h >= '0' && h <= '9') cp |= static_cast<unsigned>(h - '0');
+      else if (h >= 'a' && h <= 'f') cp |= static_cast<unsigned>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F') cp |= static_cast<unsigned>(h - 'A' + 10);
+      else return -1;
+    }
+    return static_cast<long>(cp);
+  }
+
+  // Strings must be valid UTF-8 text: raw bytes are validated, escapes decoded (surrogate pairs
+  // combined); lone surrogates, U+0000 and byte order marks are rejected.
   bool string(std::string* out) {
     ++pos_;  // opening quote
     out->clear();
     while (pos_ < s_.size()) {
+      const unsigned char u = static_cast<unsigned char>(s_[pos_]);
+      if (u >= 0x80) {
+        const size_t n = utf8_length();
+        if (n == 0) return fail_field("invalid UTF-8 (byte " + printable(u) + ")");
+        if (s_.substr(pos_, n) == "\xEF\xBB\xBF") return fail_field("byte order mark (U+FEFF) in a string");
+        out->append(s_.substr(pos_, n));
+        pos_ += n;
+        continue;
+      }
       char c = s_[pos_++];
       if (c == '"') return true;
-      if (static_cast<unsigned char>(c) < 0x20) return fail("control character in string");
+      if (u < 0x20) return fail_field("control character in string");
       if (c != '\\') {
         *out += c;
         continue;
@@ -95,23 +171,26 @@ class Parser {
         case 'r': *out += '\r'; break;
         case 't': *out += '\t'; break;
         case 'u': {
-          if (pos_ + 4 > s_.size()) return fail("truncated \\u escape");
-          unsigned cp = 0;
-          for (int i = 0; i < 4; ++i) {
-            char h = s_[pos_++];
-            cp <<= 4;
-            if (h >= '0' && h <= '9') cp |= static_cast<unsigned>(h - '0');
-            else if (h >= 'a' && h <= 'f') cp |= static_cast<unsigned>(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F') cp |= static_cast<unsigned>(h - 'A' + 10);
-            else return fail("bad \\u escape");
+          const size_t escape_at = pos_ - 2;
+          long cp = hex4();
+          if (cp < 0) return fail_field("bad \\u escape");
+          if (cp >= 0xD800 && cp <= 0xDBFF && s_.substr(pos_, 2) == "\\u") {
+            const size_t save = pos_;
+            pos_ += 2;
+            long lo = hex4();
+            if (lo >= 0xDC00 && lo <= 0xDFFF) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            else pos_ = save;
           }
-          // UTF-8 encode (surrogate pairs are kept as two code points; names are ASCII anyway).
-          if (cp < 0x80) *out += static_cast<char>(cp);
-          else if (cp < 0x800) { *out += static_cast<char>(0xC0 | (cp >> 6)); *out += static_cast<char>(0x80 | (cp & 0x3F)); }
-          else { *out += static_cast<char>(0xE0 | (cp >> 12)); *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); *out += static_cast<char>(0x80 | (cp & 0x3F)); }
+          if (cp >= 0xD800 && cp <= 0xDFFF) {
+            pos_ = escape_at;
+            return fail_field("lone UTF-16 surrogate " + std::string(s_.substr(escape_at, 6)) + " (not text)");
+          }
+          if (cp == 0) return fail_field("\\u0000 (NUL) in a string");
+          if (cp == 0xFEFF) return fail_field("byte order mark (U+FEFF) in a string");
+          append_utf8(out, static_cast<unsigned>(cp));
           break;
         }
-        default: return fail("bad escape in string");
+        default: return fail_field("bad escape in string");
       }
     }
     return fail("unterminated string");
@@ -124,7 +203,9 @@ class Parser {
     if (pos_ < s_.size() && s_[pos_] == ']') { ++pos_; return true; }
     while (true) {
       out->items.emplace_back();
+      path_.push_back("[" + std::to_string(out->items.size() - 1) + "]");
       if (!value(&out->items.back(), depth + 1)) return false;
+      path_.pop_back();
       skip_ws();
       if (pos_ >= s_.size()) return fail("unterminated array");
       if (s_[pos_] == ',') { ++pos_; continue; }
@@ -142,12 +223,20 @@ class Parser {
       skip_ws();
       if (pos_ >= s_.size() || s_[pos_] != '"') return fail("expected a field name");
       std::string key;
+      const size_t key_at = pos_;
+      path_.push_back("(field name)");
       if (!string(&key)) return false;
+      path_.back() = key;
+      if (out->get(key)) {
+        pos_ = key_at;
+        return fail_field("duplicate field (each field may appear once)");
+      }
       skip_ws();
       if (pos_ >= s_.size() || s_[pos_] != ':') return fail("expected ':'");
       ++pos_;
       out->fields.emplace_back(std::move(key), Json{});
       if (!value(&out->fields.back().second, depth + 1)) return false;
+      path_.pop_back();
       skip_ws();
       if (pos_ >= s_.size()) return fail("unterminated object");
       if (s_[pos_] == ',') { ++pos_; continue; }
@@ -159,6 +248,7 @@ class Parser {
   std::string_view s_;
   size_t pos_ = 0;
   std::string error_;
+  std::vector<std::string> path_;  // field names and [indices] down to the value being read
 };
 
 }  // namespace

@@ -21,7 +21,9 @@ struct Json {
   bool is_null() const { return type == Type::Null; }
 };
 
-// Parses one JSON document; on failure returns false and sets *error ("column 17: expected ':'").
+// Parses one JSON document; on failure returns false and sets *error: "(json): column 17: expected ':'"
+// for syntax, "world.rooms[2]: column 40: invalid UTF-8 (byte \xff)" for a bad value (strings must be
+// valid UTF-8 without lone surrogates, NUL or byte order marks; an object's fields must be distinct).
 bool parse_json(std::string_view text, Json* out, std::string* error);
 
 // Appends a JSON string literal (quoted, escaped).

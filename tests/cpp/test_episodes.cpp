@@ -116,3 +116,83 @@ TEST(json_round_trip_and_errors) {
   no_target.replace(no_target.find("\"target\""), 8, "\"tarxet\"");
   CHECK(error_of(no_target).find("line 1: target: missing") == 0);
 }
+
+// Strings must be valid UTF-8 text and fields distinct; errors name the line and the field.
+TEST(json_rejects_bad_text_and_duplicate_fields) {
+  DatasetConfig cfg;
+  cfg.counts[static_cast<int>(Split::Train)] = 4;
+  auto eps = generate_split(cfg, Split::Train);
+  const std::string line = episode_to_json(eps[1]);
+  auto error_of = [](const std::string& t) {
+    try {
+      parse_episodes_jsonl(t);
+    } catch (const EpisodeFormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  auto with_instruction = [&](const std::string& raw) {
+    std::string l = line;
+    const size_t at = l.find("\"instruction\":\"") + 15;
+    l.insert(at, raw);
+    return l;
+  };
+  CHECK(error_of(with_instruction("\xff")).find("line 1: instruction: column") == 0);
+  CHECK(error_of(with_instruction("\xff")).find("invalid UTF-8 (byte \\xff)") != std::string::npos);
+  CHECK(error_of(with_instruction("\xc3")).find("invalid UTF-8") != std::string::npos);          // truncated sequence
+  CHECK(error_of(with_instruction("\xc0\xaf")).find("invalid UTF-8") != std::string::npos);      // overlong '/'
+  CHECK(error_of(with_instruction("\xed\xa0\x80")).find("invalid UTF-8") != std::string::npos);  // encoded surrogate
+  CHECK(error_of(with_instruction("\\uD800")).find("instruction: column") != std::string::npos);
+  CHECK(error_of(with_instruction("\\uD800")).find("lone UTF-16 surrogate \\uD800") != std::string::npos);
+  CHECK(error_of(with_instruction("\\uDC00x")).find("lone UTF-16 surrogate") != std::string::npos);
+  CHECK(error_of(with_instruction("\\uFEFF")).find("byte order mark") != std::string::npos);
+  CHECK(error_of(with_instruction("\xef\xbb\xbf")).find("byte order mark") != std::string::npos);
+  CHECK(error_of(with_instruction("\\u0000")).find("NUL") != std::string::npos);
+  CHECK(error_of("\xef\xbb\xbf" + line).find("line 1: (json): column 1: byte order mark") == 0);
+  CHECK(error_of("\n\x01").find("line 2: (json): column 1: unexpected character '\\x01'") == 0);
+  // Valid text passes, and an escaped pair is one code point (U+1F600, 4 bytes of UTF-8).
+  CHECK_EQ(error_of(with_instruction("caf\xc3\xa9 \\ud83d\\ude00 ")), std::string("no error"));
+  CHECK(parse_episodes_jsonl(with_instruction("\\ud83d\\ude00"))[0].instruction.rfind("\xf0\x9f\x98\x80", 0) == 0);
+
+  std::string room = line;
+  const size_t rooms_at = room.find("\"rooms\":[\"") + 10;
+  room.insert(rooms_at, "\xfe");
+  CHECK(error_of(room).find("line 1: world.rooms[0]: column") == 0);
+
+  std::string dup = line;
+  dup.insert(1, "\"K\":0,");
+  CHECK(error_of(dup).find("line 1: K: column") == 0);
+  CHECK(error_of(dup).find("duplicate field") != std::string::npos);
+  std::string dup_nested = line;
+  const size_t rec_at = dup_nested.find("{\"name\":");
+  dup_nested.insert(rec_at + 1, "\"open\":true,");
+  CHECK(error_of(dup_nested).find("line 1: world.receptacles[0].open: column") == 0);
+}
+
+TEST(episode_fields_reject_repeated_types_and_negative_templates) {
+  DatasetConfig cfg;
+  cfg.counts[static_cast<int>(Split::Train)] = 4;
+  auto eps = generate_split(cfg, Split::Train);
+  auto error_of = [](const std::string& t) {
+    try {
+      parse_episodes_jsonl(t);
+    } catch (const EpisodeFormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  for (const Episode& e : eps) {
+    std::string line = episode_to_json(e);
+    std::string tmpl = line;
+    const size_t at = tmpl.find("\"template\":") + 11;
+    tmpl.replace(at, tmpl.find(',', at) - at, "-1");
+    CHECK(error_of(tmpl).find("line 1: template: -1 out of range [0, ") == 0);
+    if (e.ambiguity == 0) continue;
+    const std::string label = ambiguity_label(e.ambiguity);
+    std::string amb = line;
+    const size_t a = amb.find("\"ambiguity\":\"") + 13;
+    amb.insert(a + label.size(), "+" + label.substr(0, label.find('+')));
+    CHECK(error_of(amb).find("line 1: ambiguity: '") == 0);
+    CHECK(error_of(amb).find("names a type twice") != std::string::npos);
+  }
+}
