@@ -1,11 +1,13 @@
-"""`a2a train`: PPO of the MLLM policy (the main job).
+"""`a2a train`: behavior cloning then PPO of the MLLM policy (the main job).
 
-With no arguments it trains a tiny policy (built in the run directory, no download) on the built-in
-dataset on CPU for a few minutes with the exact oracle judge, evaluates it, and prints where the run
-and its report are. With --model PATH it starts from a real LLaVA-OneVision checkpoint (or a saved
-a2a policy); with --judge llm --base-url URL --llm-model NAME the useful-question reward comes from
-an LLM judge over an OpenAI-compatible endpoint, and with --user llm an LLM user answers the
-policy's questions. Multi-GPU: `torchrun --nproc-per-node G -m a2a.cli.main train ...`.
+With no arguments it builds a tiny policy in the run directory (no download), clones the non-privileged
+scripted agent greedy-explore for 2 minutes, trains it with PPO and the exact oracle judge for 2 more
+(on CPU), then evaluates it on val_unseen_scenes beside its starting points, no-ask, greedy-explore
+and the oracle, on the same episodes, and prints the table and where the run, its report and its
+learning curve are. With --model PATH it starts from a real LLaVA-OneVision checkpoint (or a saved a2a
+policy); with --judge llm --base-url URL --llm-model NAME the useful-question reward comes from an LLM
+judge over an OpenAI-compatible endpoint, and with --user llm an LLM user answers the policy's
+questions. Multi-GPU: `torchrun --nproc-per-node G -m a2a.cli.main train ...`.
 """
 
 from __future__ import annotations
@@ -16,84 +18,103 @@ import sys
 import time
 from pathlib import Path
 
+from .config_args import add_config_args, config_values
 from .llm_args import add_llm_args
 
 
 def register(sub, help_text: str) -> None:
+    from ..env.config import RewardWeights
+    from ..rl.config import PPOConfig, TrainConfig
+
     p = sub.add_parser("train", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     g = p.add_argument_group("run")
     g.add_argument("--run-dir", default=None, help="output directory (default: runs/train-<time>)")
     g.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
-    g.add_argument("--minutes", type=float, default=4.0, help="wall-clock budget; 0 = none (default 4)")
-    g.add_argument("--updates", type=int, default=1000, help="PPO updates (default 1000; the time budget may stop earlier)")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    g.add_argument("--env-threads", type=int, default=0, help="threads of the batched core (0: automatic)")
-    g.add_argument("--no-tensorboard", action="store_true")
-    g = p.add_argument_group("model")
-    g.add_argument("--model", default=None, help="LLaVA-OneVision checkpoint or saved a2a policy (default: a tiny model)")
+    add_config_args(g, TrainConfig, only=("minutes", "seed", "device", "frame_size", "num_threads", "tensorboard"))
+    g = p.add_argument_group("model (architecture flags apply to a base checkpoint; a saved policy keeps its own)")
+    add_config_args(g, TrainConfig, only=("model",))
     g.add_argument("--quantization", choices=("none", "nf4"), default=None, help="nf4: 4-bit LLM (bitsandbytes)")
-    g.add_argument("--compression", choices=("resampler", "pool"), default=None)
+    g.add_argument("--compression", choices=("resampler", "pool"), default=None, help="frame compression adapter")
     g.add_argument("--backend", choices=("torch", "triton"), default=None, help="compression kernels")
     g.add_argument("--max-past-steps", type=int, default=None,
                    help="past steps kept in the prompt (default: the policy's; whole episodes let PPO re-score "
                         "each episode in one forward)")
-    g.add_argument("--finetune-llm", action="store_true",
-                   help="train every LLM weight instead of LoRA adapters (the default for the tiny model, which is random)")
-    g = p.add_argument_group("data and rewards")
-    g.add_argument("--split", default="train", help="training split or episode file")
-    g.add_argument("--dataset", default=None, help="dataset directory (default: the built-in dataset)")
-    g.add_argument("--eval-split", default="val_unseen_scenes")
-    g.add_argument("--eval-episodes", type=int, default=100)
-    g.add_argument("--eval-every", type=int, default=0, help="updates between evaluations (0: at the end only)")
-    g.add_argument("--budget-delta", type=int, default=0, help="question budget B = K + delta")
-    g.add_argument("--reward-set", choices=("full", "success+subgoal", "success"), default="full",
-                   help="the paper's reward ablation (penalties are kept in every set)")
-    g.add_argument("--judge", choices=("oracle", "llm"), default="oracle")
+    g.add_argument("--finetune-llm", action=argparse.BooleanOptionalAction, default=None,
+                   help="train every LLM weight instead of LoRA adapters (default: on for the tiny model, which is random)")
+    g = p.add_argument_group("data, evaluation and rewards")
+    add_config_args(g, TrainConfig, only=("split", "dataset", "eval_split", "eval_episodes", "eval_every", "compare",
+                                          "reward_set", "judge"))
+    g.add_argument("--budget-delta", type=int, default=RewardWeights().budget_delta, help="question budget B = K + delta")
+    g.add_argument("--reward", action="append", default=[], metavar="TERM=WEIGHT",
+                   help="a reward term's weight (repeatable); terms and defaults: " +
+                        ", ".join(f"{k}={v:g}" for k, v in RewardWeights().as_dict().items() if k != "budget_delta"))
     add_llm_args(g, "the LLM judge and the LLM user")
+    g = p.add_argument_group("behavior cloning (before PPO)")
+    add_config_args(g, TrainConfig, only=("sft_updates", "sft_minutes", "sft_lr", "sft_expert"))
     g = p.add_argument_group("PPO")
-    g.add_argument("--num-envs", type=int, default=16, help="environments per rank")
-    g.add_argument("--rollout-steps", type=int, default=32)
-    g.add_argument("--epochs", type=int, default=2)
-    g.add_argument("--minibatches", type=int, default=4)
-    g.add_argument("--lr", type=float, default=3e-4)
-    g.add_argument("--ent-coef", type=float, default=0.01)
-    g.add_argument("--kl-coef", type=float, default=0.0, help="KL to the frozen reference (adapters disabled)")
-    g.add_argument("--checkpoint-every", type=int, default=10)
-    g.add_argument("--sft-updates", type=int, default=0,
-                   help="behavior-cloning updates on the oracle's actions before PPO (the paper's SFT baseline / warm start)")
-    g.add_argument("--sft-lr", type=float, default=3e-3)
-    g.add_argument("--sft-expert", default="oracle",
-                   help="agent imitated by behavior cloning: oracle (privileged) or greedy-explore (sees what the policy sees)")
+    add_config_args(g, PPOConfig)
+    add_config_args(g, TrainConfig, only=("checkpoint_every", "keep_checkpoints"))
     p.set_defaults(func=run)
 
 
-def config_from_args(args: argparse.Namespace):
+def _reward_weights(args: argparse.Namespace):
     from ..env.config import RewardWeights
+
+    weights = {}
+    for item in args.reward:
+        name, sep, value = item.partition("=")
+        if not sep or name.strip() not in RewardWeights.__dataclass_fields__ or name.strip() == "budget_delta":
+            raise ValueError(f"--reward {item!r}: expected TERM=WEIGHT with TERM one of "
+                             f"{', '.join(f for f in RewardWeights.__dataclass_fields__ if f != 'budget_delta')}")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--reward {item!r}: {value!r} is not a number") from None
+    return RewardWeights(budget_delta=args.budget_delta, **weights)
+
+
+def config_from_args(args: argparse.Namespace):
     from ..rl.config import PPOConfig, TrainConfig
 
     run_dir = args.run_dir or str(Path("runs") / f"train-{time.strftime('%Y%m%d-%H%M%S')}")
     policy = {k: v for k, v in (("quantization", args.quantization), ("compression", args.compression),
-                                ("backend", args.backend), ("max_past_steps", args.max_past_steps)) if v is not None}
-    if args.finetune_llm:
-        policy["finetune_llm"] = True
+                                ("backend", args.backend), ("max_past_steps", args.max_past_steps),
+                                ("finetune_llm", args.finetune_llm)) if v is not None}
     if args.model is None:
         policy.setdefault("finetune_llm", True)  # it is randomly initialised: LoRA alone learns far slower
-    return TrainConfig(
-        run_dir=run_dir, model=args.model, split=args.split, dataset=args.dataset, eval_split=args.eval_split,
-        eval_episodes=args.eval_episodes, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
-        minutes=args.minutes or None, seed=args.seed, device=args.device, num_threads=args.env_threads,
-        rewards=RewardWeights(budget_delta=args.budget_delta), reward_set=args.reward_set, judge=args.judge,
-        user=args.user, llm_base_url=args.base_url, llm_model=args.llm_model, llm_api_key_env=args.api_key_env,
-        ppo=PPOConfig(num_envs=args.num_envs, rollout_steps=args.rollout_steps, updates=args.updates, epochs=args.epochs,
-                      minibatches=args.minibatches, lr=args.lr, ent_coef=args.ent_coef, kl_coef=args.kl_coef),
-        policy=policy, tensorboard=not args.no_tensorboard, sft_updates=args.sft_updates, sft_lr=args.sft_lr,
-        sft_expert=args.sft_expert)
+    values = config_values(args, TrainConfig)
+    return TrainConfig(**{**values, "run_dir": run_dir, "rewards": _reward_weights(args), "user": args.user,
+                          "llm_base_url": args.base_url, "llm_model": args.llm_model,
+                          "llm_api_key_env": args.api_key_env, "ppo": PPOConfig(**config_values(args, PPOConfig)),
+                          "policy": policy})
+
+
+def quiet_third_party() -> None:
+    """The main job's output is a2a's: no weight-loading bars, deprecation warnings or kernel-hub
+    notices of the libraries it drives."""
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(torch|transformers|peft|bitsandbytes)\b")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    for name in ("bitsandbytes", "transformers", "peft", "huggingface_hub"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - the train extra is missing; train() says so
+        pass
 
 
 def run(args: argparse.Namespace) -> int:
     from ..data import EpisodeFileError, ManifestError
     from ..llm import LLMUnavailableError
+    from ..policy.loading import ModelPathError, check_model_path
     from ..rl import train
     from ..rl.checkpoint import latest_checkpoint
     from ..rl.metrics import MetricsError, logged_updates
@@ -103,8 +124,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"a2a train: error: {msg}", file=sys.stderr)
         return 2
 
+    quiet_third_party()
     try:
         cfg = config_from_args(args)
+        if cfg.model:
+            check_model_path(cfg.model)  # before a run directory exists
     except ValueError as e:
         return fail(e)
     run_dir = Path(cfg.run_dir)
@@ -118,19 +142,28 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
     try:
         result = train(cfg)
-    except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError, FileNotFoundError) as e:
+    except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError, FileNotFoundError,
+            ModelPathError) as e:
         return fail(e)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # torchrun: rank 0 reports
     print(f"\nrun:        {result.run_dir}")
     print(f"updates:    {result.updates}  env steps: {result.env_steps}")
-    print(f"metrics:    {result.run_dir / 'metrics.csv'}  (TensorBoard: {result.run_dir / 'tensorboard'})")
+    print(f"metrics:    {result.run_dir / 'metrics.csv'}" + (
+        f"  (TensorBoard: {result.run_dir / 'tensorboard'})" if cfg.tensorboard else ""))
+    if result.curve is not None:
+        print(f"curve:      {result.curve}")
     print(f"policy:     {result.policy_dir}  (a2a eval --agent mllm --model {result.policy_dir} ...)")
     if result.final_eval is not None:
         from ..eval.report import write_report
+        from ..rl.comparison import table
 
-        path, table = write_report([str(result.final_eval_dir)], result.run_dir / "report", plots=True)
-        print(f"evaluation: {cfg.eval_split}, {cfg.eval_episodes} episodes")
-        print(table)
+        dirs = [str(r.eval_dir) for r in result.comparison] or [str(result.final_eval_dir)]
+        curve = [(result.curve, "Learning curve (training episodes)")] if result.curve else []
+        path, _ = write_report(dirs, result.run_dir / "report", plots=True, figures=curve)
+        print()
+        print(table(result.comparison or [], cfg.eval_split, cfg.eval_episodes) if result.comparison else
+              f"evaluation: {cfg.eval_split}, {cfg.eval_episodes} episodes, SR {result.final_eval['overall']['SR']}")
         print(f"report:     {path}")
     return 0
+

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from .metrics import summarize
 from .records import EpisodeRecord, read_records
@@ -103,8 +105,10 @@ def group_table(runs: list[Run], kind: str, metric: str = "SR") -> str:
     return markdown_table(header, rows)
 
 
-def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plots: bool = True) -> tuple[Path, str]:
-    """Writes out/report.md (and PNG plots); returns (path, the Table-1 markdown)."""
+def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plots: bool = True,
+                 figures: Sequence[tuple[str | os.PathLike, str]] = ()) -> tuple[Path, str]:
+    """Writes out/report.md (and PNG plots); returns (path, the Table-1 markdown). `figures`: more
+    (PNG path, title) pairs to copy into the report, e.g. a training run's learning curve."""
     if not run_dirs:
         raise ValueError("no run directories given")
     runs = [load_run(p) for p in run_dirs]
@@ -122,6 +126,9 @@ def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plot
 
         for name, title in write_plots(runs, out):
             parts += [f"## {title}", "", f"![{title}]({name})", ""]
+    for src, title in figures:
+        shutil.copyfile(src, out / Path(src).name)
+        parts += [f"## {title}", "", f"![{title}]({Path(src).name})", ""]
     parts += ["## Run directories", ""] + [f"- `{r.path}`: {r.info['agent']} {json.dumps(r.info.get('options', {}))}, "
                                            f"commit {r.info.get('git_commit')}" for r in runs]
     path = out / "report.md"

@@ -1,4 +1,8 @@
-"""Typed configuration of a training run, validated at construction."""
+"""Typed configuration of a training run, validated at construction.
+
+The defaults are those of `a2a train` with no arguments (the main job): the CLI derives its flags,
+defaults and help texts from these fields (a2a/cli/config_args.py), so each setting has one default.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +14,31 @@ REWARD_SETS = ("full", "success+subgoal", "success")  # the paper's reward ablat
 JUDGES = ("oracle", "llm")
 
 
+def _help(text: str, **more) -> dict:
+    return {"help": text, **more}
+
+
 @dataclass(frozen=True)
 class PPOConfig:
-    num_envs: int = 16            # per rank
-    rollout_steps: int = 32       # steps per env per update
-    updates: int = 100            # total PPO updates (a time limit may stop earlier; 0: only evaluate)
-    epochs: int = 2
-    minibatches: int = 4
-    lr: float = 3e-4
-    weight_decay: float = 0.0
-    gamma: float = 0.99
-    gae_lambda: float = 0.95
-    clip: float = 0.2
-    value_clip: float | None = 0.2
-    vf_coef: float = 0.5
-    ent_coef: float = 0.01
-    kl_coef: float = 0.0          # > 0: KL to the frozen reference (the LLM without its adapters)
-    max_grad_norm: float = 1.0
-    target_kl: float | None = None  # stop the epochs of an update early past this approx KL
-    pipeline: bool | None = None  # step half the envs while the policy works on the other half (None: on GPU)
+    num_envs: int = field(default=16, metadata=_help("environments per rank"))
+    rollout_steps: int = field(default=32, metadata=_help("steps per env per update"))
+    updates: int = field(default=1000, metadata=_help(
+        "PPO updates, after the behavior-cloning ones (a time budget may stop earlier; 0: none)"))
+    epochs: int = field(default=2, metadata=_help("passes over each rollout"))
+    minibatches: int = field(default=4, metadata=_help("minibatches per pass (of whole episode segments)"))
+    lr: float = field(default=3e-4, metadata=_help("PPO learning rate"))
+    weight_decay: float = field(default=0.0, metadata=_help("AdamW weight decay"))
+    gamma: float = field(default=0.99, metadata=_help("discount"))
+    gae_lambda: float = field(default=0.95, metadata=_help("GAE lambda"))
+    clip: float = field(default=0.2, metadata=_help("policy ratio clip"))
+    value_clip: float | None = field(default=0.2, metadata=_help("value clip (none: unclipped)"))
+    vf_coef: float = field(default=0.5, metadata=_help("value loss coefficient"))
+    ent_coef: float = field(default=0.01, metadata=_help("entropy bonus coefficient"))
+    kl_coef: float = field(default=0.0, metadata=_help("KL to the frozen reference (the LLM without its LoRA adapters)"))
+    max_grad_norm: float = field(default=1.0, metadata=_help("gradient clipping norm"))
+    target_kl: float | None = field(default=None, metadata=_help("stop an update's epochs past this approx KL (none: never)"))
+    pipeline: bool | None = field(default=None, metadata=_help(
+        "step half the envs while the policy works on the other half (auto: on GPU)"))
 
     def __post_init__(self) -> None:
         for name in ("num_envs", "rollout_steps", "epochs", "minibatches"):
@@ -55,32 +65,41 @@ class PPOConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     run_dir: str
-    model: str | None = None          # None: a tiny model is created in the run directory
-    split: str = "train"
-    dataset: str | None = None        # None: the built-in dataset
-    eval_split: str = "val_unseen_scenes"
-    eval_episodes: int = 100
-    eval_every: int = 0               # updates between evaluations (0: only at the end)
-    checkpoint_every: int = 10
-    keep_checkpoints: int = 3
-    minutes: float | None = None      # wall-clock budget (checked between updates)
-    seed: int = 0
-    device: str = "auto"
-    frame_size: int = 0               # 0: the vision tower's input size
-    num_threads: int = 0              # env threads (0: as many as cores)
+    model: str | None = field(default=None, metadata=_help(
+        "LLaVA-OneVision checkpoint or saved a2a policy (none: a tiny model built in the run directory)"))
+    split: str = field(default="train", metadata=_help("training split or episode file"))
+    dataset: str | None = field(default=None, metadata=_help("dataset directory (none: the built-in dataset)"))
+    eval_split: str = field(default="val_unseen_scenes", metadata=_help("split of the final evaluation"))
+    eval_episodes: int = field(default=100, metadata=_help("episodes of the final evaluation (0: none)"))
+    eval_every: int = field(default=0, metadata=_help("updates between evaluations during training (0: at the end only)"))
+    compare: bool = field(default=True, metadata=_help(
+        "evaluate the policy's starting points and the scripted agents on the same episodes and print them side by side"))
+    checkpoint_every: int = field(default=10, metadata=_help("updates between checkpoints"))
+    keep_checkpoints: int = field(default=3, metadata=_help("checkpoints kept"))
+    minutes: float | None = field(default=4.0, metadata=_help(
+        "wall-clock budget of the training phases, checked between updates (0 or none: no budget)"))
+    seed: int = field(default=0, metadata=_help("seed of everything"))
+    device: str = field(default="auto", metadata=_help("auto, cpu or cuda"))
+    frame_size: int = field(default=0, metadata=_help("rendered frame size (0: the vision tower's input size)"))
+    num_threads: int = field(default=0, metadata=_help("threads of the batched core (0: automatic)"))
     rewards: RewardWeights = field(default_factory=RewardWeights)
-    reward_set: str = "full"
-    judge: str = "oracle"
+    reward_set: str = field(default="full", metadata=_help(
+        "the paper's reward ablation (penalties are kept in every set)", choices=REWARD_SETS))
+    judge: str = field(default="oracle", metadata=_help("who judges questions useful", choices=JUDGES))
     user: str = "builtin"             # who answers questions: builtin, builtin-first or llm (see a2a.llm.env_user)
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key_env: str = "OPENAI_API_KEY"
     ppo: PPOConfig = field(default_factory=PPOConfig)
-    sft_updates: int = 0              # behavior-cloning updates on the oracle's actions before PPO (warm start)
-    sft_lr: float = 3e-3
-    sft_expert: str = "oracle"        # the agent imitated (any registered agent that needs no model)
+    sft_updates: int = field(default=1000, metadata=_help(
+        "behavior-cloning updates before PPO (the paper's SFT; 0: none), counted apart from --updates"))
+    sft_minutes: float | None = field(default=2.0, metadata=_help(
+        "wall-clock budget of the behavior-cloning phase, part of --minutes (0 or none: no separate budget)"))
+    sft_lr: float = field(default=3e-3, metadata=_help("behavior-cloning learning rate"))
+    sft_expert: str = field(default="greedy-explore", metadata=_help(
+        "agent imitated by behavior cloning: greedy-explore (sees what the policy sees) or oracle (privileged)"))
     policy: dict = field(default_factory=dict)  # PolicyConfig overrides (quantization, compression, ...)
-    tensorboard: bool = True
+    tensorboard: bool = field(default=True, metadata=_help("also log to TensorBoard"))
     progress: bool = True
 
     def __post_init__(self) -> None:
@@ -91,8 +110,12 @@ class TrainConfig:
         if self.judge == "llm" and not (self.llm_base_url and self.llm_model):
             raise ValueError("judge='llm' needs llm_base_url and llm_model (an OpenAI-compatible endpoint)")
         self.user_spec()  # validates the route and its endpoint
-        if self.minutes is not None and self.minutes <= 0:
-            raise ValueError("minutes must be > 0")
+        for name in ("minutes", "sft_minutes"):
+            v = getattr(self, name)
+            if v == 0:
+                object.__setattr__(self, name, None)  # 0 means no budget, like none
+            elif v is not None and v < 0:
+                raise ValueError(f"{name} must be >= 0 (0 or none: no budget)")
         if self.eval_episodes < 0 or self.eval_every < 0 or self.checkpoint_every < 1:
             raise ValueError("eval_episodes and eval_every must be >= 0, checkpoint_every >= 1")
         if self.ppo.kl_coef > 0 and self.policy.get("finetune_llm"):
@@ -100,6 +123,10 @@ class TrainConfig:
         if self.sft_updates < 0 or self.sft_lr <= 0:
             raise ValueError("sft_updates must be >= 0 and sft_lr > 0")
         check_frame_size(self.frame_size, "frame_size (0: the vision tower's size)")
+
+    @property
+    def total_updates(self) -> int:
+        return self.sft_updates + self.ppo.updates
 
     def user_spec(self):
         """Who answers the policy's questions (the LLM user shares the judge's endpoint)."""

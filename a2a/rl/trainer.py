@@ -1,9 +1,13 @@
-"""`a2a train`: online PPO of the MLLM policy on the batched core, top to bottom.
+"""`a2a train`: behavior cloning then online PPO of the MLLM policy on the batched core, top to bottom.
 
     setup (ranks, seeds, model, envs, judge, optimizer) -> resume? -> for each update:
-        collect a rollout (policy acts, envs step, the judge scores questions in the background)
-        PPO update (GAE, clipped losses, gradients of the trainable weights all-reduced)
+        phase: behavior cloning (imitate an expert agent) until its updates or its minutes are spent,
+               then PPO until its updates or the run's minutes are spent
+        collect a rollout (the expert or the policy acts, envs step, the judge scores questions)
+        update (BC: log-likelihood of the expert's actions; PPO: GAE, clipped losses), gradients of the
+               trainable weights all-reduced across ranks
         log, checkpoint (atomic), evaluate now and then through the evaluation runner
+    -> the final policy, evaluated beside its starting points and the scripted agents (comparison.py)
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import json
 import os
 import random
 import time
-from dataclasses import asdict, dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +26,7 @@ import torch
 from .. import _core
 from ..env.config import EnvConfig
 from .checkpoint import latest_checkpoint, load_counters, load_optimizer, rng_state, save_checkpoint, set_rng_state
+from .comparison import REFERENCES, Row, evaluate_policy, evaluate_reference, metric
 from .config import TrainConfig
 from .distributed import (DistInfo, barrier, broadcast_parameters, init_distributed, mean_across_ranks,
                           replica_checksums, shutdown)
@@ -30,6 +36,7 @@ from .rollout import RolloutCollector, episode_metrics
 from .sft import AgentExpert, bc_update
 
 REWARD_TERMS = list(_core.reward_terms())
+START_DIR = "start"  # the policy at update 0 and after behavior cloning, kept for the comparison
 
 
 @dataclass
@@ -40,6 +47,8 @@ class TrainResult:
     final_eval: dict | None
     policy_dir: Path
     final_eval_dir: Path | None = None
+    comparison: list[Row] = field(default_factory=list)  # this policy, its starting points, scripted agents
+    curve: Path | None = None                             # the learning-curve PNG
 
 
 def _seed(seed: int) -> None:
@@ -87,33 +96,69 @@ def _judge(cfg: TrainConfig, run_dir: Path, num_envs: int, weight: float):
     return LLMQuestionReward(LLMJudge(client, JudgeConfig(fallback="oracle")), num_envs, weight)
 
 
-def evaluate_policy(policy, cfg: TrainConfig, out_dir: Path, frame_size: int, episodes: int | None = None) -> dict:
-    """Greedy evaluation of the current policy through the evaluation runner (records + summary)."""
-    from ..eval.runner import EvalConfig, RunnerConfig, evaluate
-    from ..policy.agent import MLLMAgent
-
-    agent = MLLMAgent(policy, sample=False)
-    n = episodes if episodes is not None else cfg.eval_episodes
-    ecfg = EvalConfig(agent="mllm", split=cfg.eval_split, dataset=cfg.dataset, episodes=n, out=str(out_dir),
-                      resume=(out_dir / "run.json").exists(), label="mllm",
-                      runner=RunnerConfig(num_envs=min(16, n), budget_delta=cfg.rewards.budget_delta,
-                                          frame_size=frame_size, seed=cfg.seed),
-                      user=cfg.user_spec(), progress=cfg.progress, agent_options={"model": "(training)"})
-    res = evaluate(ecfg, agent=agent, log=lambda s: None)
-    policy.eval()
-    return res.summary
-
-
 def _flat_eval(summary: dict) -> dict:
-    overall = summary.get("overall", {})
-    out = {}
-    for k in ("SR", "ARS", "QR"):
-        v = overall.get(k)
-        if isinstance(v, dict):
-            v = v.get("value")
-        if isinstance(v, (int, float)):
-            out[f"eval/{k}"] = float(v)
-    return out
+    return {f"eval/{k}": v for k in ("SR", "ARS", "QR") if (v := metric(summary, k)) is not None}
+
+
+def _agree(flag: bool, info: DistInfo) -> bool:
+    """True on every rank if it is True on any (time budgets are read per rank; ranks must act alike)."""
+    if info.world_size == 1:
+        return flag
+    import torch.distributed as dist
+
+    t = torch.tensor([1.0 if flag else 0.0])
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
+
+
+class Clock:
+    """The run's wall clock (continued across resumes) and its budgets."""
+
+    def __init__(self, cfg: TrainConfig, elapsed: float):
+        self.t0 = time.perf_counter() - elapsed
+        self.minutes, self.sft_minutes = cfg.minutes, cfg.sft_minutes
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def over(self) -> bool:
+        return self.minutes is not None and self.elapsed >= 60 * self.minutes
+
+    def sft_over(self) -> bool:
+        return self.sft_minutes is not None and self.elapsed >= 60 * self.sft_minutes
+
+
+class Progress:
+    """The progress bar, in the unit that stops the run: minutes under a time budget, else updates;
+    live SR and return over the last 100 training episodes."""
+
+    def __init__(self, cfg: TrainConfig, clock: Clock, start: int, enabled: bool):
+        from tqdm import tqdm
+
+        self.by_time = cfg.minutes is not None
+        self.clock = clock
+        total = round(cfg.minutes, 2) if self.by_time else cfg.total_updates
+        initial = min(round(clock.elapsed / 60, 2), total) if self.by_time else start
+        self.bar = tqdm(total=total, initial=initial, unit="min" if self.by_time else "update", disable=not enabled,
+                        bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} min {postfix}" if self.by_time else None)
+        self.recent: deque = deque(maxlen=100)
+
+    def step(self, phase: str, update: int, m: dict, episodes: list[dict]) -> None:
+        self.recent.extend(episodes)
+        self.bar.set_description("behavior cloning" if phase == "sft" else "PPO")
+        post = {"update": update, "steps/s": f"{m['steps_per_s']:.0f}"}
+        if self.recent:
+            post["SR"] = f"{np.mean([e['success'] for e in self.recent]):.2f}"
+            post["return"] = f"{np.mean([e['return'] for e in self.recent]):.1f}"
+        self.bar.set_postfix(post)
+        if self.by_time:
+            self.bar.update(min(round(self.clock.elapsed / 60, 2), self.bar.total) - self.bar.n)
+        else:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def train(cfg: TrainConfig) -> TrainResult:
@@ -144,10 +189,10 @@ def train(cfg: TrainConfig) -> TrainResult:
     cpu_generator = torch.Generator().manual_seed(cfg.seed * 104729 + info.rank)
 
     # ---- resume ----
-    start, counters = 0, {"env_steps": 0, "wall_s": 0.0}
+    start, counters = 0, {"env_steps": 0, "wall_s": 0.0, "sft_done": None}
     ckpt = latest_checkpoint(run_dir)
     if ckpt is not None:
-        counters = load_counters(ckpt)
+        counters = {"sft_done": None, **load_counters(ckpt)}
         start = int(counters.pop("update"))
         policy.load_trainable(ckpt / "policy")
         load_optimizer(ckpt, optimizer)
@@ -163,9 +208,9 @@ def train(cfg: TrainConfig) -> TrainResult:
         broadcast_parameters(params, info)
         if info.is_main:
             (run_dir / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2, default=str) + "\n")
-    total_updates = cfg.sft_updates + ppo.updates  # behavior cloning first, then PPO
-    if start >= total_updates and info.is_main:
-        print(f"{run_dir}: already trained for {start} updates")
+            if cfg.compare:  # the starting point, for the final comparison
+                policy.save_trainable(run_dir / START_DIR / "initial")
+    sft_done = 0 if cfg.sft_updates == 0 else counters["sft_done"]  # BC updates done once cloning ended
 
     num_envs = ppo.num_envs
     # Episodes are drawn at random per env; the stream is reseeded on resume so nothing repeats.
@@ -177,23 +222,28 @@ def train(cfg: TrainConfig) -> TrainResult:
     collector = RolloutCollector(core, policy, pipeline=ppo.pipeline, generator=generator,
                                  question_reward=question_reward, user=env_user)
     # Rows after the checkpoint (all of them without one) are logged again by this run: none twice.
-    logger = MetricsLogger(run_dir, resume_from_update=start, tensorboard=cfg.tensorboard) \
-        if info.is_main else None
+    logger = MetricsLogger(run_dir, resume_from_update=start, tensorboard=cfg.tensorboard) if info.is_main else None
 
     # ---- the loop ----
-    from tqdm import tqdm
-
-    t_start = time.perf_counter() - float(counters.get("wall_s", 0.0))
-    deadline = None if cfg.minutes is None else time.perf_counter() + 60 * cfg.minutes
-    desc = "train" if cfg.minutes is None else f"train (stops after {cfg.minutes:g} min)"
-    bar = tqdm(total=total_updates, initial=start, desc=desc, unit="update", disable=not (cfg.progress and info.is_main))
+    clock = Clock(cfg, float(counters.get("wall_s", 0.0)))
+    bar = Progress(cfg, clock, start, cfg.progress and info.is_main)
     expert = AgentExpert(core, cfg.sft_expert) if cfg.sft_updates else None
     update = start
+    stopped_by_time = False
     try:
-        while update < total_updates:
+        while True:
+            if sft_done is None and _agree(update >= cfg.sft_updates or clock.sft_over(), info):
+                sft_done = update  # behavior cloning ends here; PPO starts from this policy
+                if info.is_main and cfg.compare:
+                    policy.save_trainable(run_dir / START_DIR / "behavior_cloned")
+            if sft_done is not None and update - sft_done >= ppo.updates:
+                break
+            if _agree(clock.over(), info):
+                stopped_by_time = True
+                break
             update += 1
             t0 = time.perf_counter()
-            sft = update <= cfg.sft_updates
+            sft = sft_done is None
             for group in optimizer.param_groups:  # one optimizer (and checkpoint) for both phases
                 group["lr"] = cfg.sft_lr if sft else ppo.lr
             if sft:  # warm start: imitate the expert agent
@@ -203,7 +253,6 @@ def train(cfg: TrainConfig) -> TrainResult:
             else:
                 ro = collector.collect(ppo.rollout_steps)
                 stats = {"phase": "ppo", **ppo_update(policy, optimizer, ro, ppo, info, cpu_generator)}
-            steps = int(ro.valid.sum())
             m = {**stats, **episode_metrics(ro.episodes)}
             valid = ro.valid
             m["reward/total"] = float(ro.rewards[valid].mean()) if valid.any() else 0.0
@@ -216,28 +265,23 @@ def train(cfg: TrainConfig) -> TrainResult:
                 m.update(question_reward.stats())
             if env_user is not None:
                 m.update(env_user.stats())
-            m["env_steps"] = steps
+            m["env_steps"] = int(valid.sum())
             phase = m.pop("phase")
             m = mean_across_ranks(m, info)
             m["phase"] = phase
             counters["env_steps"] = int(counters["env_steps"]) + int(m["env_steps"])
-            counters["wall_s"] = time.perf_counter() - t_start
+            counters["wall_s"] = clock.elapsed
+            counters["sft_done"] = sft_done
             m.update(update=update, env_steps=counters["env_steps"], wall_s=counters["wall_s"],
                      steps_per_s=m["env_steps"] / max(time.perf_counter() - t0, 1e-9))
-            if cfg.eval_every and update % cfg.eval_every == 0 and update < total_updates and info.is_main:
-                m.update(_flat_eval(evaluate_policy(policy, cfg, run_dir / "eval" / f"update_{update:06d}", frame_size)))
+            if cfg.eval_every and update % cfg.eval_every == 0 and info.is_main:
+                m.update(_flat_eval(evaluate_policy(policy, cfg, run_dir / "eval" / f"update_{update:06d}", frame_size,
+                                                    label="mllm")))
             if logger:
                 logger.log(m)
-            bar.update(1)
-            bar.set_postfix(steps_s=f"{m['steps_per_s']:.0f}", SR=f"{m.get('episode/success_rate', float('nan')):.2f}",
-                            ret=f"{m.get('episode/return', float('nan')):.2f}")
-            out_of_time = deadline is not None and time.perf_counter() > deadline
-            if update % cfg.checkpoint_every == 0 or update == total_updates or out_of_time:
+            bar.step(phase, update, m, ro.episodes)
+            if update % cfg.checkpoint_every == 0:
                 _checkpoint(run_dir, update, counters, policy, optimizer, generator, cpu_generator, info, cfg.keep_checkpoints)
-            if out_of_time:
-                if info.is_main:
-                    print(f"\ntime budget of {cfg.minutes} min reached after update {update}")
-                break
     finally:
         bar.close()
         if logger:
@@ -246,25 +290,60 @@ def train(cfg: TrainConfig) -> TrainResult:
             question_reward.close()
         if env_user is not None:
             env_user.close()
+    if sft_done is None:  # the budget ran out while cloning: the whole run was behavior cloning
+        counters["sft_done"] = sft_done = update
+    if update > start and update % cfg.checkpoint_every:
+        _checkpoint(run_dir, update, counters, policy, optimizer, generator, cpu_generator, info, cfg.keep_checkpoints)
+    if stopped_by_time and info.is_main:
+        print(f"time budget of {cfg.minutes:g} min reached after update {update} "
+              f"({sft_done} of behavior cloning, {update - sft_done} of PPO)")
 
-    # ---- final policy and evaluation ----
+    # ---- final policy, evaluation, comparison ----
     checksums = replica_checksums(params, info)  # raises if the ranks' weights diverged
     policy_dir = run_dir / "policy"
-    final_eval = None
+    result = TrainResult(run_dir, update, int(counters["env_steps"]), None, policy_dir)
     if info.is_main:
         (run_dir / "replicas.json").write_text(json.dumps({"world_size": info.world_size, "checksums": checksums}) + "\n")
         policy.save_trainable(policy_dir)  # A2APolicy.from_pretrained(policy_dir) reloads base + trained weights
         if cfg.eval_episodes:
-            # Named by update: a resumed run that trained further evaluates its new policy afresh,
-            # while an evaluation killed midway (same update, same policy) resumes.
-            final_dir = run_dir / "eval" / f"update_{update:06d}"
-            final_eval = evaluate_policy(policy, cfg, final_dir, frame_size)
-            (run_dir / "final_eval.json").write_text(json.dumps({"update": update, "eval_dir": str(final_dir),
-                                                                  **_flat_eval(final_eval)}, indent=2) + "\n")
+            _final_evaluation(cfg, policy, run_dir, update, sft_done, frame_size, result)
+        from .curves import plot_learning_curve
+
+        result.curve = plot_learning_curve(run_dir, run_dir / "learning_curve.png")
     barrier(info)
     shutdown(info)
-    return TrainResult(run_dir, update, int(counters["env_steps"]), final_eval, policy_dir,
-                       run_dir / "eval" / f"update_{update:06d}" if final_eval is not None else None)
+    return result
+
+
+def _final_evaluation(cfg: TrainConfig, policy, run_dir: Path, update: int, sft_done: int, frame_size: int,
+                      result: TrainResult) -> None:
+    # Named by update: a resumed run that trained further evaluates its new policy afresh, while an
+    # evaluation killed midway (same update, same policy) resumes.
+    final_dir = run_dir / "eval" / f"update_{update:06d}"
+    phases = (f"{sft_done} updates of behavior cloning from {cfg.sft_expert}, " if sft_done else "") + \
+        f"{update - sft_done} updates of PPO ({cfg.reward_set} reward)"
+    result.final_eval = evaluate_policy(policy, cfg, final_dir, frame_size, label="this policy")
+    result.final_eval_dir = final_dir
+    (run_dir / "final_eval.json").write_text(json.dumps({"update": update, "eval_dir": str(final_dir),
+                                                          **_flat_eval(result.final_eval)}, indent=2) + "\n")
+    rows = [Row("this policy", phases, final_dir, result.final_eval)]
+    if cfg.compare:
+        trained = {n: p.detach().clone() for n, p in policy.named_trainable_parameters()}
+        starts = [("initial", "its start: the policy at update 0" + (" (a random tiny model)" if not cfg.model else ""))]
+        if sft_done and update > sft_done:
+            starts.append(("behavior_cloned", f"PPO's start: after {sft_done} updates of behavior cloning"))
+        for name, what in starts:
+            if (run_dir / START_DIR / name).exists():
+                policy.load_trainable(run_dir / START_DIR / name)
+                d = run_dir / "eval" / name
+                rows.append(Row(name.replace("_", " "), what, d, evaluate_policy(policy, cfg, d, frame_size, label=name)))
+        with torch.no_grad():  # back to the trained weights
+            for n, p in policy.named_trainable_parameters():
+                p.copy_(trained[n])
+        for agent, what in REFERENCES:
+            d = run_dir / "eval" / agent
+            rows.append(Row(agent, what, d, evaluate_reference(agent, cfg, d)))
+    result.comparison = rows
 
 
 def _checkpoint(run_dir, update, counters, policy, optimizer, generator, cpu_generator, info, keep) -> None:

@@ -14,7 +14,7 @@ def train_argv(run_dir, model: str, dataset: str, updates: int, checkpoint_every
     """`a2a train` with the smallest settings: 2 envs x 4 steps per update, no evaluation."""
     return ["train", "--run-dir", str(run_dir), "--model", model, "--dataset", dataset, "--updates", str(updates),
             "--num-envs", "2", "--rollout-steps", "4", "--epochs", "1", "--minibatches", "1", "--eval-episodes", "0",
-            "--no-tensorboard", "--checkpoint-every", str(checkpoint_every), "--minutes", "0", "--env-threads", "1",
+            "--no-tensorboard", "--checkpoint-every", str(checkpoint_every), "--minutes", "0", "--num-threads", "1", "--sft-updates", "0",
             "--max-past-steps", "4", *extra]
 
 

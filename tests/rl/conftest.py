@@ -37,7 +37,8 @@ def make_cfg(tiny_model, dataset, tmp_path):
         ppo.update(over.pop("ppo", {}))
         base = dict(run_dir=str(tmp_path / run), model=tiny_model, dataset=dataset, eval_episodes=0,
                     checkpoint_every=1, progress=False, tensorboard=False, policy={"max_past_steps": 4},
-                    rewards=RewardWeights(), ppo=PPOConfig(**ppo), num_threads=1)
+                    rewards=RewardWeights(), ppo=PPOConfig(**ppo), num_threads=1, sft_updates=0, minutes=None,
+                    compare=False)
         base.update(over)
         return TrainConfig(**base)
 

@@ -23,7 +23,8 @@ def test_two_ranks_train_in_lockstep(tiny_model, dataset, tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-addr", "127.0.0.1",
            "--master-port", str(free_port()), "-m", "a2a.cli.main", "train", "--run-dir", str(run), "--model", tiny_model,
            "--dataset", dataset, "--updates", "2", "--num-envs", "4", "--rollout-steps", "4", "--epochs", "1",
-           "--minibatches", "2", "--eval-episodes", "0", "--no-tensorboard", "--minutes", "0", "--device", "cpu"]
+           "--minibatches", "2", "--eval-episodes", "0", "--no-tensorboard", "--minutes", "0", "--device", "cpu",
+           "--sft-updates", "0"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=280)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

@@ -97,7 +97,7 @@ def test_cli_refuses_to_mix_runs(make_cfg, tiny_model, dataset, tmp_path, capsys
     run = tmp_path / "cli"
     common = ["train", "--run-dir", str(run), "--model", tiny_model, "--dataset", dataset, "--updates", "1",
               "--num-envs", "2", "--rollout-steps", "2", "--minibatches", "1", "--epochs", "1", "--eval-episodes", "2",
-              "--eval-split", "val_unseen_scenes", "--no-tensorboard", "--minutes", "0"]
+              "--eval-split", "val_unseen_scenes", "--no-tensorboard", "--minutes", "0", "--sft-updates", "0"]
     assert main(["train", "--run-dir", str(tmp_path / "none"), "--resume"]) == 2
     assert "nothing to resume" in capsys.readouterr().err
     assert main(common) == 0
