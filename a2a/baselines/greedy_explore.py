@@ -18,14 +18,19 @@ Policy:
 4. Without a location (ask_location off, or an unexpected answer) explore every receptacle in a
    fixed order with the same probe.
 5. Deliver: navigate to the goal, open it if its type opens, place.
+
+Multi-object instructions (clean clutter, preference reasoning) go to the scripts of greedy_multi.py,
+which use the same information plus the descriptions of the scene's objects from `valid_actions`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .greedy_multi import clean_clutter_script, preference_script
 from .instruction import (Vocabulary, catalog, parse_instruction, parse_location_answer, parse_placement_answer,
                           parse_value_answer)
+from .multi_instruction import parse_multi_instruction
 from .scripted import Script, ScriptedAgent, deliver_to, exploration_order, fetch_from
 
 
@@ -47,6 +52,10 @@ class GreedyExploreAgent(ScriptedAgent):
         self.config = config or GreedyExploreConfig()
 
     def script(self, instruction: str, vocab: Vocabulary) -> Script:
+        m = parse_multi_instruction(instruction, vocab)
+        if m is not None:
+            yield from (clean_clutter_script if m.task == "clean_clutter" else preference_script)(m, vocab)
+            return
         p = parse_instruction(instruction, vocab)
         if p.category is None:
             return

@@ -30,13 +30,21 @@ class Vocabulary:
     receptacles: tuple[str, ...]
     types: dict[str, str]            # receptacle name -> receptacle type ("left kitchen drawer" -> "drawer")
     articulated: frozenset[str]      # receptacles whose type opens and closes
+    objects: tuple[str, ...] = ()    # full descriptions ("small red cup") of the scene's objects (not where they are)
 
     @staticmethod
     def from_actions(actions: list[str]) -> "Vocabulary":
         names = tuple(a[len("navigate("):-1] for a in actions if a.startswith("navigate("))
         types = {n: receptacle_type(n) for n in names}
         arts = {t["name"] for t in catalog()["receptacle_types"] if t["articulated"]}
-        return Vocabulary(names, types, frozenset(n for n in names if types[n] in arts))
+        cat = catalog()
+        objects = []
+        for a in actions:
+            if a.startswith("pick("):
+                words = a[len("pick("):-1].split()
+                if len(words) >= 3 and words[0] in cat["sizes"] and words[1] in cat["colors"]:
+                    objects.append(" ".join(words))
+        return Vocabulary(names, types, frozenset(n for n in names if types[n] in arts), tuple(dict.fromkeys(objects)))
 
     def of_type(self, rtype: str) -> list[str]:
         return [n for n in self.receptacles if self.types[n] == rtype]

@@ -1,14 +1,15 @@
 """`oracle`: the privileged planner — the upper bound and an end-to-end check of the simulator.
 
 It reads `privileged_state` (world, target, goal, the hypotheses still consistent with the dialogue).
-While more than one (object, goal) hypothesis is consistent it asks the core's `oracle_question`: a
-grammar question that keeps the worst-case number of further questions minimal, so it never needs
-more than K questions. Then it fetches: navigate to the target's receptacle, open it if closed, pick
-the target by its full description, navigate to the goal, open it if closed, place.
+While more than one hypothesis — an (object, goal) pair, or for multi-object tasks a whole assignment
+of objects to goals — is consistent it asks the core's `oracle_question`: a grammar question that
+keeps the worst-case number of further questions minimal, so it never needs more than K questions.
+Then it fetches each target in turn: navigate to its receptacle, open it if closed, pick it by its
+full description, navigate to its goal, open it if closed, place.
 
 Strict mode (the default) turns a run into a check of the core: the remaining questions the core
 reports at the start must equal the episode's K, they may never exceed K - Q, and the dialogue
-must end with the true (target, goal) as the only consistent hypothesis. A disagreement raises
+must end with the true hypothesis as the only consistent one. A disagreement raises
 `OracleCheckError` naming the episode.
 """
 
@@ -43,18 +44,33 @@ class _Plan:
     dialogue_over: bool = False
 
 
-def _fetch_actions(world: dict, target: int, goal_name: str) -> list[str]:
-    obj = world["objects"][target]
-    src = world["receptacles"][obj["receptacle"]]
-    goal = next(r for r in world["receptacles"] if r["name"] == goal_name)
-    acts = [f"navigate({src['name']})"]
-    if not src["open"]:
-        acts.append(f"open({src['name']})")
-    acts += [f"pick({obj['description']})", f"navigate({goal['name']})"]
-    if not goal["open"] and goal["name"] != src["name"]:
-        acts.append(f"open({goal['name']})")
-    acts.append(f"place({goal['name']})")
+def _fetch_actions(world: dict, targets: list[tuple[int, str]]) -> list[str]:
+    """Fetch each (object, goal name) in turn, opening what is closed (once)."""
+    opened = {r["name"] for r in world["receptacles"] if r["open"]}
+    acts: list[str] = []
+    for target, goal in targets:
+        obj = world["objects"][target]
+        src = world["receptacles"][obj["receptacle"]]["name"]
+        acts.append(f"navigate({src})")
+        if src not in opened:
+            acts.append(f"open({src})")
+            opened.add(src)
+        acts += [f"pick({obj['description']})", f"navigate({goal})"]
+        if goal not in opened:
+            acts.append(f"open({goal})")
+            opened.add(goal)
+        acts.append(f"place({goal})")
     return acts
+
+
+def _truth_and_hypotheses(ps: dict) -> tuple[object, list]:
+    """The true hypothesis and the consistent ones, comparable: (object, goal index) pairs for a fetch
+    task, frozensets of such pairs (the objects an assignment moves) for a multi-object task."""
+    names = [r["name"] for r in ps["world"]["receptacles"]]
+    if ps.get("task", "fetch") == "fetch":
+        return (ps["target"], names.index(ps["goal"])), [tuple(h) for h in ps["consistent_hypotheses"]]
+    truth = frozenset((o, names.index(g)) for o, g in ps["targets"])
+    return truth, [frozenset(tuple(p) for p in h) for h in ps["consistent_hypotheses"]]
 
 
 class OracleAgent:
@@ -80,16 +96,15 @@ class OracleAgent:
         if not callable(getattr(env, "oracle_question", None)):
             raise TypeError("the oracle needs an env access with oracle_question() (the evaluation runner's)")
         ps = env.privileged_state(env_id)
-        world = ps["world"]
-        goal_index = next(i for i, r in enumerate(world["receptacles"]) if r["name"] == ps["goal"])
-        hyps = [tuple(h) for h in ps["consistent_hypotheses"]]
+        truth, hyps = _truth_and_hypotheses(ps)
         where = f"episode {ps['instruction']!r}"
-        truth = (ps["target"], goal_index)
         if truth not in hyps:
-            raise OracleCheckError(f"{where}: the true (target, goal) {truth} is not among the consistent hypotheses")
+            raise OracleCheckError(f"{where}: the true hypothesis {sorted(truth) if isinstance(truth, frozenset) else truth} "
+                                   "is not among the consistent hypotheses")
         if len(hyps) == 1 and ps["K"] != 0:
             self._fail(f"{where}: one consistent hypothesis but K = {ps['K']}")
-        return _Plan(where, _fetch_actions(world, ps["target"], ps["goal"]), K=int(ps["K"]))
+        targets = [tuple(t) for t in ps["targets"]] if ps.get("task", "fetch") != "fetch" else [(ps["target"], ps["goal"])]
+        return _Plan(where, _fetch_actions(ps["world"], targets), K=int(ps["K"]))
 
     def _core_step(self, env_id: int, env: EnvAccess, plan: _Plan) -> str | None:
         """The core's next question, or None when the dialogue is over (after checking it)."""
@@ -102,10 +117,7 @@ class OracleAgent:
             plan.asked += 1
             return f"ask({question})"
         if plan.asked or plan.K:
-            ps = env.privileged_state(env_id)
-            left = [tuple(h) for h in ps["consistent_hypotheses"]]
-            world = ps["world"]
-            truth = (ps["target"], next(i for i, r in enumerate(world["receptacles"]) if r["name"] == ps["goal"]))
+            truth, left = _truth_and_hypotheses(env.privileged_state(env_id))
             if left != [truth]:
                 self._fail(f"{plan.episode}: the dialogue left hypotheses {left}, not only the true {truth}")
         plan.dialogue_over = True

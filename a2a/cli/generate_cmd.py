@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..data import DEFAULT_COUNTS, PRESETS, SPLITS, generate_dataset
+from ..data import DEFAULT_COUNTS, DEFAULT_TASKS, PRESETS, SPLITS, TASK_MIXES, generate_dataset
 
 
 def register(sub, help_text: str) -> None:
@@ -13,7 +13,13 @@ def register(sub, help_text: str) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--preset", choices=sorted(PRESETS), default="default",
                    help="default, or easy: small open apartments without clutter, K <= 1, 10 steps (quick learning checks)")
-    p.add_argument("--max-steps", type=int, default=None, help="step limit per episode (default: the preset's)")
+    p.add_argument("--tasks", choices=list(TASK_MIXES), default=DEFAULT_TASKS,
+                   help=f"task mix (default {DEFAULT_TASKS}): single = single-object fetch only (the original benchmark); "
+                        "mixed = a quarter clean-clutter and preference-reasoning episodes (the paper's full task set); "
+                        "multi = multi-object only; clean_clutter or preference_reasoning = that task only")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="step limit per episode (default: the preset's; a multi-object episode gets at least three times "
+                        "its oracle's length)")
     p.add_argument("--train-scenes", type=int, default=100, help="distinct apartments behind train (and unseen tasks)")
     p.add_argument("--eval-scenes", type=int, default=40, help="distinct apartments behind each unseen-scenes split")
     for split in SPLITS:
@@ -26,11 +32,13 @@ def run(args: argparse.Namespace) -> int:
     counts = {s: getattr(args, s) for s in SPLITS}
     try:
         info = generate_dataset(args.out_dir, counts, seed=args.seed, max_steps=args.max_steps,
-                                train_scenes=args.train_scenes, eval_scenes=args.eval_scenes, preset=args.preset)
+                                train_scenes=args.train_scenes, eval_scenes=args.eval_scenes, preset=args.preset,
+                                tasks=args.tasks)
     except ValueError as e:
         raise SystemExit(f"a2a generate: error: {e}") from None
     for split in SPLITS:
         if info.counts[split]:
             ks = ", ".join(f"K={k}: {n}" for k, n in info.k_histogram.get(split, {}).items())
-            print(f"{split:20s} {info.counts[split]:6d} episodes  ({ks})  {info.path(split)}")
+            tasks = ", ".join(f"{t}: {n}" for t, n in info.task_histogram.get(split, {}).items())
+            print(f"{split:20s} {info.counts[split]:6d} episodes  ({ks}; {tasks})  {info.path(split)}")
     return 0

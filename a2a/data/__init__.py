@@ -2,8 +2,10 @@
 
 from .dataset import (
     DEFAULT_COUNTS,
+    DEFAULT_TASKS,
     PRESETS,
     SPLITS,
+    TASK_MIXES,
     DatasetInfo,
     ManifestError,
     default_dataset_dir,
@@ -15,8 +17,10 @@ from .episodes import EpisodeFileError, load_episodes, save_episodes
 
 __all__ = [
     "DEFAULT_COUNTS",
+    "DEFAULT_TASKS",
     "PRESETS",
     "SPLITS",
+    "TASK_MIXES",
     "DatasetInfo",
     "EpisodeFileError",
     "ManifestError",

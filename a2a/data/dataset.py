@@ -2,6 +2,11 @@
 
 The built-in default dataset (a few thousand episodes) is generated on first use, in about a
 second, into the cache directory, so nothing has to be downloaded.
+
+Which tasks a dataset holds is its task mix (TASK_MIXES): `single` is the single-object fetch
+benchmark (bit for bit what it was before multi-object tasks existed), `mixed` adds the paper's
+multi-object tasks (clean clutter, preference reasoning) as a quarter of every split, `multi` and
+the two task names hold multi-object episodes only.
 """
 
 from __future__ import annotations
@@ -30,9 +35,21 @@ PRESETS: dict[str, dict] = {
                        "clutter": 0.0, "open_prob": 1.0},
              "combinations": ["none", "attribute"], "max_steps": 10},
 }
+MULTI_OBJECT_TASKS = ("clean_clutter", "preference_reasoning")
+# Task mix -> (share of multi-object episodes in every split, the multi-object task types drawn).
+TASK_MIXES: dict[str, tuple[float, tuple[str, ...]]] = {
+    "single": (0.0, ()),
+    "mixed": (0.25, MULTI_OBJECT_TASKS),
+    "multi": (1.0, MULTI_OBJECT_TASKS),
+    "clean_clutter": (1.0, ("clean_clutter",)),
+    "preference_reasoning": (1.0, ("preference_reasoning",)),
+}
+# The built-in dataset's mix. "single" while policies are trained on the single-object benchmark;
+# "mixed" makes it the paper's full task set (a new cache directory, so a cached "single" is kept).
+DEFAULT_TASKS = "single"
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "a2a-dataset/1"
-DEFAULT_NAME = "default-v1"
+DEFAULT_NAME = "default-v1" if DEFAULT_TASKS == "single" else f"default-v2-{DEFAULT_TASKS}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,8 @@ class DatasetInfo:
     counts: dict[str, int]
     max_steps: int
     k_histogram: dict[str, dict[str, int]] = field(default_factory=dict)
+    tasks: str = "single"  # the task mix (TASK_MIXES)
+    task_histogram: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def path(self, split: str) -> Path:
         return self.root / f"{split}.jsonl.gz"
@@ -59,13 +78,20 @@ def default_dataset_dir() -> Path:
 
 def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = None, seed: int = 0,
                      max_steps: int | None = None, train_scenes: int = 100, eval_scenes: int = 40,
-                     progress: bool = True, preset: str = "default") -> DatasetInfo:
+                     progress: bool = True, preset: str = "default", tasks: str = DEFAULT_TASKS) -> DatasetInfo:
     """Generates every split into `root` (one .jsonl.gz per split and a manifest).
 
-    preset: "default" or "easy" (see PRESETS); max_steps: None for the preset's."""
+    preset: "default" or "easy" (see PRESETS); max_steps: None for the preset's (the floor of a
+    multi-object episode's own limit); tasks: the task mix (TASK_MIXES)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; presets are {list(PRESETS)}")
+    if tasks not in TASK_MIXES:
+        raise ValueError(f"unknown task mix {tasks!r}; task mixes are {list(TASK_MIXES)}")
     p = PRESETS[preset]
+    multi_share, multi_tasks = TASK_MIXES[tasks]
+    if multi_share and p["combinations"]:
+        raise ValueError(f"preset {preset!r} is single-object only (its ambiguity combinations are fetch ones); "
+                         "use tasks='single' with it")
     max_steps = p["max_steps"] if max_steps is None else max_steps
     counts = dict(DEFAULT_COUNTS if counts is None else counts)
     unknown = set(counts) - set(SPLITS)
@@ -74,6 +100,8 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     hist: dict[str, dict[str, int]] = {}
+    task_hist: dict[str, dict[str, int]] = {}
+    k_by_task: dict[str, dict[str, dict[str, int]]] = {}
     total = sum(counts.values())
     with tqdm(total=total, desc="generating episodes", unit="ep", disable=not progress) as bar:
         for split in SPLITS:
@@ -89,13 +117,21 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
             # The unseen-tasks splits keep their held-out combinations unless a preset narrows them.
             combos = p["combinations"]
             eps = EpisodeSet.generate(split, n, seed=seed, train_scenes=train_scenes, eval_scenes=eval_scenes,
-                                      max_steps=max_steps, progress=tick, scene=p["scene"], combinations=combos)
+                                      max_steps=max_steps, progress=tick, scene=p["scene"], combinations=combos,
+                                      multi_share=multi_share, multi_tasks=list(multi_tasks))
             save_episodes(eps, root / f"{split}.jsonl.gz")
-            ks = Counter(eps.summary()["K"])
-            hist[split] = {str(k): ks[k] for k in sorted(ks)}
-    manifest = {"format": MANIFEST_FORMAT, "episode_format": _core.EPISODE_FORMAT, "preset": preset, "seed": seed,
+            summary = eps.summary()
+            hist[split] = _histogram(summary["K"])
+            task_hist[split] = _histogram(summary["task"])
+            k_by_task[split] = {t: _histogram([k for k, tk in zip(summary["K"], summary["task"]) if tk == t])
+                                for t in task_hist[split]}
+    multi = any(t in MULTI_OBJECT_TASKS for h in task_hist.values() for t in h)
+    formats = _core.EPISODE_FORMATS
+    manifest = {"format": MANIFEST_FORMAT, "episode_format": formats[1] if multi else formats[0], "preset": preset,
+                "tasks": tasks, "multi_share": multi_share, "seed": seed,
                 "max_steps": max_steps, "train_scenes": train_scenes, "eval_scenes": eval_scenes,
-                "counts": {s: counts.get(s, 0) for s in SPLITS}, "k_histogram": hist}
+                "counts": {s: counts.get(s, 0) for s in SPLITS}, "k_histogram": hist, "task_histogram": task_hist,
+                "k_histogram_by_task": k_by_task}
     tmp = root / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(tmp, root / MANIFEST)
@@ -108,6 +144,11 @@ class ManifestError(ValueError):
 
 def _manifest_error(path: Path, what: str) -> ManifestError:
     return ManifestError(f"{path}: malformed manifest: {what} (regenerate the dataset with `a2a generate {path.parent}`)")
+
+
+def _histogram(values) -> dict[str, int]:
+    c = Counter(values)
+    return {str(k): c[k] for k in sorted(c)}
 
 
 def read_manifest(root: str | os.PathLike) -> DatasetInfo:
@@ -143,9 +184,16 @@ def read_manifest(root: str | os.PathLike) -> DatasetInfo:
     hist = m.get("k_histogram", {})
     if not isinstance(hist, dict):
         raise _manifest_error(path, f"k_histogram: expected an object, got {type(hist).__name__}")
+    tasks = m.get("tasks", "single")  # manifests from before task mixes are single-object
+    if tasks not in TASK_MIXES:
+        raise _manifest_error(path, f"tasks: unknown task mix {tasks!r}; task mixes are {list(TASK_MIXES)}")
+    task_hist = m.get("task_histogram", {})
+    if not isinstance(task_hist, dict):
+        raise _manifest_error(path, f"task_histogram: expected an object, got {type(task_hist).__name__}")
     return DatasetInfo(root=root, seed=count(m["seed"], "seed"),
                        counts={k: count(v, f"counts.{k}") for k, v in counts.items()},
-                       max_steps=count(m["max_steps"], "max_steps"), k_histogram=hist)
+                       max_steps=count(m["max_steps"], "max_steps"), k_histogram=hist, tasks=tasks,
+                       task_histogram=task_hist)
 
 
 def ensure_default_dataset(progress: bool = True) -> DatasetInfo:

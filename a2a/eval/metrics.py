@@ -1,7 +1,9 @@
 """Evaluation metrics: pure functions over episode records (docs/eval.md has the definitions).
 
-Per episode i: success S_i, minimum questions K_i, questions asked Q_i.
-- SR  = mean S_i
+Per episode i: success S_i, minimum questions K_i, questions asked Q_i, T_i objects the user wants
+moved (1 for fetch tasks) of which D_i stand on their goals at the end.
+- SR  = mean S_i (every object right)
+- PSR = mean D_i / T_i (partial success: the fraction of the intended objects delivered)
 - ARS = mean S_i * K_i / max(K_i, Q_i)   (= S_i when K_i = Q_i = 0)
 - QR  = mean Q_i / K_i over episodes with K_i > 0
 - questions on K = 0 episodes are reported separately (mean Q and share of episodes that asked)
@@ -21,7 +23,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-AMBIGUITY_BITS = ("attribute", "size", "spatial_receptacle", "spatial_room", "spatial_neighbor", "placement")
+AMBIGUITY_BITS = ("attribute", "size", "spatial_receptacle", "spatial_room", "spatial_neighbor", "placement",
+                  "preference")
 
 # Episode sets a metric is taken over.
 _ALL, _K_POS, _K_ZERO = "all", "K>0", "K=0"
@@ -44,6 +47,8 @@ def _ars(a: dict) -> np.ndarray:
 
 METRICS: tuple[MetricDef, ...] = (
     MetricDef("SR", "success rate", _ALL, lambda a: a["success"]),
+    MetricDef("PSR", "partial success: mean fraction of the intended objects delivered", _ALL,
+              lambda a: a["delivered"] / np.maximum(a["targets"], 1)),
     MetricDef("ARS", "ambiguity-resolution score: mean S*K/max(K,Q)", _ALL, _ars),
     MetricDef("QR", "question ratio: mean Q/K over K>0 episodes", _K_POS, lambda a: a["Q"] / np.maximum(a["K"], 1)),
     MetricDef("Q_K0", "mean questions on K=0 episodes", _K_ZERO, lambda a: a["Q"]),
@@ -73,6 +78,10 @@ def _get(r: Any, name: str) -> Any:
     return r[name] if isinstance(r, Mapping) else getattr(r, name)
 
 
+def _get_or(r: Any, name: str, default: Any) -> Any:
+    return r.get(name, default) if isinstance(r, Mapping) else getattr(r, name, default)
+
+
 def episode_arrays(records: Sequence[Any]) -> dict[str, np.ndarray]:
     """Columns of the records that metrics use (records are EpisodeRecord or dicts)."""
     def col(name: str, dtype=float) -> np.ndarray:
@@ -82,6 +91,10 @@ def episode_arrays(records: Sequence[Any]) -> dict[str, np.ndarray]:
         "success": col("success"), "failure": col("failure"), "K": col("K"), "Q": col("Q"),
         "budget": col("budget"), "length": col("length"), "useful": col("useful_questions"),
         "invalid": col("invalid_actions"),
+        "targets": np.fromiter((_get_or(r, "targets", 1) for r in records), dtype=float, count=len(records)),
+        # a record without the field is a fetch episode: its one object is delivered iff it succeeded
+        "delivered": np.fromiter((_get_or(r, "delivered", _get(r, "success")) for r in records), dtype=float,
+                                 count=len(records)),
     }
     if len(records) and (a["K"] < 0).any() | (a["Q"] < 0).any():
         raise ValueError("records: K and Q must be >= 0")
@@ -158,25 +171,28 @@ def ambiguity_bits(label: str) -> list[str]:
 
 
 def group_indices(records: Sequence[Any]) -> dict[str, dict[str, list[int]]]:
-    """Episode indices per group: by split, by ambiguity label, by single ambiguity bit
-    (an episode counts for each bit it has; K=0 episodes form "none"), and by K."""
-    groups: dict[str, dict[str, list[int]]] = {"by_split": {}, "by_ambiguity": {}, "by_ambiguity_bit": {}, "by_K": {}}
+    """Episode indices per group: by split, by task type (fetch, clean_clutter, preference_reasoning),
+    by ambiguity label, by single ambiguity bit (an episode counts for each bit it has; K=0 episodes
+    form "none"), and by K."""
+    groups: dict[str, dict[str, list[int]]] = {"by_split": {}, "by_task": {}, "by_ambiguity": {}, "by_ambiguity_bit": {},
+                                               "by_K": {}}
     for i, r in enumerate(records):
         groups["by_split"].setdefault(_get(r, "split"), []).append(i)
+        groups["by_task"].setdefault(_get_or(r, "task", "fetch"), []).append(i)
         label = _get(r, "ambiguity")
         groups["by_ambiguity"].setdefault(label, []).append(i)
         for bit in ambiguity_bits(label) or ["none"]:
             groups["by_ambiguity_bit"].setdefault(bit, []).append(i)
         groups["by_K"].setdefault(str(_get(r, "K")), []).append(i)
     groups["by_K"] = dict(sorted(groups["by_K"].items(), key=lambda kv: int(kv[0])))
-    for kind in ("by_split", "by_ambiguity", "by_ambiguity_bit"):
+    for kind in ("by_split", "by_task", "by_ambiguity", "by_ambiguity_bit"):
         groups[kind] = dict(sorted(groups[kind].items()))
     return groups
 
 
 def summarize(records: Sequence[Any], *, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
     """Metrics overall and per group, as plain JSON-able dicts: {"overall": {metric: {value, lo, hi, n}},
-    "by_split": {split: {...}}, "by_ambiguity": ..., "by_ambiguity_bit": ..., "by_K": ...}."""
+    "by_split": {split: {...}}, "by_task": ..., "by_ambiguity": ..., "by_ambiguity_bit": ..., "by_K": ...}."""
     records = list(records)
 
     def block(recs: list, key: str) -> dict:

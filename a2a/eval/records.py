@@ -45,6 +45,9 @@ class EpisodeRecord:
     failure: bool = False         # irreversible failure (a wrong delivery)
     truncated: bool = False       # hit the step limit
     length: int = 0               # steps taken
+    task: str = "fetch"           # fetch, clean_clutter or preference_reasoning
+    targets: int = 1              # objects the user wanted moved
+    delivered: int = 0            # of them, on their goals when the episode ended
     useful_questions: int = 0     # questions the oracle judge found useful
     invalid_actions: int = 0
     total_reward: float = 0.0
@@ -67,7 +70,10 @@ class EpisodeRecord:
     @staticmethod
     def from_dict(d: dict) -> "EpisodeRecord":
         known = {f for f in EpisodeRecord.__dataclass_fields__}
-        return EpisodeRecord(**{k: v for k, v in d.items() if k in known})
+        fields = {k: v for k, v in d.items() if k in known}
+        if "delivered" not in d:  # a record from before multi-object tasks: one object, delivered iff success
+            fields["delivered"] = int(bool(d.get("success")))
+        return EpisodeRecord(**fields)
 
 
 def _check(d: object, where: str) -> dict:

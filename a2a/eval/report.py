@@ -81,13 +81,24 @@ def table1(runs: list[Run]) -> str:
 
 def runs_table(runs: list[Run]) -> str:
     """Every run with 95% intervals."""
-    header = ["run", "split", "δ", "n", "SR", "ARS", "QR", "Q on K=0", "useful %", "invalid %", "length"]
+    header = ["run", "split", "δ", "n", "SR", "PSR", "ARS", "QR", "Q on K=0", "useful %", "invalid %", "length"]
     rows = []
     for r in runs:
         o = r.summary["overall"]
         rows.append([r.label, r.split, str(r.delta), str(r.summary["episodes"]), fmt("SR", o["SR"], True),
-                     fmt("ARS", o["ARS"], True), fmt("QR", o["QR"], True), fmt("Q_K0", o["Q_K0"]),
+                     fmt("PSR", o.get("PSR")), fmt("ARS", o["ARS"], True), fmt("QR", o["QR"], True), fmt("Q_K0", o["Q_K0"]),
                      fmt("useful_rate", o["useful_rate"]), fmt("invalid_rate", o["invalid_rate"]), fmt("length", o["length"])])
+    return markdown_table(header, rows)
+
+
+def task_table(runs: list[Run]) -> str:
+    """SR, partial success, ARS and QR per task type (fetch, clean_clutter, preference_reasoning), every run."""
+    header = ["run", "split", "δ", "task", "n", "SR", "PSR", "ARS", "QR"]
+    rows = []
+    for r in runs:
+        for task, block in r.summary.get("by_task", {}).items():
+            rows.append([r.label, r.split, str(r.delta), task, str(block["episodes"]),
+                         *[fmt(m, block.get(m)) for m in ("SR", "PSR", "ARS", "QR")]])
     return markdown_table(header, rows)
 
 
@@ -118,6 +129,8 @@ def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plot
     parts = ["# a2a evaluation report", "",
              "SR, ARS in %; QR = mean Q/K over K>0 episodes (docs/eval.md). Table 1 layout: unseen scenes | unseen tasks "
              "(test split when present, else val).", "", t1, "", "## Runs (95% bootstrap intervals)", "", runs_table(runs), "",
+             "## Per task type", "", "PSR: partial success, the mean fraction of the objects the user wanted moved that "
+             "were delivered.", "", task_table(runs), "",
              "## SR per ambiguity type", "", group_table(runs, "by_ambiguity_bit"), "",
              "## SR per ambiguity combination", "", group_table(runs, "by_ambiguity"), "",
              "## SR per K", "", group_table(runs, "by_K"), "", "## QR per K", "", group_table(runs, "by_K", "QR"), ""]

@@ -120,7 +120,7 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
         instructions = batch.instruction.tolist()
         for row, (env_id, ep) in enumerate(zip(env_ids, eps)):
             tr = EpisodeTrace(summary["id"][ep], ep, summary["split"][ep], summary["ambiguity"][ep], summary["K"][ep],
-                              budgets[row], instructions[row].decode("utf-8", "replace"))
+                              budgets[row], instructions[row].decode("utf-8", "replace"), summary["task"][ep])
             if ep in keep_frames:
                 tr.frames = [np.array(batch.frames[row, -1])]
             traces[env_id] = tr

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-PERCENT = {"SR", "ARS", "asked_K0", "useful_rate", "invalid_rate", "over_budget", "failure_rate"}
-SUMMARY_COLUMNS = ("SR", "ARS", "QR", "Q_K0", "useful_rate", "invalid_rate", "length")
+PERCENT = {"SR", "PSR", "ARS", "asked_K0", "useful_rate", "invalid_rate", "over_budget", "failure_rate"}
+SUMMARY_COLUMNS = ("SR", "PSR", "ARS", "QR", "Q_K0", "useful_rate", "invalid_rate", "length")
 
 
 def fmt(metric: str, m: dict | None, ci: bool = False) -> str:
@@ -26,10 +26,11 @@ def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def summary_table(summary: dict, columns: Sequence[str] = SUMMARY_COLUMNS, ci: bool = False) -> str:
-    """A plain-text table: overall, then per split, ambiguity label and K (rates in %)."""
+    """A plain-text table: overall, then per split, task type, ambiguity label and K (rates in %)."""
     header = ["group", "n", *columns]
     rows = [["overall", str(summary["episodes"]), *[fmt(c, summary["overall"].get(c), ci) for c in columns]]]
-    for kind, title in (("by_split", "split"), ("by_ambiguity", "amb"), ("by_ambiguity_bit", "bit"), ("by_K", "K")):
+    for kind, title in (("by_split", "split"), ("by_task", "task"), ("by_ambiguity", "amb"), ("by_ambiguity_bit", "bit"),
+                        ("by_K", "K")):
         for key, block in summary.get(kind, {}).items():
             rows.append([f"{title}={key}", str(block["episodes"]), *[fmt(c, block.get(c), ci) for c in columns]])
     return _grid(header, rows)

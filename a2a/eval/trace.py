@@ -34,6 +34,8 @@ class BatchRows:
         self.questions = batch.questions.tolist()
         self.useful_questions = batch.useful_questions.tolist()
         self.invalid_actions = batch.invalid_actions.tolist()
+        self.targets = batch.targets.tolist()
+        self.delivered = batch.delivered.tolist()
 
     def done(self, row: int) -> bool:
         return bool(self.terminated[row] or self.truncated[row])
@@ -43,11 +45,11 @@ class EpisodeTrace:
     """One running episode: created at reset, fed every step, turned into a record at the end."""
 
     def __init__(self, episode_id: str, episode_index: int, split: str, ambiguity: str, K: int, budget: int,
-                 instruction: str):
+                 instruction: str, task: str = "fetch"):
         terms, _, _ = _tables()
         self.record = EpisodeRecord(
             episode_id=episode_id, episode_index=episode_index, split=split, ambiguity=ambiguity, K=int(K),
-            budget=int(budget), instruction=instruction, reward_terms={t: [] for t in terms})
+            budget=int(budget), instruction=instruction, task=task, reward_terms={t: [] for t in terms})
         self.frames: list | None = None  # filled by the runner when this episode's frames are saved
 
     def add_step(self, action: str, rows: BatchRows, row: int) -> None:
@@ -78,5 +80,7 @@ class EpisodeTrace:
         r.Q = int(rows.questions[row])
         r.useful_questions = int(rows.useful_questions[row])
         r.invalid_actions = int(rows.invalid_actions[row])
+        r.targets = int(rows.targets[row])
+        r.delivered = int(rows.delivered[row])
         r.total_reward = float(sum(r.rewards))
         return r

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 #include <string>
@@ -15,7 +16,9 @@
 #include "catalog.h"
 #include "episode_gen.h"
 #include "episode_json.h"
+#include "env.h"
 #include "grammar.h"
+#include "multi_task.h"
 #include "null_env.h"
 #include "privileged.h"
 #include "user.h"
@@ -78,10 +81,78 @@ struct PrivilegedCopy {
   std::string world_graph, instruction, target_description, goal;
   int target = -1, K = 0, questions = 0, steps = 0;
   std::vector<std::pair<int, int>> consistent;
+  // Multi-object tasks: the targets (object, goal name), the user's preference in words, and the
+  // consistent assignments as the (object, goal) pairs of what they move.
+  TaskType task = TaskType::Fetch;
+  std::vector<std::pair<int, std::string>> targets;
+  std::string preference;
+  std::vector<std::vector<std::pair<int, int>>> consistent_assignments;
 };
 
 py::object name_or_none(int i, const std::vector<std::string>& names) {
   return i >= 0 ? py::cast(names[static_cast<size_t>(i)]) : py::none();
+}
+
+// ---- multi-object tasks ----------------------------------------------------------------------------
+
+// An assignment as the (object, goal) pairs of the objects it moves.
+std::vector<std::pair<int, int>> moved_pairs(const MultiTask& m, const Assignment& a) {
+  std::vector<std::pair<int, int>> pairs;
+  for (size_t k = 0; k < m.prefs.places.size(); ++k)
+    if (a.goal[k] >= 0) pairs.emplace_back(m.prefs.places[k].object, a.goal[k]);
+  return pairs;
+}
+
+py::list target_list(const World& w, const MultiTask& m) {
+  py::list out;
+  for (const Target& t : m.targets) out.append(py::make_tuple(t.object, w.receptacles[static_cast<size_t>(t.goal)].name));
+  return out;
+}
+
+// The multi-object fields of an episode dict (what the /2 format adds).
+void add_multi_object_fields(py::dict& d, const Episode& e) {
+  const World& w = e.world;
+  const MultiTask& m = e.multi;
+  std::vector<std::string> recs, rooms, types, cats, fams;
+  for (const auto& r : w.receptacles) recs.push_back(r.name);
+  for (size_t i = 0; i < w.rooms.size(); ++i) rooms.push_back(room_name(w, static_cast<int>(i)));
+  for (const auto& t : receptacle_types()) types.push_back(t.name);
+  for (const auto& c : object_categories()) cats.push_back(c.name);
+  for (const auto& f : object_families()) fams.push_back(f.name);
+  py::dict spec;
+  spec["area_room"] = name_or_none(m.spec.area_room, rooms);
+  spec["area_receptacle"] = name_or_none(m.spec.area_receptacle, recs);
+  spec["family"] = name_or_none(m.spec.family, fams);
+  spec["category"] = name_or_none(m.spec.category, cats);
+  spec["color"] = name_or_none(m.spec.color, color_names());
+  spec["size"] = name_or_none(m.spec.size, size_names());
+  spec["all"] = m.spec.all;
+  spec["goal_receptacle"] = name_or_none(m.spec.goal_receptacle, recs);
+  spec["goal_type"] = name_or_none(m.spec.goal_type, types);
+  py::list options, places, hyps;
+  for (const MoveOption& o : m.prefs.options) {
+    py::dict x;
+    x["rule"] = o.rule;
+    x["objects"] = o.objects;
+    options.append(x);
+  }
+  for (const ObjectPlaces& p : m.prefs.places) {
+    py::list goals;
+    for (int g : p.goals) goals.append(recs[static_cast<size_t>(g)]);
+    py::dict x;
+    x["object"] = p.object;
+    x["goals"] = goals;
+    places.append(x);
+  }
+  for (const Assignment& a : m.assignments) hyps.append(py::tuple(py::cast(moved_pairs(m, a))));
+  py::dict prefs;
+  prefs["options"] = options;
+  prefs["places"] = places;
+  d["spec"] = spec;
+  d["targets"] = target_list(w, m);
+  d["preferences"] = prefs;
+  d["preference"] = preference_text(w, m);
+  d["hypotheses"] = hyps;
 }
 
 py::dict episode_dict(const Episode& e) {
@@ -115,6 +186,8 @@ py::dict episode_dict(const Episode& e) {
   d["goal"] = e.world.receptacles[static_cast<size_t>(e.goal)].name;
   d["spec"] = spec;
   d["hypotheses"] = hyps;
+  d["task"] = task_type_name(e.task);
+  if (e.multi_object()) add_multi_object_fields(d, e);
   d["world"] = world_dict(e.world);
   return d;
 }
@@ -221,7 +294,7 @@ void bind_batch(py::module_& m) {
   b.def_property_readonly(#name, [](py::object self) { auto& s = self.cast<BatchBuffer&>(); return bool_view(self, s.name, s.rows); });
   A2A_INT_FIELD(env_id) A2A_INT_FIELD(episode) A2A_INT_FIELD(step) A2A_INT_FIELD(frame_count) A2A_INT_FIELD(invalid_reason)
   A2A_INT_FIELD(question_type) A2A_INT_FIELD(questions) A2A_INT_FIELD(useful_questions) A2A_INT_FIELD(invalid_actions)
-  A2A_INT_FIELD(K) A2A_INT_FIELD(budget) A2A_INT_FIELD(reward)
+  A2A_INT_FIELD(K) A2A_INT_FIELD(budget) A2A_INT_FIELD(reward) A2A_INT_FIELD(targets) A2A_INT_FIELD(delivered)
   A2A_BOOL_FIELD(first) A2A_BOOL_FIELD(terminated) A2A_BOOL_FIELD(truncated) A2A_BOOL_FIELD(success) A2A_BOOL_FIELD(failure)
   A2A_BOOL_FIELD(invalid) A2A_BOOL_FIELD(asked) A2A_BOOL_FIELD(useful)
 #undef A2A_INT_FIELD
@@ -318,8 +391,24 @@ PYBIND11_MODULE(_core, m) {
       py::dict x;
       x["name"] = c.name;
       x["colors"] = colors;
+      x["plural"] = category_plural(static_cast<int>(cats.size()));
+      py::list usual, homes;
+      for (int r : c.rooms) usual.append(room_types()[static_cast<size_t>(r)].name);
+      for (int t : category_homes()[cats.size()]) homes.append(receptacle_types()[static_cast<size_t>(t)].name);
+      x["rooms"] = usual;
+      x["homes"] = homes;
       cats.append(x);
     }
+    py::list fams;
+    for (const auto& f : object_families()) {
+      py::list members;
+      for (int c : f.categories) members.append(object_categories()[static_cast<size_t>(c)].name);
+      py::dict x;
+      x["name"] = f.name;
+      x["categories"] = members;
+      fams.append(x);
+    }
+    d["families"] = fams;
     for (const auto& f : finishes()) fins.append(f.name);
     d["room_types"] = rooms;
     d["receptacle_types"] = recs;
@@ -329,7 +418,13 @@ PYBIND11_MODULE(_core, m) {
     d["patterns"] = pattern_names();
     d["finishes"] = fins;
     return d;
-  }, "The world's vocabulary: room and receptacle types, object categories, colors, sizes, patterns.");
+  }, "The world's vocabulary: room and receptacle types, object categories (with their usual rooms and the receptacle "
+     "types they are kept on), colors, sizes, patterns, and the families of categories instructions name together.");
+  m.def("task_types", [] {
+    std::vector<std::string> v;
+    for (int t = 0; t < kNumTaskTypes; ++t) v.push_back(task_type_name(static_cast<TaskType>(t)));
+    return v;
+  }, "Task types: fetch (single object), clean_clutter and preference_reasoning (multi-object).");
   m.def("reward_terms", [] {
     std::vector<std::string> v;
     for (int t = 0; t < kNumRewardTerms; ++t) v.push_back(reward_term_name(t));
@@ -369,7 +464,8 @@ PYBIND11_MODULE(_core, m) {
     return v;
   });
   m.def("normalize_text", [](const std::string& s) { return normalize_text(s); });
-  m.attr("EPISODE_FORMAT") = kEpisodeFormat;
+  m.attr("EPISODE_FORMAT") = kEpisodeFormat;  // what fetch episodes are written in
+  m.attr("EPISODE_FORMATS") = py::make_tuple(kEpisodeFormat, kEpisodeFormatV2);
   m.attr("INSTRUCTION_CHARS") = kInstructionChars;
   m.attr("ACTION_CHARS") = kActionChars;
   m.attr("ANSWER_CHARS") = kAnswerChars;
@@ -388,7 +484,7 @@ PYBIND11_MODULE(_core, m) {
       }, py::arg("data"), "Parses jsonl bytes; raises EpisodeFormatError('line N: field: message').")
       .def_static("generate", [](const std::string& split, int count, uint64_t seed, int train_scenes, int eval_scenes,
                                  int max_steps, std::function<void(int, int)> progress, py::dict scene,
-                                 std::vector<std::string> combinations) {
+                                 std::vector<std::string> combinations, double multi_share, std::vector<std::string> multi_tasks) {
         Split s;
         if (!parse_split(split, &s) || s == Split::Custom) throw py::value_error("unknown split '" + split + "'");
         if (count < 0) throw py::value_error("count must be >= 0");
@@ -415,6 +511,14 @@ PYBIND11_MODULE(_core, m) {
           if (!parse_ambiguity_label(label, &bits)) throw py::value_error("combinations: unknown ambiguity label '" + label + "'");
           cfg.combinations.push_back(bits);
         }
+        cfg.multi_share = multi_share;
+        if (!multi_tasks.empty()) cfg.multi_tasks.clear();
+        for (const std::string& name : multi_tasks) {
+          TaskType t;
+          if (!parse_task_type(name, &t) || t == TaskType::Fetch)
+            throw py::value_error("multi_tasks: unknown multi-object task '" + name + "' (expected clean_clutter or preference_reasoning)");
+          cfg.multi_tasks.push_back(t);
+        }
         std::string err = validate(cfg);
         if (!err.empty()) throw py::value_error(err);
         auto set = std::make_shared<EpisodeSet>();
@@ -428,10 +532,12 @@ PYBIND11_MODULE(_core, m) {
         return set;
       }, py::arg("split"), py::arg("count"), py::arg("seed") = 0, py::arg("train_scenes") = 100, py::arg("eval_scenes") = 40,
          py::arg("max_steps") = 40, py::arg("progress") = nullptr, py::arg("scene") = py::dict(),
-         py::arg("combinations") = std::vector<std::string>{},
+         py::arg("combinations") = std::vector<std::string>{}, py::arg("multi_share") = 0.0,
+         py::arg("multi_tasks") = std::vector<std::string>{},
          "Generates `count` episodes of a split. scene: apartment settings (min_rooms, max_rooms, min_receptacles, "
-         "max_receptacles, twin_prob, clutter, open_prob); combinations: ambiguity labels to draw from instead of "
-         "the split's own (e.g. ['none', 'attribute']).")
+         "max_receptacles, twin_prob, clutter, open_prob); combinations: fetch ambiguity labels to draw from instead of "
+         "the split's own (e.g. ['none', 'attribute']); multi_share: the share of multi-object episodes (0: fetch only, "
+         "the original benchmark), drawn from multi_tasks (default: clean_clutter and preference_reasoning).")
       .def_static("concat", [](const std::vector<std::shared_ptr<EpisodeSet>>& parts) {
         auto set = std::make_shared<EpisodeSet>();
         for (const auto& p : parts) set->episodes.insert(set->episodes.end(), p->episodes.begin(), p->episodes.end());
@@ -458,9 +564,10 @@ PYBIND11_MODULE(_core, m) {
       })
       .def("summary", [](const EpisodeSet& s) {
         // Compact per-episode fields for filtering without building dicts.
-        py::list ids, splits, amb, ks, steps;
+        py::list ids, splits, amb, ks, steps, tasks;
         for (const auto& e : s.episodes) {
           ids.append(e->id);
+          tasks.append(task_type_name(e->task));
           splits.append(split_name(e->split));
           amb.append(ambiguity_label(e->ambiguity));
           ks.append(e->K);
@@ -472,6 +579,7 @@ PYBIND11_MODULE(_core, m) {
         d["ambiguity"] = amb;
         d["K"] = ks;
         d["max_steps"] = steps;
+        d["task"] = tasks;
         return d;
       });
 
@@ -567,8 +675,28 @@ PYBIND11_MODULE(_core, m) {
            out.target = e.episode().target;
            out.target_description = object_phrase_full(e.world(), e.episode().target);
            out.goal = e.world().receptacles[static_cast<size_t>(e.episode().goal)].name;
-           for (size_t h = 0; h < e.episode().hypotheses.size(); ++h)
-             if (e.consistent() >> h & 1) out.consistent.emplace_back(e.episode().hypotheses[h].object, e.episode().hypotheses[h].goal);
+           out.task = e.episode().task;
+           if (e.episode().multi_object()) {
+             // The LLM user and judge read the target and goal fields: here they carry the user's
+             // preference (which objects go where, what stays) and every goal.
+             const MultiTask& mt = e.episode().multi;
+             out.goal.clear();
+             std::vector<int> seen;
+             for (const Target& t : mt.targets) {
+               const std::string& name = e.world().receptacles[static_cast<size_t>(t.goal)].name;
+               out.targets.emplace_back(t.object, name);
+               if (std::find(seen.begin(), seen.end(), t.goal) != seen.end()) continue;
+               seen.push_back(t.goal);
+               out.goal += (out.goal.empty() ? "" : ", ") + name;
+             }
+             out.preference = preference_text(e.world(), mt);
+             out.target_description = out.preference;
+             for (size_t h = 0; h < mt.assignments.size(); ++h)
+               if (e.consistent() >> h & 1) out.consistent_assignments.push_back(moved_pairs(mt, mt.assignments[h]));
+           } else {
+             for (size_t h = 0; h < e.episode().hypotheses.size(); ++h)
+               if (e.consistent() >> h & 1) out.consistent.emplace_back(e.episode().hypotheses[h].object, e.episode().hypotheses[h].goal);
+           }
            out.K = e.episode().K;
            out.questions = e.questions();
            out.steps = e.steps();
@@ -582,8 +710,15 @@ PYBIND11_MODULE(_core, m) {
        d["target"] = c.target;
        d["target_description"] = c.target_description;
        d["goal"] = c.goal;
+       d["task"] = task_type_name(c.task);
        py::list left;
-       for (const auto& h : c.consistent) left.append(py::make_tuple(h.first, h.second));
+       if (c.task != TaskType::Fetch) {
+         d["targets"] = c.targets;
+         d["preference"] = c.preference;
+         for (const auto& pairs : c.consistent_assignments) left.append(py::tuple(py::cast(pairs)));
+       } else {
+         for (const auto& h : c.consistent) left.append(py::make_tuple(h.first, h.second));
+       }
        d["consistent_hypotheses"] = left;
        d["K"] = c.K;
        d["questions"] = c.questions;
@@ -611,11 +746,11 @@ PYBIND11_MODULE(_core, m) {
      "how many questions are still needed, this one included.")
    .def("understands", [](AskBatchedEnv& m, int i, const std::string& q) {
        py::gil_scoped_release nogil;
-       return m.with_env(i, [&q](AskEnvSlot& s) { return parse_question(q, s.env().episode().names).type != QType::Unknown; }, "understands");
+       return m.with_env(i, [&q](AskEnvSlot& s) { return episode_question(s.env().episode(), q).type != QType::Unknown; }, "understands");
      }, py::arg("env_id"), py::arg("question"), "Whether the question is in the built-in user's grammar.")
    .def("valid_actions", [](AskBatchedEnv& m, int i) {
        py::gil_scoped_release nogil;
-       return m.with_env(i, [](AskEnvSlot& s) { return canonical_actions(s.env().episode().world); }, "valid_actions");
+       return m.with_env(i, [](AskEnvSlot& s) { return episode_actions(s.env().episode()); }, "valid_actions");
      }, py::arg("env_id"), "Canonical action vocabulary of the env's scene (no privileged information).");
 
   // ---- the trivial env, for overhead benchmarks ----

@@ -47,6 +47,8 @@ void AskEnvSlot::write(BatchBuffer& b, int row, bool reset_row) const {
   b.invalid_actions[r] = env_.invalid_actions();
   b.K[r] = env_.episode().K;
   b.budget[r] = env_.budget();
+  b.targets[r] = env_.num_targets();
+  b.delivered[r] = env_.delivered();
   put_text(b.instruction, kInstructionChars, row, env_.episode().instruction);
   put_text(b.last_action, kActionChars, row, stepped ? env_.last_action() : std::string());
   put_text(b.answer, kAnswerChars, row, stepped ? env_.last_answer() : std::string());

@@ -5,7 +5,7 @@ namespace a2a {
 BatchBuffer::BatchBuffer(const BatchLayout& l) : layout(l) {
   const size_t b = static_cast<size_t>(l.batch);
   for (auto* v : {&env_id, &episode, &step, &frame_count, &invalid_reason, &question_type, &questions,
-                  &useful_questions, &invalid_actions, &K, &budget})
+                  &useful_questions, &invalid_actions, &K, &budget, &targets, &delivered})
     v->assign(b, 0);
   reward.assign(b, 0.f);
   reward_terms.assign(b * kNumRewardTerms, 0.f);

@@ -31,6 +31,7 @@ struct BatchBuffer {
   int rows = 0;  // rows filled (sync: == batch)
   std::vector<int32_t> env_id, episode, step, frame_count, invalid_reason, question_type, questions,
       useful_questions, invalid_actions, K, budget;
+  std::vector<int32_t> targets, delivered;  // objects the user wants moved (1 for fetch); of them, on their goals now
   std::vector<float> reward, reward_terms;  // reward_terms: [batch, kNumRewardTerms]
   // bool arrays (one byte each, numpy bool layout)
   std::vector<uint8_t> first, terminated, truncated, success, failure, invalid, asked, useful;

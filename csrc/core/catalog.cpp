@@ -125,6 +125,69 @@ const std::vector<Finish>& finishes() {
   return v;
 }
 
+const std::vector<std::vector<int>>& category_homes() {
+  static const std::vector<std::vector<int>> v = [] {
+    auto t = [](const char* name) { return find_receptacle_type(name); };
+    std::vector<std::vector<int>> h(object_categories().size());
+    auto set = [&](const char* cat, std::initializer_list<const char*> types) {
+      for (const char* ty : types) h[static_cast<size_t>(find_category(cat))].push_back(t(ty));
+    };
+    set("cup", {"cabinet", "shelf"});
+    set("mug", {"cabinet", "shelf"});
+    set("bowl", {"cabinet"});
+    set("plate", {"cabinet"});
+    set("bottle", {"fridge", "cabinet"});
+    set("can", {"fridge", "cabinet"});
+    set("jar", {"cabinet", "shelf"});
+    set("vase", {"shelf", "table"});
+    set("apple", {"fridge", "counter"});
+    set("banana", {"counter", "island"});
+    set("lemon", {"fridge"});
+    set("book", {"shelf", "desk"});
+    set("box", {"shelf", "cabinet"});
+    set("toy car", {"basket", "shelf"});
+    set("teddy bear", {"bed", "basket"});
+    set("ball", {"basket"});
+    set("shoe", {"bench", "shelf"});
+    set("hat", {"shelf", "dresser"});
+    set("phone", {"desk", "nightstand"});
+    set("remote", {"tv stand", "coffee table"});
+    set("laptop", {"desk"});
+    set("candle", {"shelf", "table"});
+    set("clock", {"shelf", "nightstand"});
+    set("plant", {"shelf", "table"});
+    set("kettle", {"counter", "island"});
+    set("towel", {"basket", "cabinet"});
+    set("pillow", {"bed", "sofa"});
+    set("spoon", {"drawer"});
+    return h;
+  }();
+  return v;
+}
+
+const std::vector<ObjectFamily>& object_families() {
+  static const std::vector<ObjectFamily> v = [] {
+    auto fam = [](const char* name, std::initializer_list<const char*> cats) {
+      ObjectFamily f{name, {}};
+      for (const char* c : cats) f.categories.push_back(find_category(c));
+      return f;
+    };
+    return std::vector<ObjectFamily>{
+        fam("dishes", {"cup", "mug", "bowl", "plate", "spoon"}), fam("fruit", {"apple", "banana", "lemon"}),
+        fam("toys", {"toy car", "teddy bear", "ball"}),          fam("electronics", {"phone", "remote", "laptop"}),
+        fam("decorations", {"vase", "candle", "clock", "plant"}), fam("containers", {"bottle", "can", "jar"}),
+        fam("linens", {"towel", "pillow"}),                      fam("clothes", {"shoe", "hat"}),
+    };
+  }();
+  return v;
+}
+
+std::string category_plural(int category) {
+  const std::string& n = object_categories()[static_cast<size_t>(category)].name;
+  const char last = n.back();
+  return n + ((last == 'x' || last == 's' || (n.size() > 1 && n.compare(n.size() - 2, 2, "ch") == 0)) ? "es" : "s");
+}
+
 int find_room_type(const std::string& name) { return find_by_name(room_types(), name); }
 int find_receptacle_type(const std::string& name) { return find_by_name(receptacle_types(), name); }
 int find_category(const std::string& name) { return find_by_name(object_categories(), name); }
@@ -132,5 +195,6 @@ int find_color(const std::string& name) { return find_string(color_names(), name
 int find_size(const std::string& name) { return find_string(size_names(), name); }
 int find_pattern(const std::string& name) { return find_string(pattern_names(), name); }
 int find_finish(const std::string& name) { return find_by_name(finishes(), name); }
+int find_family(const std::string& name) { return find_by_name(object_families(), name); }
 
 }  // namespace a2a

@@ -57,6 +57,18 @@ const std::vector<std::string>& size_names();     // small, medium, large
 const std::vector<std::string>& pattern_names();  // plain, striped, dotted, checkered
 const std::vector<Finish>& finishes();
 
+// Where objects of each category are kept (receptacle types, per category index): a careful agent
+// can tell from the catalog that a cup on the bed is out of place and belongs in a cabinet or on a
+// shelf. Used by the clean-clutter generator.
+const std::vector<std::vector<int>>& category_homes();
+// Groups of categories an instruction may name together ("the dishes").
+struct ObjectFamily {
+  std::string name;             // "dishes" (already plural)
+  std::vector<int> categories;  // indices into object_categories()
+};
+const std::vector<ObjectFamily>& object_families();
+std::string category_plural(int category);  // "cups", "boxes", "toy cars"
+
 // Lookups by name; -1 when unknown.
 int find_room_type(const std::string& name);
 int find_receptacle_type(const std::string& name);
@@ -65,6 +77,7 @@ int find_color(const std::string& name);
 int find_size(const std::string& name);
 int find_pattern(const std::string& name);
 int find_finish(const std::string& name);
+int find_family(const std::string& name);
 
 constexpr int kNumSizes = 3;
 

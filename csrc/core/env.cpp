@@ -1,6 +1,9 @@
 #include "env.h"
 
+#include <algorithm>
+
 #include "catalog.h"
+#include "preference_user.h"
 #include "user.h"
 
 namespace a2a {
@@ -18,6 +21,19 @@ constexpr size_t kMaxEchoChars = 255;
 
 }  // namespace
 
+Question episode_question(const Episode& e, std::string_view text) {
+  Question q = parse_question(text, e.names);
+  return (!e.multi_object() && is_multi_object_question(q)) ? Question{} : q;
+}
+
+std::vector<std::string> episode_actions(const Episode& e) {
+  std::vector<std::string> out = canonical_actions(e.world);
+  if (e.multi_object())
+    for (std::string& a : preference_actions(e.world))
+      if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(std::move(a));
+  return out;
+}
+
 AskEnv::AskEnv(const RewardConfig& rewards) : rewards_(rewards) {}
 
 void AskEnv::reset(EpisodePtr episode) {
@@ -31,7 +47,17 @@ void AskEnv::reset(EpisodePtr episode) {
   view_changed_ = true;
   steps_ = questions_ = useful_questions_ = invalid_actions_ = 0;
   subgoals_done_ = 0;
-  consistent_ = full_mask(episode_->hypotheses.size());
+  if (episode_->multi_object()) multi_.reset(*episode_);
+  consistent_ = full_mask(episode_->num_hypotheses());
+}
+
+void AskEnv::add_subgoals(int n) { last_.terms[kRewardSubgoal] += static_cast<float>(n) * rewards_.subgoal; }
+
+int AskEnv::num_targets() const { return episode_->multi_object() ? static_cast<int>(episode_->multi.targets.size()) : 1; }
+
+int AskEnv::delivered() const {
+  if (episode_->multi_object()) return multi_.delivered(world_);
+  return world_.objects[static_cast<size_t>(episode_->target)].receptacle == episode_->goal ? 1 : 0;
 }
 
 void AskEnv::subgoal(uint32_t bit) {
@@ -54,6 +80,7 @@ const StepResult& AskEnv::step(std::string_view action) {
   last_.terms[kRewardSlack] = rewards_[kRewardSlack];
 
   Action a = parse_action(action, episode_->names);
+  if (a.type == ActionType::Ask && !episode_->multi_object() && is_multi_object_question(a.question)) a.question = Question{};
   last_.invalid = a.invalid;
   switch (a.type) {
     case ActionType::Navigate: do_navigate(a.receptacle); break;
@@ -89,6 +116,10 @@ void AskEnv::do_navigate(int r) {
   if (world_.robot_at != r) view_changed_ = true;
   world_.robot_at = r;
   world_.robot_room = world_.receptacles[r].room;
+  if (episode_->multi_object()) {
+    add_subgoals(multi_.on_navigate(world_, r));
+    return;
+  }
   const Object& t = world_.objects[episode_->target];
   if (t.receptacle == r && world_.contents_visible(r)) subgoal(kSubgoalSeen);
   if (world_.held == episode_->target && r == episode_->goal) subgoal(kSubgoalAtGoal);
@@ -110,7 +141,8 @@ void AskEnv::do_pick(const ObjectDesc& d) {
   world_.remove_from_receptacle(match);
   world_.held = match;
   view_changed_ = true;
-  if (match == episode_->target) subgoal(kSubgoalPicked);
+  if (episode_->multi_object()) add_subgoals(multi_.on_pick(match));
+  else if (match == episode_->target) subgoal(kSubgoalPicked);
 }
 
 void AskEnv::do_place(int r) {
@@ -123,6 +155,13 @@ void AskEnv::do_place(int r) {
   world_.held = -1;
   world_.place(o, r, slot);
   view_changed_ = true;
+  if (episode_->multi_object()) {
+    MultiProgress::Placed p = multi_.on_place(world_, o, r);
+    add_subgoals(p.subgoals);
+    last_.success = p.success;
+    last_.failure = p.failure;
+    return;
+  }
   if (o == episode_->target && r == episode_->goal) {
     last_.success = true;
     return;
@@ -145,6 +184,10 @@ void AskEnv::do_open_close(int r, bool open) {
   rec.open = open;
   view_changed_ = true;
   if (!open) return;
+  if (episode_->multi_object()) {
+    add_subgoals(multi_.on_open(world_, r));
+    return;
+  }
   const Episode& e = *episode_;
   if (r == e.world.objects[e.target].receptacle && !e.world.receptacles[r].open) subgoal(kSubgoalOpenedSource);
   if (r == e.goal && !e.world.receptacles[r].open) subgoal(kSubgoalOpenedGoal);
@@ -156,10 +199,17 @@ void AskEnv::do_ask(const Question& q) {
   ++questions_;
   last_.asked = true;
   last_.question_type = static_cast<int>(q.type);
-  const int code = answer_code(world_, q, e.target, e.goal);
-  last_answer_ = answer_text(world_, q, code, world_.objects[e.target].category);
+  HypothesisMask left;
+  if (e.multi_object()) {
+    const int code = multi_code(q);
+    last_answer_ = multi_answer_text(world_, q, code);
+    left = multi_filter_by_answer(world_, e.multi, consistent_, q, code);
+  } else {
+    const int code = answer_code(world_, q, e.target, e.goal);
+    last_answer_ = answer_text(world_, q, code, world_.objects[e.target].category);
+    left = filter_by_answer(world_, e.hypotheses, consistent_, q, code);
+  }
   // Oracle judge: useful iff the answer rules out a hypothesis still consistent with the dialogue.
-  HypothesisMask left = filter_by_answer(world_, e.hypotheses, consistent_, q, code);
   last_.useful = left != consistent_;
   consistent_ = left;
   if (last_.useful) ++useful_questions_;
@@ -170,17 +220,26 @@ void AskEnv::do_ask(const Question& q) {
   }
 }
 
+int AskEnv::multi_code(const Question& q) const {
+  const MultiTask& m = episode_->multi;
+  const Assignment& truth = m.assignments[static_cast<size_t>(m.true_assignment)];
+  const int object = question_object(world_, q);
+  return multi_answer_code(world_, q, object, object < 0 ? -1 : destination(m.prefs, truth, object));
+}
+
 std::string AskEnv::answer(std::string_view question) const {
   const Episode& e = *episode_;
-  Question q = parse_question(question, e.names);
+  Question q = episode_question(e, question);
+  if (e.multi_object()) return multi_answer_text(world_, q, multi_code(q));
   int code = answer_code(world_, q, e.target, e.goal);
   return answer_text(world_, q, code, world_.objects[e.target].category);
 }
 
 std::string AskEnv::oracle_question(int* remaining) const {
   Question q;
-  if (!best_question(world_, episode_->hypotheses, consistent_, &q, remaining)) return "";
-  return question_text(q, world_);
+  const bool found = episode_->multi_object() ? multi_best_question(world_, episode_->multi, consistent_, &q, remaining)
+                                              : best_question(world_, episode_->hypotheses, consistent_, &q, remaining);
+  return found ? question_text(q, world_) : "";
 }
 
 }  // namespace a2a

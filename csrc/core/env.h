@@ -8,6 +8,7 @@
 #include "episode.h"
 #include "grammar.h"
 #include "hypotheses.h"
+#include "multi_progress.h"
 #include "reward.h"
 #include "world.h"
 
@@ -22,6 +23,13 @@ struct StepResult {
   bool asked = false, useful = false;
   int question_type = -1;  // QType of the question asked this step, -1 if none
 };
+
+// Parses a question as the episode's user understands it: the multi-object forms (a subject named by
+// description, preference templates) only in multi-object episodes, Unknown in fetch episodes.
+Question episode_question(const Episode& e, std::string_view text);
+
+// The episode's action vocabulary: canonical_actions, plus preference_actions for multi-object tasks.
+std::vector<std::string> episode_actions(const Episode& e);
 
 class AskEnv {
  public:
@@ -47,6 +55,8 @@ class AskEnv {
   bool success() const { return success_; }
   HypothesisMask consistent() const { return consistent_; }  // hypotheses left after the dialogue
   int budget() const { return episode_->K + rewards_.budget_delta; }
+  int num_targets() const;  // objects the user wants moved (1 for fetch)
+  int delivered() const;    // of them, standing on their goals now
 
   // What the built-in user would say to `question` now, without taking a step.
   std::string answer(std::string_view question) const;
@@ -61,6 +71,8 @@ class AskEnv {
   void do_open_close(int r, bool open);
   void do_ask(const Question& q);
   void subgoal(uint32_t bit);
+  void add_subgoals(int n);
+  int multi_code(const Question& q) const;  // the user's answer code in a multi-object episode
 
   RewardConfig rewards_;
   EpisodePtr episode_;
@@ -70,6 +82,7 @@ class AskEnv {
   bool done_ = true, success_ = false, view_changed_ = true;
   int steps_ = 0, questions_ = 0, useful_questions_ = 0, invalid_actions_ = 0;
   uint32_t subgoals_done_ = 0;
+  MultiProgress multi_;  // multi-object episodes
   HypothesisMask consistent_ = 0;
 };
 

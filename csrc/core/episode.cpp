@@ -7,7 +7,8 @@
 namespace a2a {
 
 const char* ambiguity_bit_name(int bit) {
-  static const char* n[] = {"attribute", "size", "spatial_receptacle", "spatial_room", "spatial_neighbor", "placement"};
+  static const char* n[] = {"attribute", "size", "spatial_receptacle", "spatial_room", "spatial_neighbor", "placement",
+                           "preference"};
   return (bit >= 0 && bit < kNumAmbiguityBits) ? n[bit] : "?";
 }
 
@@ -51,6 +52,27 @@ bool parse_split(const std::string& s, Split* out) {
   return false;
 }
 
+namespace {
+
+// The multi-object part of finalize_episode (the world is checked).
+std::string finalize_multi_object(Episode& e, bool check_k) {
+  if (e.max_steps < 1) return "max_steps: must be positive";
+  std::string err = finalize_multi_task(e.world, e.task, e.multi);
+  if (!err.empty()) return err;
+  e.names = SceneNames(e.world);
+  e.hypotheses.clear();
+  e.true_hypothesis = -1;
+  e.target = e.multi.targets[0].object;
+  e.goal = e.multi.targets[0].goal;
+  int k = multi_min_questions(e.world, e.multi);
+  if (k < 0) return "K: no question sequence of length <= 8 identifies the assignment";
+  if (check_k && k != e.K) return "K: stored " + std::to_string(e.K) + ", computed " + std::to_string(k);
+  e.K = k;
+  return "";
+}
+
+}  // namespace
+
 std::string finalize_episode(Episode& e, bool check_k) {
   World& w = e.world;
   const int n_rec = static_cast<int>(w.receptacles.size());
@@ -92,6 +114,7 @@ std::string finalize_episode(Episode& e, bool check_k) {
   if (w.robot_room < 0 || w.robot_room >= static_cast<int>(w.rooms.size())) return "start_room: out of range";
   w.robot_at = -1;
   w.held = -1;
+  if (e.multi_object()) return finalize_multi_object(e, check_k);
   if (e.target < 0 || e.target >= n_obj) return "target: out of range";
   if (e.goal < 0 || e.goal >= n_rec) return "goal: out of range";
   if (w.objects[e.target].receptacle == e.goal) return "goal: the target already stands there";

@@ -9,6 +9,7 @@
 
 #include "grammar.h"
 #include "hypotheses.h"
+#include "multi_task.h"
 #include "world.h"
 
 namespace a2a {
@@ -22,8 +23,9 @@ enum Ambiguity : uint32_t {
   kAmbSpatialRoom = 1u << 3,        // identical objects in different rooms
   kAmbSpatialNeighbor = 1u << 4,    // identical objects told apart by what stands next to them
   kAmbPlacement = 1u << 5,          // the goal is one of several receptacles of a type
+  kAmbPreference = 1u << 6,         // multi-object: which objects to move is the user's preference
 };
-constexpr int kNumAmbiguityBits = 6;
+constexpr int kNumAmbiguityBits = 7;
 const char* ambiguity_bit_name(int bit);            // "attribute", "size", "spatial_receptacle", ...
 std::string ambiguity_label(uint32_t bits);         // "none", "attribute+placement"
 bool parse_ambiguity_label(const std::string& s, uint32_t* bits);
@@ -40,17 +42,23 @@ struct Episode {
   World world;              // initial state (robot in start room, nothing held)
   std::string instruction;
   int template_id = -1;
-  TaskSpec spec;            // what the instruction says
-  int target = -1;          // object index
-  int goal = -1;            // receptacle index
+  TaskType task = TaskType::Fetch;
+  TaskSpec spec;            // fetch: what the instruction says
+  MultiTask multi;          // multi-object tasks: what the instruction says, the targets, the preferences
+  int target = -1;          // object index (multi-object: the first target, for display)
+  int goal = -1;            // receptacle index (multi-object: the first target's goal)
   uint32_t ambiguity = 0;
   int K = 0;
   int max_steps = 40;
 
-  // Derived at finalize(): name tables, hypotheses, the true hypothesis.
+  // Derived at finalize(): name tables, hypotheses, the true hypothesis (fetch; multi-object tasks
+  // keep theirs, assignments, in `multi`).
   SceneNames names;
   std::vector<Hypothesis> hypotheses;
   int true_hypothesis = -1;
+
+  bool multi_object() const { return task != TaskType::Fetch; }
+  size_t num_hypotheses() const { return multi_object() ? multi.assignments.size() : hypotheses.size(); }
 };
 
 using EpisodePtr = std::shared_ptr<const Episode>;

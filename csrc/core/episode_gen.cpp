@@ -1,10 +1,12 @@
 #include "episode_gen.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "catalog.h"
 #include "instruction.h"
+#include "multi_gen.h"
 #include "rng.h"
 
 namespace a2a {
@@ -20,18 +22,7 @@ uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-// Removes objects flagged in `drop`, keeping the others' slots; object indices are compacted.
-void drop_objects(World& w, const std::vector<bool>& drop) {
-  std::vector<Object> kept;
-  for (size_t i = 0; i < w.objects.size(); ++i)
-    if (!drop[i]) kept.push_back(w.objects[i]);
-  for (Receptacle& r : w.receptacles) r.slot_object.fill(-1);
-  w.objects.clear();
-  for (const Object& o : kept) {
-    w.objects.push_back(o);
-    w.place(static_cast<int>(w.objects.size()) - 1, o.receptacle, o.slot);
-  }
-}
+void drop_objects(World& w, const std::vector<bool>& drop) { w.remove_objects(drop); }
 
 struct Planter {
   World& w;
@@ -272,7 +263,15 @@ std::string validate(const DatasetConfig& c) {
   if (c.train_scenes < 1 || c.eval_scenes < 1) return "train_scenes and eval_scenes must be >= 1";
   for (int n : c.counts)
     if (n < 0) return "counts must be >= 0";
+  if (!(c.multi_share >= 0 && c.multi_share <= 1)) return "multi_share must be in [0, 1]";
+  if (c.multi_share > 0 && c.multi_tasks.empty()) return "multi_tasks: no multi-object task type to draw from";
+  for (TaskType t : c.multi_tasks)
+    if (t == TaskType::Fetch) return "multi_tasks: 'fetch' is not a multi-object task type";
   return "";
+}
+
+bool multi_object_position(int i, double share) {
+  return std::floor((i + 1) * share) > std::floor(i * share);
 }
 
 std::vector<Episode> generate_split(const DatasetConfig& cfg, Split split, const std::function<void(int, int)>& progress) {
@@ -299,8 +298,7 @@ std::vector<Episode> generate_split(const DatasetConfig& cfg, Split split, const
   std::vector<Episode> out;
   out.reserve(static_cast<size_t>(count));
   Rng rng(mix_seed(cfg.seed, 77 + static_cast<uint64_t>(split)));
-  for (int i = 0; i < count; ++i) {
-    Episode e;
+  auto next_fetch = [&](Episode& e) {
     bool ok = false;
     for (int attempt = 0; attempt < 200 && !ok; ++attempt) {
       uint32_t combo;
@@ -311,7 +309,29 @@ std::vector<Episode> generate_split(const DatasetConfig& cfg, Split split, const
       int tmpl = unseen_tasks ? kNumSeenTemplates + rng.uniform(kNumTemplates - kNumSeenTemplates) : rng.uniform(kNumSeenTemplates);
       ok = generate_episode(rng.pick(scenes), combo, tmpl, rng.next(), cfg, &e);
     }
-    if (!ok) throw std::runtime_error("generate_split: could not plant an episode after 200 attempts");
+    return ok;
+  };
+  // Multi-object episodes: a stream of their own; unseen tasks hold out their ambiguity combination
+  // and templates, and need at least two questions.
+  Rng multi_rng(mix_seed(cfg.seed, 177 + static_cast<uint64_t>(split)));
+  auto next_multi = [&](Episode& e) {
+    bool ok = false;
+    for (int attempt = 0; attempt < 200 && !ok; ++attempt) {
+      TaskType task = multi_rng.pick(cfg.multi_tasks);
+      uint32_t combo;
+      if (unseen_tasks) combo = multi_rng.pick(held_out_multi_combinations());
+      else if (multi_rng.chance(cfg.none_fraction)) combo = kAmbNone;
+      else combo = seen_multi_combinations()[1 + static_cast<size_t>(multi_rng.uniform(static_cast<int>(seen_multi_combinations().size()) - 1))];
+      int tmpl = unseen_tasks ? kNumSeenMultiTemplates + multi_rng.uniform(kNumMultiTemplates - kNumSeenMultiTemplates)
+                              : multi_rng.uniform(kNumSeenMultiTemplates);
+      ok = generate_multi_episode(multi_rng.pick(scenes), task, combo, tmpl, multi_rng.next(), cfg, &e) && (!unseen_tasks || e.K >= 2);
+    }
+    return ok;
+  };
+  for (int i = 0; i < count; ++i) {
+    Episode e;
+    if (!(multi_object_position(i, cfg.multi_share) ? next_multi(e) : next_fetch(e)))
+      throw std::runtime_error("generate_split: could not plant an episode after 200 attempts");
     char id[64];
     std::snprintf(id, sizeof(id), "%s/%06d", split_name(split), i);
     e.id = id;

@@ -18,8 +18,13 @@ struct DatasetConfig {
   int eval_scenes = 40;    // distinct apartments behind each unseen-scenes split
   int max_steps = 40;
   double none_fraction = 0.15;  // share of K=0 episodes in the seen-task splits
-  std::vector<uint32_t> combinations;  // ambiguity combinations to draw from (empty: the split's own)
+  std::vector<uint32_t> combinations;  // fetch ambiguity combinations to draw from (empty: the split's own)
   SceneGenConfig scene;
+  // Multi-object episodes: their share of each split (0: fetch only, the original benchmark; 1: none
+  // but them) and the task types they are drawn from. They come from a random stream of their own, so
+  // the fetch episodes of a mixed split are the first ones of the fetch-only split, in order.
+  double multi_share = 0.0;
+  std::vector<TaskType> multi_tasks = {TaskType::CleanClutter, TaskType::PreferenceReasoning};
 };
 
 // Returns "" if valid.
@@ -35,6 +40,10 @@ bool held_out_layout(const std::string& signature);
 // Returns false when this scene cannot host it (the caller tries another draw).
 bool generate_episode(uint64_t scene_seed, uint32_t combination, int template_id, uint64_t draw_seed,
                       const DatasetConfig& cfg, Episode* out);
+
+// Whether position i of a split holds a multi-object episode: they are spread evenly, one wherever
+// floor((i + 1) * share) steps up.
+bool multi_object_position(int i, double share);
 
 // All episodes of one split, finalized. progress(done, total) is called now and then if given.
 std::vector<Episode> generate_split(const DatasetConfig& cfg, Split split,

@@ -1,6 +1,9 @@
 // Episode files: one JSON object per line (jsonl; the Python side adds gzip). The format is
-// versioned ("format": "a2a-episode/1") and documented in docs/episodes.md. Reading validates
-// every field and recomputes K; errors name the line and the field.
+// versioned and documented in docs/episodes.md: "a2a-episode/1" (fetch tasks) and its successor
+// "a2a-episode/2" (adds "task": fetch, clean_clutter or preference_reasoning, and for multi-object
+// tasks their spec, targets and preferences). Fetch episodes are still written as /1, so
+// single-object files stay byte-identical; both versions are read. Reading validates every field and
+// recomputes K; errors name the line and the field.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -11,7 +14,8 @@
 
 namespace a2a {
 
-constexpr const char* kEpisodeFormat = "a2a-episode/1";
+constexpr const char* kEpisodeFormat = "a2a-episode/1";    // written for fetch episodes
+constexpr const char* kEpisodeFormatV2 = "a2a-episode/2";  // written for multi-object episodes
 
 class EpisodeFormatError : public std::runtime_error {
  public:

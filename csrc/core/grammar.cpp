@@ -90,10 +90,12 @@ bool desc_of(const Tokens& t, size_t from, size_t to, bool allow_no_category, Ob
   return true;
 }
 
-// Subject of a question: "it", "the <category>", "the object", "the target (object)". Returns the
-// number of tokens used (0 if none); referent category or -1.
-size_t subject_of(const Tokens& t, size_t at, int* referent) {
+// Subject of a question: "it", "the <category>", "the object", "the target (object)", or an object
+// named by description, "the [size] [color] <category>" (with at least one of size and color; it
+// sets *subject). Returns the number of tokens used (0 if none); referent category or -1.
+size_t subject_of(const Tokens& t, size_t at, int* referent, ObjectDesc* subject) {
   *referent = -1;
+  *subject = ObjectDesc{};
   if (at >= t.size()) return 0;
   if (t[at] == "it" || t[at] == "that") return 1;
   if (t[at] != "the") return 0;
@@ -103,6 +105,16 @@ size_t subject_of(const Tokens& t, size_t at, int* referent) {
     int c = category_of(t, at + 1, at + 1 + k);
     if (c >= 0) {
       *referent = c;
+      return 1 + k;
+    }
+  }
+  // "the red cup": the longest description (size, color, then a category) starting here.
+  const size_t longest = std::min(t.size() - at - 1, 2 + words().max_category_words);
+  for (size_t k = longest; k >= 2; --k) {
+    ObjectDesc d;
+    if (desc_of(t, at + 1, at + 1 + k, false, &d) && (d.color >= 0 || d.size >= 0)) {
+      *referent = d.category;
+      *subject = d;
       return 1 + k;
     }
   }
@@ -141,7 +153,8 @@ Question parse_tokens(const Tokens& t, const SceneNames& names) {
   };
   auto wh = [&](size_t subject_at, QType type, std::initializer_list<const char*> tails) {
     int ref;
-    size_t used = subject_of(t, subject_at, &ref);
+    ObjectDesc subj;
+    size_t used = subject_of(t, subject_at, &ref, &subj);
     if (!used) return false;
     size_t at = subject_at + used;
     for (const char* tail : tails) {
@@ -151,6 +164,7 @@ Question parse_tokens(const Tokens& t, const SceneNames& names) {
     if (!all_consumed(t, at)) return false;
     q.type = type;
     q.referent = ref;
+    q.subject = subj;
     return true;
   };
 
@@ -182,14 +196,48 @@ Question parse_tokens(const Tokens& t, const SceneNames& names) {
   // should i put it on the <receptacle>
   if (starts({"should", "i"}) && n >= 3 && (t[2] == "put" || t[2] == "place" || t[2] == "leave")) {
     int ref, room;
-    size_t used = subject_of(t, 3, &ref);
+    ObjectDesc subj;
+    size_t used = subject_of(t, 3, &ref, &subj);
     if (!used) return Question{};
     int r;
     if (!place_of(t, 3 + used, names, &r, &room) || r < 0) return Question{};
     q.type = QType::PlacementYN;
     q.referent = ref;
+    q.subject = subj;
     q.receptacle = r;
     return q;
+  }
+  // should i move the red cup (too)?
+  if (starts({"should", "i", "move"})) {
+    int ref;
+    ObjectDesc subj;
+    size_t used = subject_of(t, 3, &ref, &subj);
+    size_t at = 3 + used;
+    if (at < n && (t[at] == "too" || t[at] == "also")) ++at;
+    if (!used || !all_consumed(t, at)) return Question{};
+    q.type = QType::MoveYN;
+    q.referent = ref;
+    q.subject = subj;
+    return q;
+  }
+  // do you want the red cup moved? / do you want the red cup on the <receptacle>?
+  if (starts({"do", "you", "want"})) {
+    int ref, room, r;
+    ObjectDesc subj;
+    size_t used = subject_of(t, 3, &ref, &subj);
+    if (used && 3 + used + 1 == n && t[3 + used] == "moved") {
+      q.type = QType::MoveYN;
+      q.referent = ref;
+      q.subject = subj;
+      return q;
+    }
+    if (used && subj.category >= 0 && place_of(t, 3 + used, names, &r, &room) && r >= 0) {
+      q.type = QType::PlacementYN;
+      q.referent = ref;
+      q.subject = subj;
+      q.receptacle = r;
+      return q;
+    }
   }
   // do you mean / do you want the <desc>
   if (starts({"do", "you"}) && n >= 3 && (t[2] == "mean" || t[2] == "want")) {
@@ -224,10 +272,12 @@ Question parse_tokens(const Tokens& t, const SceneNames& names) {
     }
   }
   int ref;
-  size_t used = subject_of(t, 1, &ref);
+  ObjectDesc subj;
+  size_t used = subject_of(t, 1, &ref, &subj);
   if (!used) return Question{};
   size_t at = 1 + used;
   q.referent = ref;
+  q.subject = subj;
   if (at >= n) return Question{};
   // is it next to the <desc>
   if (t[at] == "next" && at + 1 < n && t[at + 1] == "to") {
@@ -268,9 +318,12 @@ Action invalid(Invalid why) {
 
 const char* qtype_name(QType t) {
   static const char* n[] = {"color_yn", "size_yn", "receptacle_yn", "room_yn", "neighbor_yn", "placement_yn",
-                            "color_wh", "size_wh", "location_wh", "placement_wh", "unknown"};
+                            "color_wh", "size_wh", "location_wh", "placement_wh", "unknown", "move_yn"};
+  static_assert(sizeof(n) / sizeof(n[0]) == kNumQTypes, "question type names");
   return n[static_cast<int>(t)];
 }
+
+bool is_multi_object_question(const Question& q) { return q.subject.category >= 0 || q.type == QType::MoveYN; }
 
 const char* invalid_reason_text(Invalid r) {
   static const char* n[] = {"",
@@ -373,7 +426,9 @@ Action parse_action(std::string_view text, const SceneNames& names) {
 }
 
 std::string question_text(const Question& q, const World& w) {
-  std::string subject = q.referent >= 0 ? "the " + object_categories()[q.referent].name : "it";
+  std::string subject = q.subject.category >= 0 ? "the " + describe(q.subject)
+                        : q.referent >= 0      ? "the " + object_categories()[q.referent].name
+                                               : "it";
   switch (q.type) {
     case QType::ColorYN:
     case QType::SizeYN:
@@ -388,6 +443,7 @@ std::string question_text(const Question& q, const World& w) {
     case QType::SizeWH: return "what size is " + subject + "?";
     case QType::LocationWH: return "where is " + subject + "?";
     case QType::PlacementWH: return "where should i put " + subject + "?";
+    case QType::MoveYN: return "should i move " + subject + "?";
     case QType::Unknown: break;
   }
   return "";
@@ -480,6 +536,33 @@ std::vector<std::string> canonical_actions(const World& w) {
     for (const Object& o : w.objects)
       neighbours.push_back(ObjectDesc{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category});
   for (const Question& q : grammar_questions(w, neighbours)) add("ask(" + question_text(q, w) + ")");
+  return out;
+}
+
+std::vector<std::string> preference_actions(const World& w) {
+  std::vector<std::string> out;
+  std::vector<ObjectDesc> seen;
+  auto ask = [&out, &w](const Question& q) { out.push_back("ask(" + question_text(q, w) + ")"); };
+  Question it;
+  it.type = QType::MoveYN;
+  ask(it);
+  for (const Object& o : w.objects) {
+    ObjectDesc d{o.size, o.color, o.category};
+    if (std::find(seen.begin(), seen.end(), d) != seen.end()) continue;
+    seen.push_back(d);
+    Question q;
+    q.referent = d.category;
+    q.subject = d;
+    for (QType t : {QType::MoveYN, QType::PlacementWH, QType::LocationWH}) {
+      q.type = t;
+      ask(q);
+    }
+    q.type = QType::PlacementYN;
+    for (int r = 0; r < static_cast<int>(w.receptacles.size()); ++r) {
+      q.receptacle = r;
+      ask(q);
+    }
+  }
   return out;
 }
 

@@ -24,15 +24,20 @@ enum class QType : uint8_t {
   ColorWH,      // what color is it?
   SizeWH,       // what size is it? / how big is the cup?
   LocationWH,   // where is it? / where is the cup located?
-  PlacementWH,  // where should i put it?
-  Unknown       // not in the grammar: the built-in user does not understand it
+  PlacementWH,  // where should i put it? / where does the red cup go?
+  Unknown,      // not in the grammar: the built-in user does not understand it
+  // Multi-object preference templates (numbered after Unknown so the codes above stay stable).
+  MoveYN,       // should i move the red cup (too)? / do you want the red cup moved?
 };
-constexpr int kNumQTypes = 11;
+constexpr int kNumQTypes = 12;
 const char* qtype_name(QType t);
 
 struct Question {
   QType type = QType::Unknown;
   int referent = -1;  // category named as the question's subject ("the cup"), -1 for "it"
+  // An object named by description as the subject ("the red cup": category and at least one of
+  // color/size; referent is then its category). Only multi-object episodes understand these.
+  ObjectDesc subject;
   ObjectDesc attr;    // ColorYN / SizeYN: the attributes (and optionally category) asked about
   ObjectDesc neighbor;  // NeighborYN
   int receptacle = -1;  // ReceptacleYN / PlacementYN
@@ -92,6 +97,10 @@ bool parse_object_desc(std::string_view normalized, ObjectDesc* out);
 std::string question_text(const Question& q, const World& w);
 std::string action_text(const Action& a, const World& w);
 
+// Whether a question names its subject by description or is a preference template — forms that
+// only multi-object episodes understand (a single-object episode treats them as Unknown).
+bool is_multi_object_question(const Question& q);
+
 // Every question of the grammar over the scene's names (colors, sizes, receptacles, rooms,
 // placements), with the given object descriptions as neighbours.
 std::vector<Question> grammar_questions(const World& w, const std::vector<ObjectDesc>& neighbours);
@@ -101,5 +110,10 @@ std::vector<Question> grammar_questions(const World& w, const std::vector<Object
 // names (colors, sizes, receptacles, rooms, its objects as neighbours, placements). It says which
 // objects exist but not where they are, so a policy may use it.
 std::vector<std::string> canonical_actions(const World& w);
+
+// The preference questions a multi-object episode adds to them, about each object of the scene by
+// its full description: "should i move the red cup?", "where should i put the red cup?", "where is
+// the red cup?", "should i put the red cup on the <receptacle>?" (every receptacle).
+std::vector<std::string> preference_actions(const World& w);
 
 }  // namespace a2a

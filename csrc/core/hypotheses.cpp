@@ -1,8 +1,6 @@
 #include "hypotheses.h"
 
 #include <algorithm>
-#include <map>
-#include <unordered_map>
 
 #include "catalog.h"
 #include "user.h"
@@ -43,10 +41,7 @@ std::vector<Hypothesis> consistent_hypotheses(const World& w, const TaskSpec& s)
 
 HypothesisMask filter_by_answer(const World& w, const std::vector<Hypothesis>& hyps, HypothesisMask mask,
                                 const Question& q, int code) {
-  HypothesisMask out = 0;
-  for (size_t i = 0; i < hyps.size() && i < 64; ++i)
-    if ((mask >> i & 1) && answer_code(w, q, hyps[i].object, hyps[i].goal) == code) out |= 1ull << i;
-  return out;
+  return filter_mask(hyps.size(), mask, code, [&](size_t i) { return answer_code(w, q, hyps[i].object, hyps[i].goal); });
 }
 
 std::vector<Question> question_space(const World& w, const std::vector<Hypothesis>& hyps) {
@@ -69,85 +64,10 @@ std::vector<Question> question_space(const World& w, const std::vector<Hypothesi
 
 namespace {
 
-// Iterative deepening over partitions: can `mask` be narrowed to one hypothesis with `depth`
-// questions whatever the answers? Memoised per (mask, depth).
-class KSearch {
- public:
-  KSearch(const World& w, const std::vector<Hypothesis>& hyps) : n_(hyps.size()) {
-    for (const Question& q : question_space(w, hyps)) {
-      std::vector<int> codes(n_);
-      for (size_t i = 0; i < n_; ++i) codes[i] = answer_code(w, q, hyps[i].object, hyps[i].goal);
-      // Group hypotheses by answer code into masks; keep only questions that split something.
-      std::map<int, HypothesisMask> classes;
-      for (size_t i = 0; i < n_; ++i) classes[codes[i]] |= 1ull << i;
-      if (classes.size() < 2) continue;
-      std::vector<HypothesisMask> parts;
-      for (auto& kv : classes) parts.push_back(kv.second);
-      std::sort(parts.begin(), parts.end());
-      if (std::find(partitions_.begin(), partitions_.end(), parts) == partitions_.end()) {
-        partitions_.push_back(parts);
-        questions_.push_back(q);
-      }
-    }
-  }
-
-  // A question whose answer, whatever it is, leaves `mask` solvable in depth - 1.
-  bool question_for(HypothesisMask mask, int depth, Question* out) {
-    for (size_t k = 0; k < partitions_.size(); ++k) {
-      bool splits = false, all = true;
-      for (HypothesisMask p : partitions_[k]) {
-        HypothesisMask sub = p & mask;
-        if (sub == mask) break;
-        if (sub) splits = true;
-      }
-      if (!splits) continue;
-      for (HypothesisMask p : partitions_[k])
-        if ((p & mask) && !solvable(p & mask, depth - 1)) all = false;
-      if (all) {
-        *out = questions_[k];
-        return true;
-      }
-    }
-    return false;
-  }
-
-  bool solvable(HypothesisMask mask, int depth) {
-    if (__builtin_popcountll(mask) <= 1) return true;
-    if (depth == 0) return false;
-    uint64_t key = mask * 31 + static_cast<uint64_t>(depth);
-    auto it = memo_.find(key);
-    if (it != memo_.end() && it->second.first == mask) return it->second.second;
-    bool ok = false;
-    for (const auto& parts : partitions_) {
-      bool splits = false, all = true;
-      for (HypothesisMask p : parts) {
-        HypothesisMask sub = p & mask;
-        if (sub == mask) break;  // does not split this mask
-        if (sub) splits = true;
-      }
-      if (!splits) continue;
-      for (HypothesisMask p : parts) {
-        HypothesisMask sub = p & mask;
-        if (sub && !solvable(sub, depth - 1)) {
-          all = false;
-          break;
-        }
-      }
-      if (all) {
-        ok = true;
-        break;
-      }
-    }
-    memo_[key] = {mask, ok};
-    return ok;
-  }
-
- private:
-  size_t n_;
-  std::vector<std::vector<HypothesisMask>> partitions_;
-  std::vector<Question> questions_;  // one question inducing each partition
-  std::unordered_map<uint64_t, std::pair<HypothesisMask, bool>> memo_;
-};
+KSearch fetch_search(const World& w, const std::vector<Hypothesis>& hyps) {
+  return KSearch(question_space(w, hyps), hyps.size(),
+                 [&](const Question& q, size_t i) { return answer_code(w, q, hyps[i].object, hyps[i].goal); });
+}
 
 }  // namespace
 
@@ -155,24 +75,15 @@ bool best_question(const World& w, const std::vector<Hypothesis>& hyps, Hypothes
                    int* remaining, int max_depth) {
   *remaining = 0;
   if (hyps.size() > kMaxHypotheses || __builtin_popcountll(mask) <= 1) return false;
-  KSearch search(w, hyps);
-  for (int d = 1; d <= max_depth; ++d)
-    if (search.solvable(mask, d)) {
-      *remaining = d;
-      return search.question_for(mask, d, out);
-    }
-  *remaining = -1;
-  return false;
+  KSearch search = fetch_search(w, hyps);
+  *remaining = search.min_depth(mask, max_depth);
+  return *remaining > 0 && search.question_for(mask, *remaining, out);
 }
 
 int min_questions(const World& w, const std::vector<Hypothesis>& hyps, int max_depth) {
   if (hyps.size() > kMaxHypotheses) return -1;
   if (hyps.size() <= 1) return 0;
-  KSearch search(w, hyps);
-  HypothesisMask all = full_mask(hyps.size());
-  for (int d = 1; d <= max_depth; ++d)
-    if (search.solvable(all, d)) return d;
-  return -1;
+  return fetch_search(w, hyps).min_depth(full_mask(hyps.size()), max_depth);
 }
 
 }  // namespace a2a

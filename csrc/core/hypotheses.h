@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "grammar.h"
+#include "k_search.h"
 #include "world.h"
 
 namespace a2a {
@@ -24,15 +25,10 @@ struct Hypothesis {
   bool operator==(const Hypothesis& b) const { return object == b.object && goal == b.goal; }
 };
 
-constexpr int kMaxHypotheses = 64;  // a consistent set is a 64-bit mask
-using HypothesisMask = uint64_t;
-
 std::vector<int> candidate_objects(const World& w, const TaskSpec& spec);
 std::vector<int> candidate_goals(const World& w, const TaskSpec& spec);
 // Pairs with the goal different from the object's own receptacle, objects-major order.
 std::vector<Hypothesis> consistent_hypotheses(const World& w, const TaskSpec& spec);
-
-inline HypothesisMask full_mask(size_t n) { return n >= 64 ? ~0ull : ((1ull << n) - 1); }
 
 // Keeps the hypotheses that would have produced `code` for q in the current world.
 HypothesisMask filter_by_answer(const World& w, const std::vector<Hypothesis>& hyps, HypothesisMask mask,

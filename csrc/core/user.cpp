@@ -23,6 +23,7 @@ int answer_code(const World& w, const Question& q, int object, int goal) {
     case QType::SizeWH: return o.size;
     case QType::LocationWH: return o.receptacle;  // kHeld while the robot holds it
     case QType::PlacementWH: return goal;
+    case QType::MoveYN:  // a preference question: answered per assignment (preference_user.h)
     case QType::Unknown: break;
   }
   return kAnswerNotUnderstood;
@@ -37,7 +38,8 @@ std::string answer_text(const World& w, const Question& q, int code, int object_
     case QType::ReceptacleYN:
     case QType::RoomYN:
     case QType::NeighborYN:
-    case QType::PlacementYN: return code ? "Yes." : "No.";
+    case QType::PlacementYN:
+    case QType::MoveYN: return code ? "Yes." : "No.";
     case QType::ColorWH: return "It is " + color_names()[code] + ".";
     case QType::SizeWH: return "It is " + size_names()[code] + ".";
     case QType::LocationWH:

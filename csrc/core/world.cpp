@@ -41,6 +41,18 @@ void World::remove_from_receptacle(int object) {
   o.slot = -1;
 }
 
+void World::remove_objects(const std::vector<bool>& drop) {
+  std::vector<Object> kept;
+  for (size_t i = 0; i < objects.size(); ++i)
+    if (!drop[i]) kept.push_back(objects[i]);
+  for (Receptacle& r : receptacles) r.slot_object.fill(-1);
+  objects.clear();
+  for (const Object& o : kept) {
+    objects.push_back(o);
+    place(static_cast<int>(objects.size()) - 1, o.receptacle, o.slot);
+  }
+}
+
 std::string describe(const ObjectDesc& d) {
   std::string s;
   auto add = [&s](const std::string& w) {

@@ -57,6 +57,8 @@ struct World {
   int room_of_object(int object) const;  // the robot's room when held
   void place(int object, int r, int slot);
   void remove_from_receptacle(int object);
+  // Removes the objects flagged in `drop`; the others keep their slots, object indices are compacted.
+  void remove_objects(const std::vector<bool>& drop);
 };
 
 std::string describe(const ObjectDesc& d);       // "small red cup" (only the given parts)
