@@ -30,3 +30,13 @@ def dataset_dir(tmp_path_factory):
         os.environ.pop("A2A_DATA_DIR", None)
     else:
         os.environ["A2A_DATA_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def mixed_dataset_dir(tmp_path_factory):
+    """A small dataset of the `mixed` task mix (a quarter multi-object episodes), shared by the session."""
+    from a2a.data import SPLITS, generate_dataset
+
+    root = tmp_path_factory.mktemp("a2a-mixed")
+    generate_dataset(root, {s: 40 for s in SPLITS}, seed=3, progress=False, tasks="mixed")
+    return root

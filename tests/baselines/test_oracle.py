@@ -18,16 +18,32 @@ def run(agent, split, dataset_dir, **cfg):
     return out
 
 
-@pytest.mark.parametrize("split", SPLITS)
-def test_oracle_succeeds_everywhere_and_asks_exactly_k(dataset_dir, split):
-    records = run(OracleAgent(), split, dataset_dir)
-    assert len(records) == 40
+def check_oracle_records(records):
     for r in records:
         assert r.success and not r.failure, r.episode_id
         assert r.Q == r.K, (r.episode_id, r.K, r.questions)
         assert r.useful_questions == r.Q  # every question shrinks the consistent set
         assert r.invalid_actions == 0
+        assert r.delivered == r.targets
         assert r.reward_terms["over_budget"] == [0.0] * r.length
+    m = compute_metrics(records, n_boot=0)
+    assert m["SR"].value == 1.0 and m["PSR"].value == 1.0 and m["ARS"].value == 1.0
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_oracle_on_the_mixed_task_set(mixed_dataset_dir, split):
+    records = run(OracleAgent(), split, mixed_dataset_dir)
+    assert {r.task for r in records} == {"fetch", "clean_clutter", "preference_reasoning"}
+    check_oracle_records(records)
+    multi = [r for r in records if r.task != "fetch"]
+    assert len(multi) == 10 and sum(r.targets for r in multi) > 10 and max(r.K for r in multi) >= 2
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_oracle_succeeds_everywhere_and_asks_exactly_k(dataset_dir, split):
+    records = run(OracleAgent(), split, dataset_dir)
+    assert len(records) == 40
+    check_oracle_records(records)
     m = compute_metrics(records, n_boot=0)
     assert m["SR"].value == 1.0 and m["ARS"].value == 1.0
     if m["QR"].n:

@@ -95,3 +95,47 @@ def test_greedy_explore_without_location_questions_explores(dataset_dir):
     records = run(GreedyExploreAgent(GreedyExploreConfig(ask_location=False)), "val_unseen_scenes", dataset_dir)
     assert all("ask(where is it?)" not in r.actions for r in records)
     assert sum(r.success for r in records) > 0
+
+
+def test_multi_object_instructions_are_understood(mixed_dataset_dir):
+    from a2a.baselines.multi_instruction import parse_multi_instruction
+
+    seen = set()
+    for split in ("train", "val_unseen_tasks"):
+        eps = load_split(split, mixed_dataset_dir)
+        env = _core.BatchedEnv(eps, num_envs=1, width=0, height=0, autoreset="disabled")
+        for i in range(len(eps)):
+            e = eps[i]
+            env.reset([0], [i])
+            m = parse_multi_instruction(e["instruction"], Vocabulary.from_actions(env.valid_actions(0)))
+            if e["task"] == "fetch":
+                assert m is None, e["instruction"]
+                continue
+            seen.add(e["task"])
+            s = e["spec"]
+            assert m.task == e["task"], e["instruction"]
+            if m.task == "clean_clutter":
+                assert (m.area_receptacle, m.area_room) == (s["area_receptacle"], s["area_room"]), e["instruction"]
+                continue
+            scope = {o["description"] for o in e["world"]["objects"] if m.in_scope(o["description"])}
+            assert scope == {e["world"]["objects"][p["object"]]["description"] for p in e["preferences"]["places"]}
+            assert (m.goal_receptacle, m.goal_type, m.all) == (s["goal_receptacle"], s["goal_type"], s["all"]), e["instruction"]
+    assert seen == {"clean_clutter", "preference_reasoning"}
+
+
+def test_greedy_explore_on_multi_object_tasks(tmp_path):
+    from a2a.data import generate_dataset
+
+    root = tmp_path / "multi"
+    generate_dataset(root, {"val_unseen_scenes": 24}, seed=7, progress=False, tasks="multi")
+    records = run(GreedyExploreAgent(), "val_unseen_scenes", root)
+    by_task = {t: [r for r in records if r.task == t] for t in ("clean_clutter", "preference_reasoning")}
+    assert all(by_task.values())
+    # Preference reasoning: it asks where each object of the group goes and finds it; clean clutter:
+    # it probes the area, so it misses some (reported as partial success).
+    m = compute_metrics(by_task["preference_reasoning"], n_boot=0)
+    assert m["SR"].value >= 0.9
+    c = compute_metrics(by_task["clean_clutter"], n_boot=0)
+    assert c["PSR"].value >= 0.5 and c["PSR"].value >= c["SR"].value
+    assert not any(r.failure for r in records)
+    assert all(r.Q >= r.K or not r.success for r in records)

@@ -113,3 +113,18 @@ def test_unknown_ambiguity_type_is_an_error():
 def test_negative_counts_are_rejected():
     with pytest.raises(ValueError):
         compute_metrics([rec(-1, 0, True)], n_boot=0)
+
+
+def test_partial_success_and_groups_by_task():
+    multi = dict(rec(2, 2, False), task="clean_clutter", targets=3, delivered=2)
+    done = dict(rec(1, 1, True), task="clean_clutter", targets=2, delivered=2)
+    fetch = rec(1, 1, True)  # a record from before multi-object tasks: no task, targets or delivered
+    m = values([multi, done, fetch])
+    assert m["SR"] == pytest.approx(2 / 3)
+    assert m["PSR"] == pytest.approx((2 / 3 + 1 + 1) / 3)  # mean fraction delivered; a success counts 1
+    g = group_indices([multi, done, fetch])
+    assert g["by_task"] == {"clean_clutter": [0, 1], "fetch": [2]}
+    s = summarize([multi, done, fetch], n_boot=0)
+    assert s["by_task"]["clean_clutter"]["PSR"]["value"] == pytest.approx((2 / 3 + 1) / 2)
+    assert s["by_task"]["fetch"]["PSR"]["value"] == 1.0
+    assert ambiguity_bits("placement+preference") == ["placement", "preference"]

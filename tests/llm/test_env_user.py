@@ -161,3 +161,19 @@ def test_a2a_eval_cli_with_the_llm_user(server, dataset_dir, tmp_path, capsys):
     assert main(["eval", "--agent", "oracle", "--split", "train", "--dataset", str(dataset_dir), "--user", "llm",
                  "--out", str(tmp_path / "x")]) == 2
     assert "needs an OpenAI-compatible endpoint" in capsys.readouterr().err
+
+
+def test_the_llm_user_is_told_the_preference_of_a_multi_object_task(server, make_config):
+    eps = _core.EpisodeSet.generate("train", 4, seed=3, multi_share=1.0)
+    env = _core.BatchedEnv(eps, num_envs=1, width=0, height=0)
+    user = EnvUser(LLMUser(LLMClient(make_config()), UserConfig(route="llm_only", max_answer_chars=_core.ANSWER_CHARS - 1)),
+                   env, 1)
+    user.apply(env.reset())
+    p = env.privileged_state(0)
+    b = env.step(["ask(which things bother you most?)"])
+    assert user.apply(b) == 1
+    prompt = server.bodies[-1]["messages"][-1]["content"]
+    assert "The user wants these objects moved:" in p["preference"]
+    assert p["preference"] in prompt  # which objects go where, and what stays
+    for _, goal in p["targets"]:
+        assert goal in prompt
