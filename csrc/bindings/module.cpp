@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <memory>
 #include <string>
@@ -562,6 +563,20 @@ PYBIND11_MODULE(_core, m) {
         if (i < 0 || i >= static_cast<int>(s.episodes.size())) throw py::index_error("episode index out of range");
         return episode_dict(*s.episodes[static_cast<size_t>(i)]);
       })
+      .def("recompute_k", [](const EpisodeSet& s) {
+        // The exact K search of each episode again (as reading a file does), timed.
+        std::vector<int> ks;
+        std::vector<double> seconds;
+        {
+          py::gil_scoped_release nogil;
+          for (const auto& e : s.episodes) {
+            auto t0 = std::chrono::steady_clock::now();
+            ks.push_back(e->multi_object() ? multi_min_questions(e->world, e->multi) : min_questions(e->world, e->hypotheses));
+            seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          }
+        }
+        return py::make_tuple(ks, seconds);
+      }, "(K, seconds) per episode: the exact K search run again, as reading a file does, and its wall time.")
       .def("summary", [](const EpisodeSet& s) {
         // Compact per-episode fields for filtering without building dicts.
         py::list ids, splits, amb, ks, steps, tasks;
