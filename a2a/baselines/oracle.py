@@ -44,7 +44,7 @@ class _Plan:
     dialogue_over: bool = False
 
 
-def _fetch_actions(world: dict, targets: list[tuple[int, str]]) -> list[str]:
+def fetch_plan(world: dict, targets: list[tuple[int, str]]) -> list[str]:
     """Fetch each (object, goal name) in turn, opening what is closed (once)."""
     opened = {r["name"] for r in world["receptacles"] if r["open"]}
     acts: list[str] = []
@@ -104,7 +104,7 @@ class OracleAgent:
         if len(hyps) == 1 and ps["K"] != 0:
             self._fail(f"{where}: one consistent hypothesis but K = {ps['K']}")
         targets = [tuple(t) for t in ps["targets"]] if ps.get("task", "fetch") != "fetch" else [(ps["target"], ps["goal"])]
-        return _Plan(where, _fetch_actions(ps["world"], targets), K=int(ps["K"]))
+        return _Plan(where, fetch_plan(ps["world"], targets), K=int(ps["K"]))
 
     def _core_step(self, env_id: int, env: EnvAccess, plan: _Plan) -> str | None:
         """The core's next question, or None when the dialogue is over (after checking it)."""

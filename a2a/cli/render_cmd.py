@@ -1,7 +1,8 @@
 """`a2a render`: write what the robot sees during an episode as PNG files, so a person can look.
 
 Without --actions, a privileged script plays the episode (ask where it is and where it goes, then
-fetch); frames, the actions and the user's answers are written to OUT_DIR with an index.txt.
+fetch; for a multi-object task, ask where each target goes, then fetch them one by one); frames, the
+actions and the user's answers are written to OUT_DIR with an index.txt.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from ..env.config import EnvConfig
 def scripted_actions(episode: dict) -> list[str]:
     """A privileged fetch plan for an episode (the oracle baseline plans properly; this is for looking)."""
     w = episode["world"]
+    if episode["task"] != "fetch":
+        from ..baselines.oracle import fetch_plan
+
+        asks = [f"ask(where should i put the {w['objects'][o]['description']}?)" for o, _ in episode["targets"]]
+        return asks + fetch_plan(w, [tuple(t) for t in episode["targets"]])
     target = w["objects"][episode["target"]]
     src = w["receptacles"][target["receptacle"]]
     goal = next(r for r in w["receptacles"] if r["name"] == episode["goal"])
