@@ -51,7 +51,7 @@ void AskEnv::reset(EpisodePtr episode) {
   consistent_ = full_mask(episode_->num_hypotheses());
 }
 
-void AskEnv::add_subgoals(int n) { last_.terms[kRewardSubgoal] += static_cast<float>(n) * rewards_.subgoal; }
+void AskEnv::add_subgoals(int n) { last_.terms[kRewardSubgoal] += static_cast<float>(n) * rewards_[kRewardSubgoal]; }
 
 int AskEnv::num_targets() const { return episode_->multi_object() ? static_cast<int>(episode_->multi.targets.size()) : 1; }
 

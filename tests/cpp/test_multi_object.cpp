@@ -195,18 +195,18 @@ TEST(clean_clutter_rewards_success_and_put_back) {
   AskEnv env(r);
   env.reset(finalized(clean_clutter_episode()));
   env.step("navigate(coffee table)");
-  CHECK_EQ(env.last().terms[kRewardSubgoal], 2 * r.subgoal);  // apple and mug seen
+  CHECK_EQ(env.last().terms[kRewardSubgoal], 2 * r[kRewardSubgoal]);  // apple and mug seen
   env.step("pick(green book)");
   env.step("place(coffee table)");  // put back where it was: not a failure
   CHECK(!env.last().failure && !env.done());
   env.step("pick(green apple)");
-  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // picked
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r[kRewardSubgoal]);  // picked
   env.step("navigate(fridge)");
-  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // at its goal holding it
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r[kRewardSubgoal]);  // at its goal holding it
   env.step("open(fridge)");
-  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // a needed receptacle opened
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r[kRewardSubgoal]);  // a needed receptacle opened
   env.step("place(fridge)");
-  CHECK_EQ(env.last().terms[kRewardSubgoal], r.subgoal);  // delivered
+  CHECK_EQ(env.last().terms[kRewardSubgoal], r[kRewardSubgoal]);  // delivered
   CHECK(!env.last().success && !env.done());
   CHECK_EQ(env.delivered(), 1);
   CHECK_EQ(env.num_targets(), 2);
@@ -215,7 +215,7 @@ TEST(clean_clutter_rewards_success_and_put_back) {
   env.step("navigate(light table)");
   env.step("place(light table)");
   CHECK(env.last().success && env.last().terminated && !env.last().failure);
-  CHECK_EQ(env.last().terms[kRewardSuccess], r.success);
+  CHECK_EQ(env.last().terms[kRewardSuccess], r[kRewardSuccess]);
   CHECK_EQ(env.delivered(), 2);
 }
 
@@ -229,7 +229,7 @@ TEST(moving_what_should_stay_or_delivering_to_a_rejected_place_fails) {
     env.step("navigate(sofa)");
     env.step("place(sofa)");
     CHECK(env.last().failure && env.last().terminated && !env.last().success);
-    CHECK_EQ(env.last().terms[kRewardFailure], r.failure);
+    CHECK_EQ(env.last().terms[kRewardFailure], r[kRewardFailure]);
   }
   {  // an object outside the task moved
     AskEnv env(r);
