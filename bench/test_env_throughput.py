@@ -28,7 +28,7 @@ def episodes():
     return _core.EpisodeSet.generate("train", 512, seed=0)
 
 
-def action_mix(env, n_envs: int, cycle: int = CYCLE, navigate_share: float = 0.5) -> list[np.ndarray]:
+def action_mix(env, n_envs: int, cycle: int = CYCLE, navigate_share: float = 0.5, width: int = 64) -> list[np.ndarray]:
     rng = np.random.default_rng(0)
     steps = []
     for t in range(cycle):
@@ -44,7 +44,7 @@ def action_mix(env, n_envs: int, cycle: int = CYCLE, navigate_share: float = 0.5
             else:
                 a = vocab[rng.integers(len(vocab))]
             row.append(a.encode())
-        steps.append(np.array(row, dtype="S64"))
+        steps.append(np.array(row, dtype=f"S{width}"))
     return steps
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from a2a import _core
+from test_env_throughput import action_mix  # the env benchmark's action mix (pytest puts bench/ on the path)
 
 N_EPISODES = 1000
 SPLITS = ("train", "val_unseen_scenes", "val_unseen_tasks", "test_unseen_scenes", "test_unseen_tasks")
@@ -69,31 +70,10 @@ def test_generation_rate(record):
           f"load {load_average():.1f}")
 
 
-def action_mix(env, n_envs: int, cycle: int = 32) -> list[np.ndarray]:
-    """The env benchmark's mix: half navigation, a fifth "where is it?", the rest uniform over the vocabulary."""
-    rng = np.random.default_rng(0)
-    steps = []
-    for _ in range(cycle):
-        row = []
-        for i in range(n_envs):
-            vocab = env.valid_actions(i)
-            u = rng.random()
-            if u < 0.5:
-                navs = [a for a in vocab if a.startswith("navigate(")]
-                a = navs[rng.integers(len(navs))]
-            elif u < 0.7:
-                a = "ask(where is it?)"
-            else:
-                a = vocab[rng.integers(len(vocab))]
-            row.append(a.encode())
-        steps.append(np.array(row, dtype="S96"))
-    return steps
-
-
 def steps_per_s(episodes, n_envs: int, size: int, rounds: int) -> float:
     env = _core.BatchedEnv(episodes, num_envs=n_envs, width=size, height=size, num_threads=THREADS)
     env.reset()
-    actions = action_mix(env, n_envs)
+    actions = action_mix(env, n_envs, width=_core.MAX_ACTION_CHARS)  # preference questions run long
     for a in actions:  # warm-up
         env.step(a)
     times = []

@@ -56,7 +56,7 @@ def observation_from_batch(batch, frame_size: int, history: int, rows: slice | N
 
 
 INFO_FIELDS = ("first", "success", "failure", "invalid_reason", "asked", "useful", "question_type", "questions",
-               "useful_questions", "invalid_actions", "K", "budget", "episode", "env_id")
+               "useful_questions", "invalid_actions", "K", "budget", "episode", "env_id", "targets", "delivered")
 
 
 def info_from_batch(batch) -> dict:

@@ -1,5 +1,8 @@
 // A small hand-built world used across C++ tests: kitchen + living room, cups that differ in color.
 #pragma once
+#include <cstdio>
+#include <memory>
+
 #include "catalog.h"
 #include "episode.h"
 
@@ -52,6 +55,13 @@ inline a2a::Episode cups_episode(bool name_color) {
   e.template_id = 0;
   e.max_steps = 20;
   return e;
+}
+
+// Finalizes a hand-built episode (printing why, if it is invalid) and shares it as envs take it.
+inline a2a::EpisodePtr finalized(a2a::Episode e) {
+  std::string err = a2a::finalize_episode(e, false);
+  if (!err.empty()) std::printf("fixture invalid: %s\n", err.c_str());
+  return std::make_shared<a2a::Episode>(std::move(e));
 }
 
 }  // namespace a2a_test

@@ -8,17 +8,9 @@
 
 using namespace a2a;
 
-namespace {
-EpisodePtr finalized(Episode e) {
-  std::string err = finalize_episode(e, false);
-  if (!err.empty()) std::printf("fixture invalid: %s\n", err.c_str());
-  return std::make_shared<Episode>(std::move(e));
-}
-}  // namespace
-
 TEST(user_answers_and_oracle_judge) {
   AskEnv env;
-  env.reset(finalized(a2a_test::cups_episode(false)));  // blue cup wanted, K = 1
+  env.reset(a2a_test::finalized(a2a_test::cups_episode(false)));  // blue cup wanted, K = 1
   env.step("ask(is it red?)");
   CHECK_EQ(env.last_answer(), std::string("No."));
   CHECK(env.last().useful);  // rules out the red cup
@@ -44,7 +36,7 @@ TEST(question_rewards_respect_the_budget) {
   RewardConfig r;
   r.budget_delta = 1;  // B = K + 1 = 2
   AskEnv env(r);
-  env.reset(finalized(a2a_test::cups_episode(false)));
+  env.reset(a2a_test::finalized(a2a_test::cups_episode(false)));
   env.step("ask(is it red?)");  // useful, within budget
   CHECK_EQ(env.last().terms[kRewardQuestion], r[kRewardQuestion]);
   CHECK_EQ(env.last().terms[kRewardOverBudget], 0.f);
@@ -60,7 +52,7 @@ TEST(question_rewards_respect_the_budget) {
 TEST(fetch_succeeds_with_subgoals) {
   RewardConfig r;
   AskEnv env(r);
-  env.reset(finalized(a2a_test::cups_episode(true)));
+  env.reset(a2a_test::finalized(a2a_test::cups_episode(true)));
   env.step("navigate(dark table)");
   CHECK_EQ(env.last().terms[kRewardSubgoal], r[kRewardSubgoal]);  // target seen
   env.step("pick(blue cup)");
@@ -80,7 +72,7 @@ TEST(fetch_succeeds_with_subgoals) {
 
 TEST(wrong_delivery_is_a_failure) {
   AskEnv env;
-  env.reset(finalized(a2a_test::cups_episode(false)));
+  env.reset(a2a_test::finalized(a2a_test::cups_episode(false)));
   env.step("navigate(dark table)");
   env.step("pick(red cup)");
   env.step("navigate(coffee table)");
@@ -90,7 +82,7 @@ TEST(wrong_delivery_is_a_failure) {
 
 TEST(invalid_actions_change_nothing) {
   AskEnv env;
-  env.reset(finalized(a2a_test::cups_episode(false)));
+  env.reset(a2a_test::finalized(a2a_test::cups_episode(false)));
   env.step("navigate(fridge)");
   env.step("pick(red apple)");
   CHECK(env.last().invalid == Invalid::ReceptacleClosed);
@@ -120,7 +112,7 @@ TEST(step_limit_truncates) {
   Episode e = a2a_test::cups_episode(false);
   e.max_steps = 3;
   AskEnv env;
-  env.reset(finalized(e));
+  env.reset(a2a_test::finalized(e));
   env.step("ask(is it red?)");
   env.step("ask(is it red?)");
   CHECK(!env.done());
@@ -135,7 +127,7 @@ TEST(oracle_question_asks_k_questions) {
                      a2a_test::obj("cup", "blue", "small", 0, 2), a2a_test::obj("cup", "blue", "large", 0, 3)};
   e.target = 2;
   AskEnv env;
-  env.reset(finalized(e));
+  env.reset(a2a_test::finalized(e));
   int remaining = 0, asked = 0;
   std::string q;
   while (!(q = env.oracle_question(&remaining)).empty()) {

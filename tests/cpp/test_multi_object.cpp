@@ -17,11 +17,6 @@ using namespace a2a;
 
 namespace {
 
-EpisodePtr finalized(Episode e) {
-  std::string err = finalize_episode(e, false);
-  if (!err.empty()) std::printf("fixture invalid: %s\n", err.c_str());
-  return std::make_shared<Episode>(std::move(e));
-}
 
 // The cups world (fixtures.h) with the coffee table (3) to tidy: a small green apple that belongs in the
 // fridge (2) — out of place in the living room — a blue mug the user may want on one of the kitchen
@@ -119,7 +114,7 @@ DatasetConfig multi_config(TaskType task, int train, int unseen_tasks) {
 }  // namespace
 
 TEST(clean_clutter_hypotheses_answers_and_k) {
-  EpisodePtr e = finalized(clean_clutter_episode());
+  EpisodePtr e = a2a_test::finalized(clean_clutter_episode());
   CHECK_EQ(e->multi.assignments.size(), size_t(3));  // apple to the fridge; the mug stays, or to either table
   CHECK_EQ(e->K, 1);                                  // "where should i put the blue mug?"
   CHECK_EQ(brute_force_k(*e), 1);
@@ -150,7 +145,7 @@ TEST(clean_clutter_hypotheses_answers_and_k) {
 }
 
 TEST(preference_reasoning_hypotheses_answers_and_k) {
-  EpisodePtr e = finalized(preference_episode());
+  EpisodePtr e = a2a_test::finalized(preference_episode());
   CHECK_EQ(e->multi.assignments.size(), size_t(8 + 4 + 2 + 4 + 2));
   CHECK(e->K >= 3);
   CHECK_EQ(e->K, brute_force_k(*e));
@@ -176,7 +171,7 @@ TEST(preference_reasoning_hypotheses_answers_and_k) {
 
 TEST(multi_object_questions_are_unknown_in_fetch_episodes) {
   AskEnv env;
-  env.reset(finalized(a2a_test::cups_episode(false)));
+  env.reset(a2a_test::finalized(a2a_test::cups_episode(false)));
   for (const char* q : {"should i move the red cup?", "where should i put the red cup?", "where is the blue cup?",
                         "do you want the red cup on the sofa?", "should i move it?"}) {
     env.step(std::string("ask(") + q + ")");
@@ -193,7 +188,7 @@ TEST(multi_object_questions_are_unknown_in_fetch_episodes) {
 TEST(clean_clutter_rewards_success_and_put_back) {
   RewardConfig r;
   AskEnv env(r);
-  env.reset(finalized(clean_clutter_episode()));
+  env.reset(a2a_test::finalized(clean_clutter_episode()));
   env.step("navigate(coffee table)");
   CHECK_EQ(env.last().terms[kRewardSubgoal], 2 * r[kRewardSubgoal]);  // apple and mug seen
   env.step("pick(green book)");
@@ -223,7 +218,7 @@ TEST(moving_what_should_stay_or_delivering_to_a_rejected_place_fails) {
   RewardConfig r;
   {  // the green book should stay
     AskEnv env(r);
-    env.reset(finalized(clean_clutter_episode()));
+    env.reset(a2a_test::finalized(clean_clutter_episode()));
     env.step("navigate(coffee table)");
     env.step("pick(green book)");
     env.step("navigate(sofa)");
@@ -233,7 +228,7 @@ TEST(moving_what_should_stay_or_delivering_to_a_rejected_place_fails) {
   }
   {  // an object outside the task moved
     AskEnv env(r);
-    env.reset(finalized(clean_clutter_episode()));
+    env.reset(a2a_test::finalized(clean_clutter_episode()));
     env.step("navigate(dark table)");
     env.step("pick(red cup)");
     env.step("navigate(sofa)");
@@ -242,7 +237,7 @@ TEST(moving_what_should_stay_or_delivering_to_a_rejected_place_fails) {
   }
   {  // the mug to the table the user does not want it on
     AskEnv env(r);
-    env.reset(finalized(clean_clutter_episode()));
+    env.reset(a2a_test::finalized(clean_clutter_episode()));
     env.step("navigate(coffee table)");
     env.step("pick(blue mug)");
     env.step("navigate(dark table)");
@@ -251,7 +246,7 @@ TEST(moving_what_should_stay_or_delivering_to_a_rejected_place_fails) {
   }
   {  // delivering one target of two is no success
     AskEnv env(r);
-    env.reset(finalized(preference_episode()));
+    env.reset(a2a_test::finalized(preference_episode()));
     env.step("navigate(coffee table)");
     env.step("pick(small red cup)");
     env.step("navigate(dark table)");

@@ -145,5 +145,7 @@ def test_gymnasium_env_runs_multi_object_episodes(multi_episodes):
     for _ in range(3):
         obs, reward, term, trunc, info = envs.step(["ask(should i move it?)"] * 4)
     assert all(a.startswith("Which object") for a in obs["answer"])
+    assert info["targets"].tolist() == [len(multi_episodes[int(e)]["targets"]) for e in info["episode"]]
+    assert info["delivered"].tolist() == [0] * 4
     assert envs.single_observation_space["step"].n == max(multi_episodes.summary()["max_steps"]) + 1
     envs.close()
