@@ -12,13 +12,16 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import numpy as np
 import pytest
 
 from a2a import _core
-from test_env_throughput import action_mix  # the env benchmark's action mix (pytest puts bench/ on the path)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_env_throughput import action_mix  # noqa: E402  (the env benchmark's action mix)
 
 N_EPISODES = 1000
 SPLITS = ("train", "val_unseen_scenes", "val_unseen_tasks", "test_unseen_scenes", "test_unseen_tasks")
