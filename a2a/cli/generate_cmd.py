@@ -13,8 +13,9 @@ def register(sub, help_text: str) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--preset", choices=sorted(PRESETS), default="default",
                    help="default, or easy: small open apartments without clutter, K <= 1, 10 steps (quick learning checks)")
-    p.add_argument("--tasks", choices=list(TASK_MIXES), default=DEFAULT_TASKS,
-                   help=f"task mix (default {DEFAULT_TASKS}): single = single-object fetch only (the original benchmark); "
+    p.add_argument("--tasks", choices=list(TASK_MIXES), default=None,
+                   help=f"task mix (default: the preset's; {DEFAULT_TASKS} for the default preset, single for easy): "
+                        "single = single-object fetch only (the original benchmark); "
                         "mixed = a quarter clean-clutter and preference-reasoning episodes (the paper's full task set); "
                         "multi = multi-object only; clean_clutter or preference_reasoning = that task only")
     p.add_argument("--max-steps", type=int, default=None,

@@ -26,15 +26,6 @@ from .episodes import EpisodeSet, load_episodes, save_episodes
 SPLITS = ("train", "val_unseen_scenes", "val_unseen_tasks", "test_unseen_scenes", "test_unseen_tasks")
 DEFAULT_COUNTS = {"train": 2000, "val_unseen_scenes": 200, "val_unseen_tasks": 200,
                   "test_unseen_scenes": 200, "test_unseen_tasks": 200}
-# Generator presets. "easy": two to four rooms with one or two receptacles each, nothing but the
-# task's objects, everything open, K <= 1 (the target's color left open or not) and 10 steps — for
-# quick learning checks of a policy trained from scratch on a CPU.
-PRESETS: dict[str, dict] = {
-    "default": {"scene": {}, "combinations": [], "max_steps": 40},
-    "easy": {"scene": {"min_rooms": 2, "max_rooms": 4, "min_receptacles": 1, "max_receptacles": 2, "twin_prob": 0.2,
-                       "clutter": 0.0, "open_prob": 1.0},
-             "combinations": ["none", "attribute"], "max_steps": 10},
-}
 MULTI_OBJECT_TASKS = ("clean_clutter", "preference_reasoning")
 # Task mix -> (share of multi-object episodes in every split, the multi-object task types drawn).
 TASK_MIXES: dict[str, tuple[float, tuple[str, ...]]] = {
@@ -47,6 +38,16 @@ TASK_MIXES: dict[str, tuple[float, tuple[str, ...]]] = {
 # The built-in dataset's mix. "single" while policies are trained on the single-object benchmark;
 # "mixed" makes it the paper's full task set (a new cache directory, so a cached "single" is kept).
 DEFAULT_TASKS = "single"
+# Generator presets (with their task mix when none is asked for). "easy": two to four rooms with one
+# or two receptacles each, nothing but the task's objects, everything open, K <= 1 (the target's
+# color left open or not) and 10 steps — single-object only, for quick learning checks of a policy
+# trained from scratch on a CPU.
+PRESETS: dict[str, dict] = {
+    "default": {"scene": {}, "combinations": [], "max_steps": 40, "tasks": DEFAULT_TASKS},
+    "easy": {"scene": {"min_rooms": 2, "max_rooms": 4, "min_receptacles": 1, "max_receptacles": 2, "twin_prob": 0.2,
+                       "clutter": 0.0, "open_prob": 1.0},
+             "combinations": ["none", "attribute"], "max_steps": 10, "tasks": "single"},
+}
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "a2a-dataset/1"
 DEFAULT_NAME = "default-v1" if DEFAULT_TASKS == "single" else f"default-v2-{DEFAULT_TASKS}"
@@ -78,13 +79,14 @@ def default_dataset_dir() -> Path:
 
 def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = None, seed: int = 0,
                      max_steps: int | None = None, train_scenes: int = 100, eval_scenes: int = 40,
-                     progress: bool = True, preset: str = "default", tasks: str = DEFAULT_TASKS) -> DatasetInfo:
+                     progress: bool = True, preset: str = "default", tasks: str | None = None) -> DatasetInfo:
     """Generates every split into `root` (one .jsonl.gz per split and a manifest).
 
     preset: "default" or "easy" (see PRESETS); max_steps: None for the preset's (the floor of a
-    multi-object episode's own limit); tasks: the task mix (TASK_MIXES)."""
+    multi-object episode's own limit); tasks: the task mix (TASK_MIXES), None for the preset's."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; presets are {list(PRESETS)}")
+    tasks = PRESETS[preset]["tasks"] if tasks is None else tasks
     if tasks not in TASK_MIXES:
         raise ValueError(f"unknown task mix {tasks!r}; task mixes are {list(TASK_MIXES)}")
     p = PRESETS[preset]
