@@ -22,8 +22,6 @@ uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-void drop_objects(World& w, const std::vector<bool>& drop) { w.remove_objects(drop); }
-
 struct Planter {
   World& w;
   Rng& rng;
@@ -55,7 +53,7 @@ struct Planter {
 
   // Applies evictions and adds planted objects; returns the new index of planted[k].
   std::vector<int> commit() {
-    drop_objects(w, drop);
+    w.remove_objects(drop);
     std::vector<int> idx;
     for (const Object& o : planted) {
       w.objects.push_back(o);
@@ -108,7 +106,7 @@ bool generate_episode(uint64_t scene_seed, uint32_t combo, int template_id, uint
   {
     std::vector<bool> drop(w.objects.size(), false);
     for (size_t i = 0; i < w.objects.size(); ++i) drop[i] = w.objects[i].category == c;
-    drop_objects(w, drop);
+    w.remove_objects(drop);
   }
   const int color_t = rng.pick(cats[c].colors);
   const int color_d = attr ? other_value(rng, cats[c].colors, color_t) : -1;
