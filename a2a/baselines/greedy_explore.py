@@ -5,10 +5,11 @@ Information it uses (and nothing else — no privileged state, no images):
 - the instruction text, parsed with the catalog vocabulary (category, color, size, a named source
   receptacle or room, a named goal or a goal type);
 - the scene's receptacle names from `valid_actions` (their types follow from the names);
-- the user's answers to its own questions (parsed text);
-- whether its own last action was invalid (the reason is not observed).
+- the episode's dialogue so far: its actions, the user's answers (parsed text) and which actions were
+  invalid (the reason is not observed).
 
-Policy:
+It decides each action from that history alone (`next_action`), so it can take over from any state,
+including states that another actor (a policy being trained) reached:
 1. Goal given as a type with several receptacles of that type in the scene ("one of the tables"):
    ask "where should i put it?" (the ambiguity is certain from the text and the vocabulary).
 2. Object location not named in the instruction: ask "where is it?" (option ask_location).
@@ -17,7 +18,8 @@ Policy:
    attributes ("what color is it?", then "what size is it?"), retrying the pick after each answer.
 4. Without a location (ask_location off, or an unexpected answer) explore every receptacle in a
    fixed order with the same probe.
-5. Deliver: navigate to the goal, open it if its type opens, place.
+5. Holding the object: navigate to the goal, open it if its type opens, place. Holding an object that
+   does not fit what it knows of the target: put it back where it is.
 
 Multi-object instructions (clean clutter, preference reasoning) go to the scripts of greedy_multi.py,
 which use the same information plus the descriptions of the scene's objects from `valid_actions`.
@@ -26,12 +28,17 @@ which use the same information plus the descriptions of the scene's objects from
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
+from ..eval.agent import AgentObservation, EnvAccess
 from .greedy_multi import clean_clutter_script, preference_script
 from .instruction import (Vocabulary, catalog, parse_instruction, parse_location_answer, parse_placement_answer,
                           parse_value_answer)
 from .multi_instruction import parse_multi_instruction
-from .scripted import Script, ScriptedAgent, deliver_to, exploration_order, fetch_from
+from .scripted import Script, ScriptedAgent, exploration_order
+
+PLACE_Q, WHERE_Q = "ask(where should i put it?)", "ask(where is it?)"
+COLOR_Q, SIZE_Q = "ask(what color is it?)", "ask(what size is it?)"
 
 
 @dataclass(frozen=True)
@@ -44,66 +51,146 @@ class GreedyExploreConfig:
             raise TypeError(f"GreedyExploreConfig.ask_location must be a bool, got {self.ask_location!r}")
 
 
-class GreedyExploreAgent(ScriptedAgent):
-    name = "greedy-explore"
+@dataclass
+class Step:
+    action: str
+    answer: str = ""
+    invalid: bool = False
 
-    def __init__(self, config: GreedyExploreConfig | None = None):
-        super().__init__()
-        self.config = config or GreedyExploreConfig()
+
+def _arg(action: str, verb: str) -> str | None:
+    return action[len(verb) + 1:-1] if action.startswith(verb + "(") and action.endswith(")") else None
+
+
+def next_action(instruction: str, vocab: Vocabulary, history: Sequence[Step], ask_location: bool = True) -> str:
+    """greedy-explore's action after `history` (the episode's steps so far, with their outcomes)."""
+    idle = f"navigate({vocab.receptacles[0]})"
+    p = parse_instruction(instruction, vocab)
+    if p.category is None:
+        return idle
+    cat = catalog()
+    colors = next(c["colors"] for c in cat["categories"] if c["name"] == p.category)
+    # ---- what the history says ----
+    asked: dict[str, str] = {}          # question -> answer
+    at: str | None = None                # receptacle the robot stands at
+    open_tried: set[str] = set()         # opened (or found already open) since it was last closed
+    failed: dict[str, set[str]] = {}     # receptacle -> pick descriptions that failed there
+    holding: str | None = None           # description of the picked object
+    where_now: str | None = None         # where the object was last put down by the robot
+    for s in history:
+        a = s.action
+        if a.startswith("ask("):
+            asked.setdefault(a, s.answer)
+            continue
+        if s.invalid:
+            if (r := _arg(a, "open")) is not None and r == at:
+                open_tried.add(r)  # already open (or not openable): nothing to do here
+            if (d := _arg(a, "pick")) is not None and at is not None:
+                failed.setdefault(at, set()).add(d)
+            continue
+        if (r := _arg(a, "navigate")) is not None:
+            at = r
+        elif (r := _arg(a, "open")) is not None:
+            open_tried.add(r)
+        elif (r := _arg(a, "close")) is not None:
+            open_tried.discard(r)
+        elif (d := _arg(a, "pick")) is not None:
+            holding = d
+        elif _arg(a, "place") is not None:
+            if holding is not None and at is not None:
+                where_now = at
+            holding = None
+    # ---- what is known of the goal and the target ----
+    goal = p.goal_receptacle
+    if goal is None:
+        candidates = vocab.of_type(p.goal_type or "")
+        if not candidates:
+            return idle
+        goal = candidates[0]
+        if len(candidates) > 1:
+            if PLACE_Q not in asked:
+                return PLACE_Q
+            goal = parse_placement_answer(asked[PLACE_Q], vocab) or goal
+    source = p.source_receptacle
+    if source is None and ask_location:
+        if WHERE_Q not in asked:
+            return WHERE_Q
+        source = parse_location_answer(asked[WHERE_Q], vocab)
+    color = p.color or (parse_value_answer(asked[COLOR_Q], colors) if COLOR_Q in asked else None)
+    size = p.size or (parse_value_answer(asked[SIZE_Q], cat["sizes"]) if SIZE_Q in asked else None)
+
+    def fits(desc: str) -> bool:
+        words = desc.split()
+        return (" ".join(words[-len(p.category.split()):]) == p.category
+                and (color is None or color in words or not any(w in colors for w in words))
+                and (size is None or size in words or not any(w in cat["sizes"] for w in words)))
+
+    def go(r: str, then: str) -> str:
+        if at != r:
+            return f"navigate({r})"
+        if r in vocab.articulated and r not in open_tried:
+            return f"open({r})"
+        return then
+
+    # ---- deliver what it holds, or put back what does not fit ----
+    if holding is not None:
+        if not fits(holding):
+            return f"place({at})" if at else idle
+        return go(goal, f"place({goal})")
+    # ---- fetch: the told receptacle (asking for missing attributes there), then explore ----
+    desc = p.description(size, color)
+    places = [where_now] if where_now else []
+    if source is not None and source != where_now:
+        places.append(source)
+    places += exploration_order(vocab, None, p.source_room, exclude=[goal] + ([source] if source else []))
+    for r in places:
+        if desc not in failed.get(r, ()):
+            return go(r, f"pick({desc})")
+        if r == source:
+            if color is None and COLOR_Q not in asked:
+                return COLOR_Q
+            if size is None and SIZE_Q not in asked:
+                return SIZE_Q
+    return idle
+
+
+class _MultiObjectScripts(ScriptedAgent):
+    """greedy-explore's multi-object scripts (greedy_multi.py), one generator per env."""
 
     def script(self, instruction: str, vocab: Vocabulary) -> Script:
         m = parse_multi_instruction(instruction, vocab)
-        if m is not None:
-            yield from (clean_clutter_script if m.task == "clean_clutter" else preference_script)(m, vocab)
-            return
-        p = parse_instruction(instruction, vocab)
-        if p.category is None:
-            return
-        # 1. Where does it go?
-        goal = p.goal_receptacle
-        if goal is None:
-            candidates = vocab.of_type(p.goal_type or "")
-            if not candidates:
-                return
-            goal = candidates[0]
-            if len(candidates) > 1:
-                fb = yield "ask(where should i put it?)"
-                goal = parse_placement_answer(fb.answer, vocab) or goal
-        # 2. Where is it?
-        source = p.source_receptacle
-        if source is None and self.config.ask_location:
-            fb = yield "ask(where is it?)"
-            source = parse_location_answer(fb.answer, vocab)
-        color, size = p.color, p.size
-        # 3. Fetch from the told receptacle, asking for missing attributes when lookalikes stand there.
-        if source is not None:
-            if (yield from fetch_from(source, vocab, p.description(size, color))):
-                yield from deliver_to(goal, vocab)
-                return
-            cat = catalog()
-            colors = next(c["colors"] for c in cat["categories"] if c["name"] == p.category)
-            for question, missing, allowed in (("what color is it?", color is None, colors),
-                                               ("what size is it?", size is None, cat["sizes"])):
-                if not missing:
-                    continue
-                fb = yield f"ask({question})"
-                value = parse_value_answer(fb.answer, allowed)
-                if value is None:
-                    continue
-                if allowed is colors:
-                    color = value
-                else:
-                    size = value
-                fb = yield f"pick({p.description(size, color)})"
-                if not fb.invalid:
-                    yield from deliver_to(goal, vocab)
-                    return
-        # 4. Explore everything else with the best description known.
-        exclude = [goal] + ([source] if source else [])
-        for r in exploration_order(vocab, None, p.source_room, exclude=exclude):
-            if (yield from fetch_from(r, vocab, p.description(size, color))):
-                yield from deliver_to(goal, vocab)
-                return
+        yield from (clean_clutter_script if m.task == "clean_clutter" else preference_script)(m, vocab)
+
+
+class GreedyExploreAgent:
+    name = "greedy-explore"
+    privileged = False
+    frame_size = 0  # does not look at images
+
+    def __init__(self, config: GreedyExploreConfig | None = None):
+        self.config = config or GreedyExploreConfig()
+        self._episodes: dict[int, tuple[str, Vocabulary, list[Step]] | None] = {}  # None: a multi-object episode
+        self._multi = _MultiObjectScripts()
+
+    def reset(self, env_ids: Sequence[int]) -> None:
+        for i in env_ids:
+            self._episodes.pop(int(i), None)
+        self._multi.reset(env_ids)
+
+    def act(self, obs: AgentObservation, env: EnvAccess) -> list[str]:
+        out = []
+        for row, env_id in enumerate(obs.env_ids.tolist()):
+            if obs.first[row] or env_id not in self._episodes:
+                vocab = Vocabulary.from_actions(env.valid_actions(env_id))
+                multi = parse_multi_instruction(obs.instruction[row], vocab) is not None
+                self._episodes[env_id] = None if multi else (obs.instruction[row], vocab, [])
+                self._multi.reset([env_id])
+            elif self._episodes[env_id] is not None:  # the action the env executed last (ours or not), its outcome
+                self._episodes[env_id][2].append(Step(obs.last_action[row], obs.answer[row], bool(obs.invalid[row])))
+            ep = self._episodes[env_id]
+            out.append(self._multi.act_row(obs, row, env) if ep is None else
+                       next_action(ep[0], ep[1], ep[2], self.config.ask_location))
+        return out
 
 
 def make(options: dict) -> GreedyExploreAgent:

@@ -40,22 +40,22 @@ class ScriptedAgent:
             self._scripts.pop(int(i), None)
 
     def act(self, obs: AgentObservation, env: EnvAccess) -> list[str]:
-        out = []
-        for row, env_id in enumerate(obs.env_ids.tolist()):
-            gen = self._scripts.get(env_id)
-            try:
-                if gen is None or obs.first[row]:
-                    vocab = Vocabulary.from_actions(env.valid_actions(env_id))
-                    self._idle[env_id] = f"navigate({vocab.receptacles[0]})"
-                    gen = self._scripts[env_id] = self.script(obs.instruction[row], vocab)
-                    action = next(gen)
-                else:
-                    action = gen.send(Feedback(obs.answer[row], bool(obs.invalid[row])))
-            except StopIteration:
-                # The script has nothing left to try: wait (a valid, harmless move) until the step limit.
-                action = self._idle[env_id]
-            out.append(action)
-        return out
+        return [self.act_row(obs, row, env) for row in range(len(obs))]
+
+    def act_row(self, obs: AgentObservation, row: int, env: EnvAccess) -> str:
+        """The action of one row of `obs`: its env's script advanced by the row's feedback."""
+        env_id = int(obs.env_ids[row])
+        gen = self._scripts.get(env_id)
+        try:
+            if gen is None or obs.first[row]:
+                vocab = Vocabulary.from_actions(env.valid_actions(env_id))
+                self._idle[env_id] = f"navigate({vocab.receptacles[0]})"
+                gen = self._scripts[env_id] = self.script(obs.instruction[row], vocab)
+                return next(gen)
+            return gen.send(Feedback(obs.answer[row], bool(obs.invalid[row])))
+        except StopIteration:
+            # The script has nothing left to try: wait (a valid, harmless move) until the step limit.
+            return self._idle[env_id]
 
 
 def exploration_order(vocab: Vocabulary, source: str | None = None, room: str | None = None,
