@@ -50,7 +50,8 @@ def register(sub, help_text: str) -> None:
                         ", ".join(f"{k}={v:g}" for k, v in RewardWeights().as_dict().items() if k != "budget_delta"))
     add_llm_args(g, "the LLM judge and the LLM user")
     g = p.add_argument_group("behavior cloning (before PPO)")
-    add_config_args(g, TrainConfig, only=("sft_updates", "sft_minutes", "sft_lr", "sft_expert"))
+    add_config_args(g, TrainConfig, only=("sft_updates", "sft_minutes", "sft_lr", "sft_epochs", "sft_minibatches",
+                                          "sft_perturb", "sft_expert"))
     g = p.add_argument_group("PPO")
     add_config_args(g, PPOConfig)
     add_config_args(g, TrainConfig, only=("checkpoint_every", "keep_checkpoints"))

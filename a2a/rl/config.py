@@ -95,7 +95,12 @@ class TrainConfig:
         "behavior-cloning updates before PPO (the paper's SFT; 0: none), counted apart from --updates"))
     sft_minutes: float | None = field(default=2.0, metadata=_help(
         "wall-clock budget of the behavior-cloning phase, part of --minutes (0 or none: no separate budget)"))
-    sft_lr: float = field(default=3e-3, metadata=_help("behavior-cloning learning rate"))
+    sft_lr: float = field(default=1e-3, metadata=_help("behavior-cloning learning rate"))
+    sft_epochs: int = field(default=4, metadata=_help("passes over each behavior-cloning rollout"))
+    sft_minibatches: int = field(default=8, metadata=_help("minibatches per behavior-cloning pass"))
+    sft_perturb: float = field(default=0.1, metadata=_help(
+        "probability that a random non-question action replaces the expert's while cloning (DART): the "
+        "expert's next actions then show how to recover from mistakes"))
     sft_expert: str = field(default="greedy-explore", metadata=_help(
         "agent imitated by behavior cloning: greedy-explore (sees what the policy sees) or oracle (privileged)"))
     policy: dict = field(default_factory=dict)  # PolicyConfig overrides (quantization, compression, ...)
@@ -120,8 +125,10 @@ class TrainConfig:
             raise ValueError("eval_episodes and eval_every must be >= 0, checkpoint_every >= 1")
         if self.ppo.kl_coef > 0 and self.policy.get("finetune_llm"):
             raise ValueError("kl_coef > 0 needs a frozen reference: LoRA adapters, not finetune_llm")
-        if self.sft_updates < 0 or self.sft_lr <= 0:
-            raise ValueError("sft_updates must be >= 0 and sft_lr > 0")
+        if self.sft_updates < 0 or self.sft_lr <= 0 or self.sft_epochs < 1 or self.sft_minibatches < 1:
+            raise ValueError("sft_updates must be >= 0, sft_lr > 0, sft_epochs and sft_minibatches >= 1")
+        if not 0 <= self.sft_perturb < 1:
+            raise ValueError(f"sft_perturb must be in [0, 1), got {self.sft_perturb}")
         check_frame_size(self.frame_size, "frame_size (0: the vision tower's size)")
 
     @property

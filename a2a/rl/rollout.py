@@ -8,6 +8,7 @@ The LLM judge, when used, works in the background on the questions of the rollou
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +39,7 @@ class Rollout:
     asked: torch.Tensor
     invalid: torch.Tensor
     useful: torch.Tensor
+    imitated: torch.Tensor       # the step's action is the expert's own (behavior cloning learns these)
     last_values: torch.Tensor = None  # [N]
     episodes: list[dict] = field(default_factory=list)  # finished episodes: success, K, questions, length, return
 
@@ -46,7 +48,7 @@ class Rollout:
         z = lambda dtype=torch.float32: torch.zeros(T, N, dtype=dtype)  # noqa: E731
         b = torch.bool
         return cls([[None] * N for _ in range(T)], [[None] * N for _ in range(T)], [[None] * N for _ in range(T)],
-                   z(), z(), z(), torch.zeros(T, N, N_TERMS), z(b), z(b), z(b), z(b), z(b), z(b))
+                   z(), z(), z(), torch.zeros(T, N, N_TERMS), z(b), z(b), z(b), z(b), z(b), z(b), z(b))
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,14 @@ class Acted:
     output: ActOutput
     step: StepInputs
     by_expert: bool
+    imitated: np.ndarray  # bool per row: the action is the expert's own (not a perturbation)
 
 
 class RolloutCollector:
     """Owns the env state between rollouts: per-env histories, vocabularies and pending actions."""
 
-    def __init__(self, core, policy, *, pipeline: bool, generator: torch.Generator, question_reward=None, user=None):
+    def __init__(self, core, policy, *, pipeline: bool, generator: torch.Generator, question_reward=None, user=None,
+                 seed: int = 0):
         self.core = core
         self.policy = policy
         self.N = core.num_envs
@@ -84,6 +88,9 @@ class RolloutCollector:
         self.invalid = np.zeros(self.N, bool)
         self.pending: list[Acted | None] = [None] * len(self.groups)
         self.expert = None  # a callable giving actions instead of the policy (behavior cloning)
+        self.perturb = 0.0
+        self.rng = random.Random(seed)  # behavior cloning's perturbations
+        self.last_action = [""] * self.N  # the action each env executed last (what an expert labels from)
         self._absorb(self._answered(core.reset()), np.arange(self.N))
         self.env_steps = 0
 
@@ -113,21 +120,33 @@ class RolloutCollector:
             images = images.to(self.policy.device, non_blocking=True)
         step = self.envs.observe(ids, self.first[ids], [self.instruction[i] for i in ids],
                                  [self.answer[i] for i in ids], self.invalid[ids], images, self.core.valid_actions)
+        imitated = np.zeros(len(ids), bool)
         if self.expert is not None:
-            acts = self.expert(ids, self.first[ids], [self.instruction[i] for i in ids], [self.answer[i] for i in ids],
-                               self.invalid[ids])
+            acts = list(self.expert(ids, self.first[ids], [self.instruction[i] for i in ids],
+                                    [self.last_action[i] for i in ids], [self.answer[i] for i in ids], self.invalid[ids]))
+            imitated[:] = True
+            # DART: now and then another action is taken instead, so that the expert's next actions show
+            # how to recover from states its own plan never reaches (the policy's mistakes)
+            for k, vocab in enumerate(step.vocabs):
+                if self.perturb and self.rng.random() < self.perturb:
+                    acts[k] = self.rng.choice([a for a in vocab if not a.startswith("ask(")])
+                    imitated[k] = False
             z = torch.zeros(len(ids))
-            out = ActOutput(list(acts), z, z.clone(), z.clone(), torch.zeros(len(ids), dtype=torch.long), 1.0)
+            out = ActOutput(acts, z, z.clone(), z.clone(), torch.zeros(len(ids), dtype=torch.long), 1.0)
         else:
             # cache_keys: each env's keys/values are reused at its next step (its prompt only grows)
             out = self.policy.act(step.inputs, step.vocabs, sample=True, generator=self.gen, cache_keys=step.env_ids)
         self.envs.record(step.env_ids, out.actions)
-        return Acted(out, step, self.expert is not None)
+        for i, a in zip(ids, out.actions):
+            self.last_action[i] = a
+        return Acted(out, step, self.expert is not None, imitated)
 
     # -- one rollout -----------------------------------------------------------------------------
-    def collect(self, T: int, expert=None) -> Rollout:
-        """T steps of every env, acting with the policy, or with `expert` (behavior cloning)."""
+    def collect(self, T: int, expert=None, perturb: float = 0.0) -> Rollout:
+        """T steps of every env, acting with the policy, or with `expert` (behavior cloning), whose
+        actions are replaced by a random non-question action with probability `perturb`."""
         self.expert = expert  # pending actions of the other actor are still taken, but not trained on
+        self.perturb = perturb
         self.policy.eval()  # acting: no dropout, and each env's keys/values are reused across steps
         ro = Rollout.empty(T, self.N)
         G = len(self.groups)
@@ -172,6 +191,7 @@ class RolloutCollector:
         ro.asked[t, col] = torch.from_numpy(np.asarray(batch.asked)[rows])
         ro.invalid[t, col] = torch.from_numpy(np.asarray(batch.invalid)[rows])
         ro.useful[t, col] = torch.from_numpy(np.asarray(batch.useful)[rows])
+        ro.imitated[t, col] = torch.from_numpy(acted.imitated & ~first)
         for k, i in enumerate(ids):
             ro.inputs[t][i], ro.actions[t][i], ro.vocabs[t][i] = acted.step.inputs[k], out.actions[k], acted.step.vocabs[k]
         self.env_steps += int((~first).sum())

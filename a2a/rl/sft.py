@@ -29,27 +29,26 @@ class AgentExpert:
 
         self.agent = make_agent(name, {})
         self.access = RunnerEnvAccess(core, privileged=bool(getattr(self.agent, "privileged", False)), agent_name=name)
-        self.last_action: dict[int, str] = {}
 
-    def __call__(self, ids: np.ndarray, first: np.ndarray, instruction: list[str], answer: list[str],
-                 invalid: np.ndarray) -> list[str]:
+    def __call__(self, ids: np.ndarray, first: np.ndarray, instruction: list[str], last_action: list[str],
+                 answer: list[str], invalid: np.ndarray) -> list[str]:
+        """The expert's actions for rows of envs given what each env executed last (the expert's own
+        action, or another one: an agent that decides from the history can take over from any state)."""
         starting = [int(i) for i, f in zip(ids, first) if f]
         if starting:
             self.agent.reset(starting)
         n = len(ids)
-        last = tuple("" if f else self.last_action.get(int(i), "") for i, f in zip(ids, first))
+        last = tuple("" if f else a for a, f in zip(last_action, first))
         obs = AgentObservation(env_ids=np.asarray(ids, np.int64), first=np.asarray(first, bool), image=None, history=None,
                                history_len=None, instruction=tuple(instruction), last_action=last,
                                answer=tuple(answer), invalid=np.asarray(invalid, bool), step=np.zeros(n, np.int64))
-        actions = self.agent.act(obs, self.access)
-        for i, a in zip(ids, actions):
-            self.last_action[int(i)] = a
-        return actions
+        return self.agent.act(obs, self.access)
 
 
 def bc_update(policy, optimizer, ro: Rollout, epochs: int, minibatches: int, max_grad_norm: float, info: DistInfo,
               generator: torch.Generator) -> dict:
-    """Minimises -log p(expert action | input) over the rollout's real steps."""
+    """Minimises -log p(expert action | input) over the rollout's steps whose action was the expert's own
+    (a perturbed step stays in the history, it is not a target)."""
     segs = segments(ro)
     params = policy.trainable_parameters()
     policy.train()
@@ -58,8 +57,9 @@ def bc_update(policy, optimizer, ro: Rollout, epochs: int, minibatches: int, max
         for mb in split_minibatches(segs, minibatches, generator, segment_lengths(ro, segs)):
             optimizer.zero_grad(set_to_none=True)
             if mb:
-                _cells, logp, _ent, _val = score_segments(policy, ro, mb)
-                loss = -logp.mean()
+                cells, logp, _ent, _val = score_segments(policy, ro, mb)
+                w = ro.imitated[[t for t, _ in cells], [e for _, e in cells]].to(logp.device, logp.dtype)
+                loss = -(logp * w).sum() / w.sum().clamp(min=1.0)
                 loss.backward()
                 losses.append(float(loss.detach()))
             allreduce_gradients(params, info)

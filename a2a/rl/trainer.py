@@ -220,7 +220,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     question_reward = _judge(cfg, run_dir, num_envs, rewards.useful_question)
     env_user = cfg.user_spec().build(core, num_envs, cache_path=str(run_dir / f"llm_user_cache_rank{info.rank}.sqlite"))
     collector = RolloutCollector(core, policy, pipeline=ppo.pipeline, generator=generator,
-                                 question_reward=question_reward, user=env_user)
+                                 question_reward=question_reward, user=env_user,
+                                 seed=cfg.seed * 1_000_003 + info.rank + 17 * start)
     # Rows after the checkpoint (all of them without one) are logged again by this run: none twice.
     logger = MetricsLogger(run_dir, resume_from_update=start, tensorboard=cfg.tensorboard) if info.is_main else None
 
@@ -247,8 +248,8 @@ def train(cfg: TrainConfig) -> TrainResult:
             for group in optimizer.param_groups:  # one optimizer (and checkpoint) for both phases
                 group["lr"] = cfg.sft_lr if sft else ppo.lr
             if sft:  # warm start: imitate the expert agent
-                ro = collector.collect(ppo.rollout_steps, expert=expert)
-                stats = {"phase": "sft", **bc_update(policy, optimizer, ro, ppo.epochs, ppo.minibatches,
+                ro = collector.collect(ppo.rollout_steps, expert=expert, perturb=cfg.sft_perturb)
+                stats = {"phase": "sft", **bc_update(policy, optimizer, ro, cfg.sft_epochs, cfg.sft_minibatches,
                                                      ppo.max_grad_norm, info, cpu_generator)}
             else:
                 ro = collector.collect(ppo.rollout_steps)

@@ -33,3 +33,29 @@ def test_info_on_a_saved_policy(tiny_dir, tmp_path, capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["saved_policy"]["base_model"] == tiny_dir
     assert info["model"]["text"]["model_type"] == "qwen2"
+
+
+def test_model_paths_that_hold_no_model_fail_in_one_line(tmp_path, capsys, monkeypatch):
+    """A path that does not exist, an empty directory, a file: one line saying so, no traceback, nothing
+    downloaded (a bare name counts as a path), and `a2a train` leaves no run directory behind."""
+    import socket
+
+    def no_network(*a, **k):  # pragma: no cover - reaching it is the failure
+        raise AssertionError("tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "file").write_text("x")
+    cases = {str(tmp_path / "runs" / "nope" / "policy"): "no such directory", "mypolicy": "no such directory",
+             str(tmp_path / "empty"): "holds no model", str(tmp_path / "file"): "not a directory",
+             "someone/not-cached-model": "not in the local Hugging Face cache"}
+    for path, says in cases.items():
+        assert main(["eval", "--agent", "mllm", "--model", path, "--split", "val_unseen_scenes", "--episodes", "1",
+                     "--out", str(tmp_path / "ev")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("a2a eval: error: ") and says in err and "\n" not in err, err
+        run_dir = tmp_path / "train-run"
+        assert main(["train", "--model", path, "--run-dir", str(run_dir)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("a2a train: error: ") and says in err and "\n" not in err, err
+        assert not run_dir.exists()
