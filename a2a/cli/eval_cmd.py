@@ -9,7 +9,8 @@ Agents: see `a2a eval --list-agents`; docs/eval.md explains the metrics and the 
 from __future__ import annotations
 
 import argparse
-import sys
+
+from .errors import UserError
 
 SPLIT_HELP = ("train, val_unseen_scenes, val_unseen_tasks, test_unseen_scenes, test_unseen_tasks, "
               "or a path to a .jsonl(.gz) episode file")
@@ -92,16 +93,12 @@ def run(args: argparse.Namespace) -> int:
     from ..llm import LLMUnavailableError
     from ..llm.env_user import UserSpec
 
-    def fail(msg: str) -> int:
-        print(f"a2a eval: error: {msg}", file=sys.stderr)
-        return 2
-
     if not args.agent:
-        return fail("--agent is required (see --list-agents)")
+        raise UserError("--agent is required (see --list-agents)")
     if not args.split:
-        return fail(f"--split is required: {SPLIT_HELP}")
+        raise UserError(f"--split is required: {SPLIT_HELP}")
     if args.split not in SPLITS and not args.split.endswith((".jsonl", ".jsonl.gz")):
-        return fail(f"unknown split {args.split!r}; expected one of {list(SPLITS)} or a .jsonl(.gz) episode file")
+        raise UserError(f"unknown split {args.split!r}; expected one of {list(SPLITS)} or a .jsonl(.gz) episode file")
     try:
         get_spec(args.agent)
         options = resolve_options(args.agent, {"seed": args.seed, **_agent_options(args)})
@@ -114,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
                          bootstrap=args.bootstrap, progress=not args.no_progress)
         result = evaluate(cfg, agent_factory=lambda: make_agent(args.agent, options))
     except (ValueError, FileNotFoundError, ResumeError, RecordError, TypeError, LLMUnavailableError) as e:
-        return fail(str(e))
+        raise UserError(str(e)) from None
     print(summary_table(result.summary, ci=args.ci))
     if result.run.get("user_stats"):
         st = result.run["user_stats"]

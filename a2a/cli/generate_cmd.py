@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..data import DEFAULT_COUNTS, DEFAULT_TASKS, PRESETS, SPLITS, TASK_MIXES, generate_dataset
+from .errors import UserError
 
 
 def register(sub, help_text: str) -> None:
@@ -35,8 +36,8 @@ def run(args: argparse.Namespace) -> int:
         info = generate_dataset(args.out_dir, counts, seed=args.seed, max_steps=args.max_steps,
                                 train_scenes=args.train_scenes, eval_scenes=args.eval_scenes, preset=args.preset,
                                 tasks=args.tasks)
-    except ValueError as e:
-        raise SystemExit(f"a2a generate: error: {e}") from None
+    except (ValueError, OSError) as e:
+        raise UserError(str(e)) from None
     for split in SPLITS:
         if info.counts[split]:
             ks = ", ".join(f"K={k}: {n}" for k, n in info.k_histogram.get(split, {}).items())

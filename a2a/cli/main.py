@@ -1,7 +1,8 @@
 """`a2a` entry point: dispatches to the subcommand modules listed in COMMANDS.
 
 A subcommand module defines `register(subparsers)` that adds its parser and sets
-`func=run` (a callable taking the parsed args and returning an exit code).
+`func=run` (a callable taking the parsed args and returning an exit code). A user's mistake is
+reported by raising `a2a.cli.errors.UserError`: main prints it as `a2a <command>: error: ...`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from .errors import USER_ERROR_EXIT, UserError
 
 # module name -> one-line help (kept here so `a2a --help` does not import torch)
 COMMANDS = {
@@ -50,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args) or 0)
+    except UserError as e:
+        print(f"a2a {args.command}: error: {e}", file=sys.stderr)
+        return USER_ERROR_EXIT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

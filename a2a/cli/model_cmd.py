@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from .errors import UserError
+
 
 def register(sub, help_text: str) -> None:
     p = sub.add_parser("model", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -89,7 +91,7 @@ def _checkpoint_info(path: str) -> dict:
 def run_info(args: argparse.Namespace) -> int:
     info = _checkpoint_info(args.path)
     if "model" not in info and "saved_policy" not in info:
-        raise SystemExit(f"{args.path}: no config.json or a2a_policy.json (not a checkpoint)")
+        raise UserError(f"{args.path}: no config.json or a2a_policy.json (not a checkpoint)")
     if args.load:
         from a2a.policy import A2APolicy, PolicyConfig
 

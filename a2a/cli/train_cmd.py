@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 from .config_args import add_config_args, config_values
+from .errors import UserError
 from .llm_args import add_llm_args
 
 
@@ -112,6 +112,18 @@ def quiet_third_party() -> None:
         pass
 
 
+def _check_splits(cfg) -> None:
+    """A mistyped split fails now in one line, not in a traceback after a model is built (or, for the
+    evaluation split, after the whole training)."""
+    from ..data import load_split
+
+    try:
+        for split in dict.fromkeys([cfg.split] + ([cfg.eval_split] if cfg.eval_episodes else [])):
+            load_split(split, cfg.dataset)
+    except (ValueError, OSError) as e:
+        raise UserError(str(e)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..data import EpisodeFileError, ManifestError
     from ..llm import LLMUnavailableError
@@ -121,31 +133,28 @@ def run(args: argparse.Namespace) -> int:
     from ..rl.metrics import MetricsError, logged_updates
     from ..rl.storage import RunWriteError
 
-    def fail(msg) -> int:
-        print(f"a2a train: error: {msg}", file=sys.stderr)
-        return 2
-
     quiet_third_party()
     try:
         cfg = config_from_args(args)
         if cfg.model:
             check_model_path(cfg.model)  # before a run directory exists
     except ValueError as e:
-        return fail(e)
+        raise UserError(str(e)) from None
+    _check_splits(cfg)
     run_dir = Path(cfg.run_dir)
     try:  # a run dir holds a run once an update was logged; a failed start leaves nothing that blocks a retry
         holds_run = latest_checkpoint(run_dir) is not None or logged_updates(run_dir) > 0
     except MetricsError as e:
-        return fail(e)
+        raise UserError(str(e)) from None
     if args.resume and not holds_run:
-        return fail(f"nothing to resume in {run_dir} (no update was logged yet); start it without --resume")
+        raise UserError(f"nothing to resume in {run_dir} (no update was logged yet); start it without --resume")
     if holds_run and not args.resume:
-        return fail(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
+        raise UserError(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
     try:
         result = train(cfg)
     except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError, FileNotFoundError,
             ModelPathError) as e:
-        return fail(e)
+        raise UserError(str(e)) from None
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # torchrun: rank 0 reports
     print(f"\nrun:        {result.run_dir}")

@@ -5,7 +5,8 @@ or are re-rendered by replaying the recorded actions."""
 from __future__ import annotations
 
 import argparse
-import sys
+
+from .errors import UserError
 
 
 def register(sub, help_text: str) -> None:
@@ -26,6 +27,5 @@ def run(args: argparse.Namespace) -> int:
         build_view(args.run_dir, args.out, ViewConfig(max_episodes=args.max_episodes, replay=not args.no_replay,
                                                       frame_size=args.size))
     except (FileNotFoundError, ValueError, RecordError) as e:
-        print(f"a2a view: error: {e}", file=sys.stderr)
-        return 2
+        raise UserError(str(e)) from None
     return 0

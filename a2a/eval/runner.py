@@ -68,6 +68,11 @@ class RunnerConfig:
         return fs
 
 
+def uses_marks(agent: Agent) -> bool:
+    """Whether the agent looks at views with Set-of-Marks numbers (its `set_of_marks` attribute)."""
+    return bool(getattr(agent, "set_of_marks", False))
+
+
 def _check_actions(agent: Agent, actions: Any, n: int) -> list[str]:
     if not isinstance(actions, (list, tuple)) or len(actions) != n:
         got = f"{len(actions)} actions" if isinstance(actions, (list, tuple)) else type(actions).__name__
@@ -103,7 +108,8 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
     n_envs = min(config.num_envs, len(indices))
     fs = config.resolved_frame_size(agent)
     env = EnvConfig(frame_size=fs, history=config.history, num_threads=config.num_threads, autoreset="disabled",
-                    seed=config.seed, rewards=RewardWeights(budget_delta=config.budget_delta)).make_core(episodes, n_envs)
+                    seed=config.seed, set_of_marks=uses_marks(agent),
+                    rewards=RewardWeights(budget_delta=config.budget_delta)).make_core(episodes, n_envs)
     env_user = (user or UserSpec()).build(env, n_envs, cache_path=llm_cache)
     access = RunnerEnvAccess(env, privileged=bool(getattr(agent, "privileged", False)),
                              agent_name=getattr(agent, "name", type(agent).__name__))
@@ -277,6 +283,7 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
         agent = agent_factory() if agent_factory is not None else make_agent(cfg.agent, options)
     wanted["frame_size_used"] = runner_cfg.resolved_frame_size(agent)
     wanted["privileged"] = bool(getattr(agent, "privileged", False))
+    wanted["set_of_marks"] = uses_marks(agent)
 
     finished_ids = {r.episode_id for r in done}
     ids = episodes.summary()["id"]

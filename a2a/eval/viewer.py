@@ -4,6 +4,12 @@ answers, rewards) and an index. No CDN, inline CSS, images as relative PNG files
 Views come from the frames a run saved (`a2a eval --save-frames N`); for other episodes they are
 re-rendered by replaying the recorded actions in the core (deterministic), when the run's dataset
 can be loaded. A replay whose rewards differ from the record is flagged on the page.
+
+When the dataset can be loaded, the replay also says what each view shows (the core's
+`view_layout`): the receptacles of a room or the one the robot is at, the objects on it, the held
+object. The page labels them over the views (a checkbox hides the labels) and says under each view
+where the robot is; with Set-of-Marks (a run whose agent saw numbered marks), views show the marks
+and list which object each number is.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import numpy as np
 
 from ..env.config import EnvConfig, RewardWeights, check_frame_size
 from .records import EpisodeRecord, read_records
+from .reward_text import terms_text
 from .run_dir import load_frames, read_run
 
 CSS = """
@@ -25,7 +32,11 @@ body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;mar
 h1{font-size:1.3em} table{border-collapse:collapse;margin:0.5em 0} td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 th{background:#eee} .ok{color:#176b17;font-weight:bold} .bad{color:#a31515;font-weight:bold} .q{color:#1a4f9c}
 .invalid{background:#fde8e8} .ask{background:#eef3fc} .meta td:first-child{font-weight:bold}
-img.view{image-rendering:pixelated;width:192px;height:192px;border:1px solid #999} .warn{background:#fff3cd;padding:6px}
+img.view{image-rendering:pixelated;width:256px;height:256px;border:1px solid #999;display:block} .warn{background:#fff3cd;padding:6px}
+.frame{position:relative;width:258px} .where{font-size:0.85em;color:#444;max-width:258px}
+.lbl{position:absolute;font:10px/1.15 system-ui,sans-serif;color:#111;background:rgba(255,255,255,0.82);padding:0 2px;
+ text-align:center;overflow-wrap:anywhere;pointer-events:none} .lbl.closed{font-style:italic;color:#555} .lbl.banner{text-align:left}
+#show-labels:not(:checked) ~ #steps .lbl{display:none}
 .instruction{font-size:1.15em;padding:8px;background:#fff;border-left:4px solid #1a4f9c}
 """
 
@@ -67,29 +78,44 @@ def _page(title: str, body: str) -> str:
             f"<style>{CSS}</style></head><body>\n{body}\n{LOAD_SCRIPT}</body></html>\n")
 
 
-class _Replayer:
-    """Re-renders episodes by replaying their actions (one env, autoreset disabled)."""
+@dataclass
+class Replay:
+    """One episode replayed: its views (None when not rendered), what each view shows, and a note."""
 
-    def __init__(self, run: dict, frame_size: int):
+    frames: np.ndarray | None
+    layouts: list[dict]
+    note: str = ""
+
+
+class _Replayer:
+    """Replays episodes' recorded actions in the core (one env, autoreset disabled): their views
+    (rendered only when `render`) and each view's layout, for labels."""
+
+    def __init__(self, run: dict, frame_size: int, render: bool):
         from ..data import load_split
 
         self.episodes = load_split(run["split"], run.get("dataset"))
         self.ids = self.episodes.summary()["id"]
+        self.render = render
         rewards = RewardWeights(budget_delta=int(run.get("budget_delta", 0)))
-        self.env = EnvConfig(frame_size=frame_size, autoreset="disabled", rewards=rewards).make_core(self.episodes, 1)
+        self.env = EnvConfig(frame_size=frame_size if render else 0, autoreset="disabled",
+                             set_of_marks=bool(run.get("set_of_marks")), rewards=rewards).make_core(self.episodes, 1)
 
-    def frames(self, r: EpisodeRecord) -> tuple[np.ndarray | None, str]:
+    def replay(self, r: EpisodeRecord) -> Replay:
         if not 0 <= r.episode_index < len(self.ids) or self.ids[r.episode_index] != r.episode_id:
-            return None, f"episode {r.episode_id} is not at index {r.episode_index} of the dataset; cannot replay"
+            return Replay(None, [], f"episode {r.episode_id} is not at index {r.episode_index} of the dataset; cannot replay")
         b = self.env.reset([0], [r.episode_index])
-        frames = [np.array(b.frames[0, -1])]
+        frames = [np.array(b.frames[0, -1])] if self.render else []
+        layouts = [self.env.view_layout(0)]
         rewards = []
         for a in r.actions:
             b = self.env.step([a])
-            frames.append(np.array(b.frames[0, -1]))
+            if self.render:
+                frames.append(np.array(b.frames[0, -1]))
+            layouts.append(self.env.view_layout(0))
             rewards.append(float(b.reward[0]))
         note = "" if np.allclose(rewards, r.rewards, atol=1e-4) else "replayed rewards differ from the record (different core or dataset?)"
-        return np.stack(frames), note
+        return Replay(np.stack(frames) if self.render else None, layouts, note)
 
 
 def _write_png(arr: np.ndarray, path: Path) -> None:
@@ -98,8 +124,49 @@ def _write_png(arr: np.ndarray, path: Path) -> None:
     Image.fromarray(np.ascontiguousarray(arr)).save(path, optimize=True)
 
 
-def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, note: str, prev: str | None,
-                  next_: str | None) -> str:
+def _label(item: dict, marks: bool) -> str:
+    """One label over a view, placed on the item's box (fractions of the frame); "" for none."""
+    x0, y0, x1, y1 = item["box"]
+    name = html.escape(item["name"])
+    if item["kind"] == "held":
+        return ""  # the inset is small; the line under the view names the held object
+    if item["kind"] == "object":  # under the object (its mark, if any, is above it)
+        number = f"{item['mark']}: " if marks and item.get("mark") else ""
+        return (f'<span class="lbl" style="left:{x0 * 100:.1f}%;top:{y1 * 100:.1f}%;width:{(x1 - x0) * 100:.1f}%">'
+                f"{number}{name}</span>")
+    closed = "" if item.get("open", True) else " closed"
+    name += " (closed)" if closed else ""
+    if (x0, y0, x1, y1) == (0.0, 0.0, 1.0, 1.0):  # the receptacle the robot is at fills the view
+        return f'<span class="lbl banner{closed}" style="left:0;top:0">{name}</span>'
+    return (f'<span class="lbl{closed}" style="left:{x0 * 100:.1f}%;top:{y0 * 100:.1f}%;width:{(x1 - x0) * 100:.1f}%">'
+            f"{name}</span>")
+
+
+def _where(layout: dict, marks: bool) -> str:
+    """Under a view: where the robot is, what it holds, and (Set-of-Marks) which object each number is."""
+    e = html.escape
+    parts = [f"at the {e(layout['at'])} ({e(layout['room'])})" if layout["at"] else f"in the {e(layout['room'])}"]
+    held = [i for i in layout["items"] if i["kind"] == "held"]
+    if held:
+        parts.append(f"holding the {e(held[0]['name'])}")
+    if marks:
+        objs = [i for i in layout["items"] if i["kind"] == "object" and i.get("mark")]
+        if objs:
+            parts.append("marks: " + ", ".join(f"{i['mark']} {e(i['name'])}" for i in objs))
+    return f'<div class="where">{"; ".join(parts)}</div>'
+
+
+def _view_cell(src: str | None, alt: str, layout: dict | None, marks: bool) -> str:
+    """A view with its labels (when there is a view) and, under it, where the robot is (when known)."""
+    frame = ""
+    if src is not None:
+        labels = "".join(_label(i, marks) for i in layout["items"]) if layout else ""
+        frame = f'<div class="frame"><img class="view" src="{html.escape(src)}" alt="{alt}">{labels}</div>'
+    return frame + (_where(layout, marks) if layout else "")
+
+
+def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, layouts: list[dict] | None, note: str,
+                  prev: str | None, next_: str | None) -> str:
     e = html.escape
     status = '<span class="ok">success</span>' if r.success else (
         '<span class="bad">failure (wrong delivery)</span>' if r.failure else '<span class="bad">no success</span>')
@@ -110,13 +177,17 @@ def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, note: s
         ("ambiguity", e(r.ambiguity)), ("K / Q / budget", f"{r.K} / {r.Q} / {r.budget}"), ("result", status),
         ("steps", str(r.length)), ("useful questions", str(r.useful_questions)), ("invalid actions", str(r.invalid_actions)),
         ("total reward", f"{r.total_reward:+.2f}")])
+    marks = bool(run.get("set_of_marks"))
+
+    def view(t: int, alt: str) -> str:
+        return _view_cell(images[t] if images else None, alt, layouts[t] if layouts else None, marks)
+
     rows = []
-    start = f'<img class="view" src="{e(images[0])}" alt="start view">' if images else ""
-    rows.append(f'<tr><td>0</td><td>{start}</td><td colspan="4"><i>start</i></td></tr>')
+    rows.append(f'<tr><td>0</td><td>{view(0, "start view")}</td><td colspan="4"><i>start</i></td></tr>')
     for t, action in enumerate(r.actions):
-        img = f'<img class="view" src="{e(images[t + 1])}" alt="view after step {t + 1}">' if images else ""
+        img = view(t + 1, f"view after step {t + 1}")
         cls = "invalid" if r.invalid[t] else ("ask" if r.asked[t] else "")
-        terms = ", ".join(f"{k} {v[t]:+.2f}" for k, v in r.reward_terms.items() if v and v[t])
+        terms = terms_text({k: v[t] for k, v in r.reward_terms.items() if v})
         answer = f'<span class="q">{e(r.answers[t])}</span>' if r.answers[t] else ""
         reason = f'<br><span class="bad">invalid: {e(r.invalid_reasons[t])}</span>' if r.invalid[t] else ""
         useful = " (useful)" if r.useful and r.useful[t] else ""
@@ -125,7 +196,9 @@ def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, note: s
     warn = f'<p class="warn">{e(note)}</p>' if note else ""
     body = (f"<p>{nav}</p><h1>{e(r.episode_id)}</h1><p class=\"instruction\" id=\"instruction\">{e(r.instruction)}</p>{warn}"
             f"<table class=\"meta\">{meta}</table><h2>Trajectory</h2>"
-            f"<table id=\"steps\"><tr><th>step</th><th>view</th><th>action</th><th>answer</th><th>reward</th><th>terms</th></tr>"
+            + ('<input type="checkbox" id="show-labels" checked> <label for="show-labels">label the receptacles and '
+               "objects on the views</label>" if layouts and images else "")
+            + f"<table id=\"steps\"><tr><th>step</th><th>view</th><th>action</th><th>answer</th><th>reward</th><th>terms</th></tr>"
             + "".join(rows) + "</table>")
     return _page(f"{r.episode_id} — a2a", body)
 
@@ -144,17 +217,23 @@ def build_view(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
     replay_error = ""
     pages = [f"episodes/{_safe(r.episode_id)}.html" for r in shown]
     for k, r in enumerate(shown):
-        frames, note = None, ""
+        frames, layouts, note = None, None, ""
+        if not replay_error:  # the replay gives the labels, and the views that were not saved
+            try:
+                replayer = replayer or _Replayer(run, cfg.frame_size, render=cfg.replay)
+                replay = replayer.replay(r)
+                frames, layouts, note = replay.frames, replay.layouts or None, replay.note
+            except (OSError, ValueError) as exc:
+                replay_error = f"cannot load the run's dataset to replay its episodes ({exc})"
         if r.frames:
             frames = load_frames(run_dir, r.frames)
-        elif cfg.replay and not replay_error:
-            try:
-                replayer = replayer or _Replayer(run, cfg.frame_size)
-                frames, note = replayer.frames(r)
-            except (OSError, ValueError) as exc:
-                replay_error = f"views not available: cannot load the run's dataset to replay ({exc})"
+            if layouts is not None and len(layouts) != len(frames):
+                layouts, note = None, note or "no labels: the replay does not match the saved views"
         if frames is None:
-            note = note or replay_error or "views not saved for this episode (a2a eval --save-frames N)"
+            note = note or (f"views not available: {replay_error}" if replay_error and cfg.replay else
+                            "views not saved for this episode (a2a eval --save-frames N)")
+        elif layouts is None and replay_error:
+            note = note or f"no labels on the views: {replay_error}"
         images = None
         if frames is not None:
             img_dir = out / "episodes" / _safe(r.episode_id)
@@ -165,7 +244,7 @@ def build_view(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
                 images.append(f"{_safe(r.episode_id)}/{t:03d}.png")
         prev = Path(pages[k - 1]).name if k > 0 else None
         nxt = Path(pages[k + 1]).name if k + 1 < len(pages) else None
-        (out / pages[k]).write_text(_episode_page(r, run, images, note, prev, nxt), encoding="utf-8")
+        (out / pages[k]).write_text(_episode_page(r, run, images, layouts, note, prev, nxt), encoding="utf-8")
     e = html.escape
     rows = "".join(
         f'<tr><td><a href="{e(p)}">{e(r.episode_id)}</a></td><td>{e(r.ambiguity)}</td><td>{r.K}</td><td>{r.Q}</td>'

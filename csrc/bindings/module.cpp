@@ -740,6 +740,32 @@ PYBIND11_MODULE(_core, m) {
        d["steps"] = c.steps;
        return d;
      }, py::arg("env_id"), "Privileged state of one env for judges, users and privileged baselines (never for the policy).")
+   .def("view_layout", [](AskBatchedEnv& m, int i) {
+       return m.with_env(i, [](AskEnvSlot& s) {
+         const World& w = s.env().world();
+         py::list items;
+         for (const ViewItem& v : s.view_layout()) {
+           py::dict d;
+           const bool receptacle = v.kind == ViewItem::Kind::Receptacle;
+           d["kind"] = receptacle ? "receptacle" : v.kind == ViewItem::Kind::Object ? "object" : "held";
+           d["index"] = v.index;
+           d["name"] = receptacle ? w.receptacles[static_cast<size_t>(v.index)].name
+                                  : describe_full(w.objects[static_cast<size_t>(v.index)]);
+           if (receptacle) d["open"] = w.receptacles[static_cast<size_t>(v.index)].open;
+           d["box"] = py::make_tuple(v.x0, v.y0, v.x1, v.y1);
+           d["mark"] = v.mark ? py::cast(v.mark) : py::none();
+           items.append(d);
+         }
+         py::dict d;
+         d["room"] = room_name(w, w.robot_room);
+         d["at"] = w.robot_at >= 0 ? py::cast(w.receptacles[static_cast<size_t>(w.robot_at)].name) : py::none();
+         d["items"] = items;
+         return d;
+       });
+     }, py::arg("env_id"),
+     "What the env's current view shows and where, for labels over its frame (it names only what the view shows): "
+     "{'room', 'at' (receptacle or None), 'items': [{'kind': 'receptacle'|'object'|'held', 'index', 'name', "
+     "'open' (receptacles), 'box': (x0, y0, x1, y1) as fractions of the frame, 'mark': Set-of-Marks number or None}]}.")
    .def("answer", [](AskBatchedEnv& m, int i, const std::string& q) {
        py::gil_scoped_release nogil;
        return m.with_env(i, [&q](AskEnvSlot& s) { return s.env().answer(q); }, "answer");

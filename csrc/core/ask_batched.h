@@ -34,6 +34,7 @@ class AskEnvSlot {
   bool done() const { return env_.done(); }
   bool view_changed() const { return env_.view_changed(); }
   void render(uint8_t* rgb) const { shared_->renderer.render(env_.world(), rgb); }
+  std::vector<ViewItem> view_layout() const { return shared_->renderer.layout(env_.world()); }
   void write(BatchBuffer& b, int row, bool reset_row) const;
 
   const AskEnv& env() const { return env_; }

@@ -127,6 +127,61 @@ int sprite_box(const RenderConfig& cfg, int num_slots) {
   return std::max(3, std::min(slot_w * 19 / 20, std::min(cfg.width / 3, cfg.height / 2)));
 }
 
+constexpr double kRoomFloorLine = 0.8;  // where the furniture blocks of a room view stand
+
+// Where an object stands in a view, in pixels: centre, bottom and sprite box; its Set-of-Marks number.
+struct Placed {
+  int object, cx, bottom, box, mark;
+};
+
+// The objects on an open receptacle, left to right by slot, as its view shows them.
+std::vector<Placed> placed_objects(const World& w, int r, const RenderConfig& cfg) {
+  std::vector<Placed> out;
+  const Receptacle& rec = w.receptacles[r];
+  if (!rec.open) return out;
+  const double surface = receptacle_types()[rec.type].prep == "in" ? 0.86 : 0.7;  // fraction of the height
+  const int box = sprite_box(cfg, rec.num_slots);
+  const int bottom = static_cast<int>(std::lround(surface * cfg.height));
+  const double left = 0.05 * cfg.width, span = 0.9 * cfg.width;
+  int mark = 0;
+  for (int s = 0; s < rec.num_slots; ++s) {
+    int o = rec.slot_object[s];
+    if (o < 0) continue;
+    int cx = static_cast<int>(left + (s + 0.5) * span / rec.num_slots);
+    int size_box = std::max(2, static_cast<int>(std::lround(box * kSizeScale[w.objects[o].size])));
+    out.push_back({o, cx, bottom, size_box, ++mark});
+  }
+  return out;
+}
+
+// The robot's room as a row of blocks, one per receptacle (tall for cupboards and fridges).
+std::vector<ViewItem> room_blocks(const World& w) {
+  std::vector<int> here;
+  for (int r = 0; r < static_cast<int>(w.receptacles.size()); ++r)
+    if (w.receptacles[r].room == w.robot_room) here.push_back(r);
+  const int n = std::max<int>(1, static_cast<int>(here.size()));
+  std::vector<ViewItem> out;
+  for (int k = 0; k < static_cast<int>(here.size()); ++k) {
+    const ReceptacleType& type = receptacle_types()[w.receptacles[here[k]].type];
+    bool tall = type.prep == "in" && type.articulated;
+    out.push_back({ViewItem::Kind::Receptacle, here[k], 0.04 + 0.92 * k / n, tall ? 0.3 : 0.5,
+                   0.04 + 0.92 * (k + 1) / n - 0.02, kRoomFloorLine, 0});
+  }
+  return out;
+}
+
+// The gripper inset in the bottom-right corner (pixels, [x0, x1) x [y0, y1)) and the held object in it.
+struct Inset {
+  int x0, y0, x1, y1;
+  Placed object;
+};
+Inset held_inset(const World& w, const RenderConfig& cfg) {
+  int box = std::max(3, cfg.width / 6);
+  int x1 = cfg.width - 1, y1 = cfg.height - 1;
+  int size_box = std::max(2, static_cast<int>(std::lround(box * kSizeScale[w.objects[w.held].size])));
+  return {x1 - box - 2, y1 - box - 2, x1 + 1, y1 + 1, {w.held, x1 - box / 2 - 1, y1, size_box, 0}};
+}
+
 }  // namespace
 
 Renderer::Renderer(const RenderConfig& cfg) : cfg_(cfg) {
@@ -213,7 +268,6 @@ void Renderer::draw_receptacle_view(const World& w, int r, uint8_t* rgb) const {
   Canvas c{rgb, cfg_.width, cfg_.height};
   const bool container = type.prep == "in";
   const bool closed = !rec.open;
-  double surface = 0.7;  // where objects stand, as a fraction of the height
 
   using S = ReceptacleShape;
   if (!container) {
@@ -245,7 +299,6 @@ void Renderer::draw_receptacle_view(const World& w, int r, uint8_t* rgb) const {
     }
   } else {
     // A box seen from the front: doors when closed, its inside when open.
-    surface = 0.86;
     double top = type.shape == S::Drawer || type.shape == S::Sink || type.shape == S::Basket ? 0.45 : 0.22;
     c.frect(0.05, top, 0.95, 0.98, fin);
     if (closed) {
@@ -263,49 +316,49 @@ void Renderer::draw_receptacle_view(const World& w, int r, uint8_t* rgb) const {
       if (type.shape == S::Fridge) c.frect(0.09, top + 0.03, 0.91, top + 0.06, Rgb{240, 250, 255});  // light
     }
   }
-  if (closed) return;
-  // Objects on their slots, left to right.
-  const int box = sprite_box(cfg_, rec.num_slots);
-  const int bottom = static_cast<int>(std::lround(surface * cfg_.height));
-  const double left = 0.05 * cfg_.width, span = 0.9 * cfg_.width;
-  int mark = 0;
-  for (int s = 0; s < rec.num_slots; ++s) {
-    int o = rec.slot_object[s];
-    if (o < 0) continue;
-    int cx = static_cast<int>(left + (s + 0.5) * span / rec.num_slots);
-    const Object& obj = w.objects[o];
-    int size_box = std::max(2, static_cast<int>(std::lround(box * kSizeScale[obj.size])));
-    draw_object(rgb, obj, cx, bottom, size_box);
-    if (cfg_.set_of_marks) draw_mark(rgb, cx, bottom - size_box, ++mark);
+  // Objects on their slots, left to right (none when closed).
+  for (const Placed& p : placed_objects(w, r, cfg_)) {
+    draw_object(rgb, w.objects[p.object], p.cx, p.bottom, p.box);
+    if (cfg_.set_of_marks) draw_mark(rgb, p.cx, p.bottom - p.box, p.mark);
   }
 }
 
 void Renderer::draw_room_view(const World& w, uint8_t* rgb) const {
   // Standing in a room: its furniture as a row of blocks in their finishes.
   Canvas c{rgb, cfg_.width, cfg_.height};
-  std::vector<int> here;
-  for (int r = 0; r < static_cast<int>(w.receptacles.size()); ++r)
-    if (w.receptacles[r].room == w.robot_room) here.push_back(r);
-  const int n = std::max<int>(1, static_cast<int>(here.size()));
-  for (int k = 0; k < static_cast<int>(here.size()); ++k) {
-    const Receptacle& rec = w.receptacles[here[k]];
-    const Rgb fin = finishes()[rec.finish].color;
-    double x0 = 0.04 + 0.92 * k / n, x1 = 0.04 + 0.92 * (k + 1) / n - 0.02;
-    bool tall = receptacle_types()[rec.type].prep == "in" && receptacle_types()[rec.type].articulated;
-    c.frect(x0, tall ? 0.3 : 0.5, x1, 0.8, fin);
-    c.frect(x0, 0.8, x1, 0.83, scale(fin, 0.6));
+  for (const ViewItem& b : room_blocks(w)) {
+    const Rgb fin = finishes()[w.receptacles[b.index].finish].color;
+    c.frect(b.x0, b.y0, b.x1, b.y1, fin);
+    c.frect(b.x0, kRoomFloorLine, b.x1, 0.83, scale(fin, 0.6));
   }
 }
 
 void Renderer::draw_held(const World& w, uint8_t* rgb) const {
   if (w.held < 0) return;
   Canvas c{rgb, cfg_.width, cfg_.height};
-  int box = std::max(3, cfg_.width / 6);
-  int x1 = cfg_.width - 1, y1 = cfg_.height - 1;
-  c.rect(x1 - box - 2, y1 - box - 2, x1 + 1, y1 + 1, Rgb{90, 90, 96});  // gripper inset
-  const Object& o = w.objects[w.held];
-  int size_box = std::max(2, static_cast<int>(std::lround(box * kSizeScale[o.size])));
-  draw_object(rgb, o, x1 - box / 2 - 1, y1, size_box);
+  const Inset in = held_inset(w, cfg_);
+  c.rect(in.x0, in.y0, in.x1, in.y1, Rgb{90, 90, 96});  // gripper inset
+  draw_object(rgb, w.objects[w.held], in.object.cx, in.object.bottom, in.object.box);
+}
+
+std::vector<ViewItem> Renderer::layout(const World& w) const {
+  const RenderConfig cfg = cfg_.enabled() ? cfg_ : RenderConfig{};
+  const double W = cfg.width, H = cfg.height;
+  std::vector<ViewItem> items;
+  if (w.robot_at < 0) {
+    items = room_blocks(w);
+  } else {
+    items.push_back({ViewItem::Kind::Receptacle, w.robot_at, 0, 0, 1, 1, 0});
+    for (const Placed& p : placed_objects(w, w.robot_at, cfg)) {
+      const int x0 = p.cx - p.box / 2;
+      items.push_back({ViewItem::Kind::Object, p.object, x0 / W, (p.bottom - p.box) / H, (x0 + p.box) / W, p.bottom / H, p.mark});
+    }
+  }
+  if (w.held >= 0) {
+    const Inset in = held_inset(w, cfg);
+    items.push_back({ViewItem::Kind::Held, w.held, in.x0 / W, in.y0 / H, in.x1 / W, in.y1 / H, 0});
+  }
+  return items;
 }
 
 void Renderer::render(const World& w, uint8_t* rgb) const {

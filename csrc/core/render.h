@@ -17,11 +17,25 @@ struct RenderConfig {
   bool enabled() const { return width > 0 && height > 0; }
 };
 
+// What a view shows and where, as fractions of the frame (x right, y down): in a room, its
+// receptacles left to right; at a receptacle, the receptacle (the whole view) and, when it is open,
+// the objects on it with their Set-of-Marks numbers; the held object in its inset. The renderer
+// draws from the same geometry, so labels put over a frame line up with what is drawn.
+struct ViewItem {
+  enum class Kind { Receptacle, Object, Held };
+  Kind kind = Kind::Receptacle;
+  int index = 0;  // into World::receptacles (Receptacle) or World::objects (Object, Held)
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  int mark = 0;   // Set-of-Marks number of a visible object (1, 2, ... left to right), else 0
+};
+
 class Renderer {
  public:
   explicit Renderer(const RenderConfig& cfg);
   // Writes height*width*3 bytes (row-major RGB).
   void render(const World& w, uint8_t* rgb) const;
+  // The items of the view render() draws (laid out at 128 x 128 when rendering is disabled).
+  std::vector<ViewItem> layout(const World& w) const;
   const RenderConfig& config() const { return cfg_; }
 
  private:

@@ -4,6 +4,8 @@
 #include "env.h"
 #include "episode_gen.h"
 #include "fixtures.h"
+#include "catalog.h"
+#include "render.h"
 #include <algorithm>
 
 using namespace a2a;
@@ -173,4 +175,73 @@ TEST(reward_table_defines_every_term_once) {
   CHECK_EQ(reward_term_index("nope"), -1);
   r.weight[kRewardSlack] = 0.5f;
   CHECK(std::string(validate(r)) == "slack is a penalty and must be <= 0");
+}
+
+// The labels a viewer puts over a frame come from Renderer::layout: each item's box must cover what
+// is drawn for it — a receptacle block in its finish, an object's pixels in its color.
+TEST(view_layout_boxes_cover_what_is_drawn) {
+  RenderConfig rc;
+  rc.width = rc.height = 96;
+  Renderer renderer(rc);
+  std::vector<uint8_t> px(static_cast<size_t>(rc.width) * rc.height * 3);
+  auto pixel = [&](double fx, double fy) {
+    int x = std::min(rc.width - 1, static_cast<int>(fx * rc.width)), y = std::min(rc.height - 1, static_cast<int>(fy * rc.height));
+    const uint8_t* p = px.data() + (static_cast<size_t>(y) * rc.width + x) * 3;
+    return Rgb{p[0], p[1], p[2]};
+  };
+  auto same = [](Rgb a, Rgb b) { return a.r == b.r && a.g == b.g && a.b == b.b; };
+  DatasetConfig cfg;
+  cfg.counts[static_cast<int>(Split::Train)] = 12;
+  int rooms_seen = 0, objects_seen = 0;
+  for (Episode& e : generate_split(cfg, Split::Train)) {
+    World w = e.world;
+    // The start: the room's receptacles as blocks, left to right.
+    renderer.render(w, px.data());
+    std::vector<ViewItem> items = renderer.layout(w);
+    int in_room = 0;
+    for (const Receptacle& r : w.receptacles) in_room += r.room == w.robot_room;
+    CHECK_EQ(static_cast<int>(items.size()), in_room);
+    for (size_t k = 0; k < items.size(); ++k) {
+      const ViewItem& v = items[k];
+      CHECK(v.kind == ViewItem::Kind::Receptacle);
+      CHECK(v.x0 >= 0 && v.x1 <= 1 && v.x0 < v.x1 && v.y0 < v.y1);
+      if (k) CHECK(items[k - 1].x1 < v.x0);  // left to right, apart
+      CHECK(same(pixel((v.x0 + v.x1) / 2, (v.y0 + v.y1) / 2), finishes()[w.receptacles[static_cast<size_t>(v.index)].finish].color));
+    }
+    ++rooms_seen;
+    // At each receptacle (opened): the receptacle, then its objects numbered left to right.
+    for (int r = 0; r < static_cast<int>(w.receptacles.size()); ++r) {
+      World at = w;
+      at.robot_at = r;
+      at.robot_room = at.receptacles[static_cast<size_t>(r)].room;
+      at.receptacles[static_cast<size_t>(r)].open = true;
+      renderer.render(at, px.data());
+      items = renderer.layout(at);
+      CHECK(!items.empty() && items[0].kind == ViewItem::Kind::Receptacle && items[0].index == r);
+      int mark = 0, slot = -1;
+      for (size_t k = 1; k < items.size(); ++k) {
+        const ViewItem& v = items[k];
+        CHECK(v.kind == ViewItem::Kind::Object);
+        const Object& o = at.objects[static_cast<size_t>(v.index)];
+        CHECK_EQ(o.receptacle, r);
+        CHECK(o.slot > slot);
+        slot = o.slot;
+        CHECK_EQ(v.mark, ++mark);
+        bool colored = false;  // some pixel of the box has the object's color
+        for (double fy = v.y0; fy < v.y1 && !colored; fy += 1.0 / rc.height)
+          for (double fx = v.x0; fx < v.x1 && !colored; fx += 1.0 / rc.width) colored = same(pixel(fx, fy), color_values()[o.color]);
+        CHECK(colored);
+        ++objects_seen;
+      }
+      at.receptacles[static_cast<size_t>(r)].open = false;  // closed: no objects in view
+      if (at.is_articulated(r)) CHECK_EQ(renderer.layout(at).size(), static_cast<size_t>(1));
+    }
+  }
+  CHECK(rooms_seen == 12 && objects_seen > 20);
+  // Without rendering the layout is still given (at 128 x 128).
+  Renderer off(RenderConfig{0, 0, false});
+  DatasetConfig one;
+  one.counts[static_cast<int>(Split::Train)] = 1;
+  World w = generate_split(one, Split::Train)[0].world;
+  CHECK(!off.layout(w).empty());
 }

@@ -1,0 +1,33 @@
+"""`a2a report` given a training run: it reports the run's latest evaluation and says so (the
+evaluations live in RUN/eval/update_NNNNNN, not in the run directory itself)."""
+
+from __future__ import annotations
+
+from a2a.cli.main import main
+from a2a.rl import train
+
+
+def test_report_accepts_a_training_run(make_cfg, tmp_path, capsys):
+    result = train(make_cfg("trained", eval_episodes=2, eval_every=1))
+    run = result.run_dir
+    evals = sorted(p.name for p in (run / "eval").iterdir())
+    assert evals == ["update_000001", "update_000002"]  # one during training, the final one
+    capsys.readouterr()
+    assert main(["report", str(run), "--out", str(tmp_path / "report")]) == 0
+    captured = capsys.readouterr()
+    note = captured.err.strip()
+    assert note.startswith(f"a2a report: {run}: no run.json; using the evaluation run inside it: "
+                           f"{run / 'eval' / 'update_000002'}")
+    assert str(run / "eval" / "update_000001") in note.split("left out")[1]
+    assert "| mllm | 0 |" in captured.out
+    md = (tmp_path / "report" / "report.md").read_text()
+    assert f"`{run / 'eval' / 'update_000002'}`" in md and "update_000001" not in md
+
+
+def test_report_of_a_run_without_evaluations_says_where_they_would_be(make_cfg, tmp_path, capsys):
+    run = train(make_cfg("untested", ppo={"updates": 1})).run_dir  # eval_episodes=0: nothing evaluated
+    capsys.readouterr()
+    assert main(["report", str(run), "--out", str(tmp_path / "report")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"a2a report: error: {run}: not an evaluation run directory (no run.json) and no "
+                          "evaluation runs inside it") and "eval/" in err and len(err.splitlines()) == 1

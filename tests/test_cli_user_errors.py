@@ -1,0 +1,68 @@
+"""Every `a2a` subcommand reports a user's mistake the same way: one line `a2a <command>: error: ...`
+on stderr, exit status 2, no traceback (a2a.cli.errors.UserError, caught in a2a.cli.main)."""
+
+from __future__ import annotations
+
+import pytest
+
+from a2a.cli.errors import UserError
+from a2a.cli.main import main
+
+# (command line, what the one line must say); {tmp} is a fresh temporary directory
+MISTAKES = [
+    (["render", "{tmp}/frames", "--split", "val_unseen"], "unknown split 'val_unseen'"),
+    (["render", "{tmp}/frames", "--episode", "99999"], "--episode must be in [0, 40) for split 'train', got 99999"),
+    (["render", "{tmp}/frames", "--size", "10"], "--size must be in [64, 512], got 10"),
+    (["render", "{tmp}/frames", "--split", "{tmp}/missing.jsonl"], "missing.jsonl"),
+    (["eval", "--agent", "oracle", "--split", "val_unseen"], "unknown split 'val_unseen'"),
+    (["eval", "--agent", "oracle"], "--split is required"),
+    (["report", "{tmp}/nope"], "not an evaluation run directory"),
+    (["view", "{tmp}/nope"], "not an evaluation run directory"),
+    (["generate", "{tmp}/ds", "--train", "-1"], "count must be >= 0"),
+    (["model", "info", "{tmp}/nope"], "not a checkpoint"),
+    (["train", "--split", "val_unseen", "--run-dir", "{tmp}/run"], "unknown split 'val_unseen'"),
+    (["train", "--eval-split", "test_unseen", "--run-dir", "{tmp}/run"], "unknown split 'test_unseen'"),
+]
+
+
+@pytest.mark.parametrize("argv, says", MISTAKES, ids=[" ".join(a[:3]) for a, _ in MISTAKES])
+def test_a_mistake_is_one_line_with_the_command_prefix(argv, says, dataset_dir, tmp_path, capsys):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip() and "%|" not in line]  # not progress bars
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"a2a {argv[0]}: error: "), err
+    assert says in lines[0]
+    assert "Traceback" not in err
+
+
+def test_train_with_a_bad_split_leaves_no_run_directory(dataset_dir, tmp_path, capsys):
+    assert main(["train", "--split", "val_unseen", "--run-dir", str(tmp_path / "run")]) == 2
+    assert not (tmp_path / "run").exists()
+
+
+def test_render_help_says_which_split_is_the_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["render", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: train)" in text and "val_unseen_scenes" in text
+
+
+def test_only_user_errors_become_one_line(monkeypatch, capsys):
+    """A bug still shows its traceback: main catches UserError, not everything."""
+    import a2a.cli.render_cmd as render_cmd
+
+    def broken(args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(render_cmd, "run", broken)
+    with pytest.raises(KeyError):
+        main(["render", "out"])
+
+    def mistaken(args):
+        raise UserError("what went wrong")
+
+    monkeypatch.setattr(render_cmd, "run", mistaken)
+    assert main(["render", "out"]) == 2
+    assert capsys.readouterr().err == "a2a render: error: what went wrong\n"
