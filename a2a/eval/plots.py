@@ -46,10 +46,9 @@ class MethodStyles:
         self.methods = sorted({r.label for r in runs})
         self.splits = sorted({r.split for r in runs})
         self.deltas = sorted({r.delta for r in runs})
-        self._method = {m: (colors[i % len(colors)], MARKERS[i % len(MARKERS)]) for i, m in enumerate(self.methods)}
-
-    def color(self, method: str) -> str:
-        return self._method[method][0]
+        # past len(colors) methods the colours repeat, with other markers
+        self._method = {m: (colors[i % len(colors)], MARKERS[(i + i // len(colors)) % len(MARKERS)])
+                        for i, m in enumerate(self.methods)}
 
     def kwargs(self, method: str, split: str, delta: int | None = None) -> dict:
         color, marker = self._method[method]

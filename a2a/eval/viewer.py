@@ -34,8 +34,8 @@ th{background:#eee} .ok{color:#176b17;font-weight:bold} .bad{color:#a31515;font-
 .invalid{background:#fde8e8} .ask{background:#eef3fc} .meta td:first-child{font-weight:bold}
 img.view{image-rendering:pixelated;width:256px;height:256px;border:1px solid #999;display:block} .warn{background:#fff3cd;padding:6px}
 .frame{position:relative;width:258px} .where{font-size:0.85em;color:#444;max-width:258px}
-.lbl{position:absolute;font:10px/1.15 system-ui,sans-serif;color:#111;background:rgba(255,255,255,0.82);padding:0 2px;
- text-align:center;overflow-wrap:anywhere;pointer-events:none} .lbl.closed{font-style:italic;color:#555} .lbl.banner{text-align:left}
+.lbl{position:absolute;font:9px/1.15 system-ui,sans-serif;color:#111;background:rgba(255,255,255,0.82);padding:0 1px;
+ text-align:center;overflow-wrap:break-word;pointer-events:none} .lbl.closed{font-style:italic;color:#555} .lbl.banner{text-align:left}
 #show-labels:not(:checked) ~ #steps .lbl{display:none}
 .instruction{font-size:1.15em;padding:8px;background:#fff;border-left:4px solid #1a4f9c}
 """
@@ -124,8 +124,9 @@ def _write_png(arr: np.ndarray, path: Path) -> None:
     Image.fromarray(np.ascontiguousarray(arr)).save(path, optimize=True)
 
 
-def _label(item: dict, marks: bool) -> str:
-    """One label over a view, placed on the item's box (fractions of the frame); "" for none."""
+def _label(item: dict, at: str | None, marks: bool) -> str:
+    """One label over a view, placed on the item's box (fractions of the frame); "" for none. `at`:
+    the receptacle the robot is at (it fills the view: its label goes in the corner)."""
     x0, y0, x1, y1 = item["box"]
     name = html.escape(item["name"])
     if item["kind"] == "held":
@@ -136,7 +137,7 @@ def _label(item: dict, marks: bool) -> str:
                 f"{number}{name}</span>")
     closed = "" if item.get("open", True) else " closed"
     name += " (closed)" if closed else ""
-    if (x0, y0, x1, y1) == (0.0, 0.0, 1.0, 1.0):  # the receptacle the robot is at fills the view
+    if item["name"] == at:
         return f'<span class="lbl banner{closed}" style="left:0;top:0">{name}</span>'
     return (f'<span class="lbl{closed}" style="left:{x0 * 100:.1f}%;top:{y0 * 100:.1f}%;width:{(x1 - x0) * 100:.1f}%">'
             f"{name}</span>")
@@ -160,7 +161,7 @@ def _view_cell(src: str | None, alt: str, layout: dict | None, marks: bool) -> s
     """A view with its labels (when there is a view) and, under it, where the robot is (when known)."""
     frame = ""
     if src is not None:
-        labels = "".join(_label(i, marks) for i in layout["items"]) if layout else ""
+        labels = "".join(_label(i, layout["at"], marks) for i in layout["items"]) if layout else ""
         frame = f'<div class="frame"><img class="view" src="{html.escape(src)}" alt="{alt}">{labels}</div>'
     return frame + (_where(layout, marks) if layout else "")
 
