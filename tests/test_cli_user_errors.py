@@ -66,3 +66,14 @@ def test_only_user_errors_become_one_line(monkeypatch, capsys):
     monkeypatch.setattr(render_cmd, "run", mistaken)
     assert main(["render", "out"]) == 2
     assert capsys.readouterr().err == "a2a render: error: what went wrong\n"
+
+
+def test_output_piped_into_head_ends_without_a_traceback(dataset_dir, tmp_path):
+    import subprocess
+    import sys
+
+    script = f"from a2a.cli.main import main; raise SystemExit(main(['render', {str(tmp_path / 'f')!r}, '--size', '64']))"
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    proc.stdout.close()  # the reader has gone before anything is printed, as `| head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and "BrokenPipeError" not in err, err

@@ -1,26 +1,25 @@
 """Why a step got its reward, in words: the reward terms that fired and, for a question, the oracle
 judge's verdict. Read by `a2a render` (index.txt) and the viewer (a2a.eval.viewer).
 
-The term names are the core's (`_core.reward_terms()`); what each one rewards is said once, here,
-for people (docs/training.md has the table with the default weights).
+The terms, their names and what each one rewards come from the core (`_core.reward_table()`).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Mapping
 
-# term -> when it fires (the same words as docs/training.md)
-TERM_MEANINGS = {
-    "success": "the target is on the goal",
-    "subgoal": "a sub-goal: the target seen or picked, a needed receptacle opened, or the goal reached holding it",
-    "useful_question": "a useful question within the budget B = K + δ",
-    "over_budget": "a question beyond the budget B = K + δ",
-    "slack": "every step costs a little",
-    "invalid": "an invalid action",
-    "failure": "a wrong delivery",
-}
+from .. import _core
+
 USEFUL = "useful question: its answer rules out some of the (object, goal) pairs the user may still mean"
 NOT_USEFUL = "not a useful question: its answer rules out none of the (object, goal) pairs the user may still mean"
+# Explained otherwise: the question's verdict, the invalid action's reason; every step pays the slack.
+EXPLAINED_APART = ("useful_question", "invalid", "slack")
+
+
+@lru_cache(maxsize=1)
+def term_descriptions() -> dict[str, str]:
+    return {t["name"]: t["description"] for t in _core.reward_table()}
 
 
 def terms_text(terms: Mapping[str, float]) -> str:
@@ -29,14 +28,13 @@ def terms_text(terms: Mapping[str, float]) -> str:
 
 
 def step_why(terms: Mapping[str, float], asked: bool, useful: bool, invalid_reason: str = "") -> str:
-    """Why the step earned what it did: the question's verdict, an invalid action's reason, and the
-    meaning of every other term that fired except the per-step slack."""
+    """Why the step earned what it did: the question's verdict, an invalid action's reason, and what
+    every other term that fired rewards."""
     why = []
     if invalid_reason:
         why.append(f"invalid: {invalid_reason}")
     if asked:
         why.append(USEFUL if useful else NOT_USEFUL)
-    for name, value in terms.items():
-        if value and name not in ("slack", "invalid", "useful_question"):
-            why.append(TERM_MEANINGS.get(name, name))
+    described = term_descriptions()
+    why += [f"{name}: {described[name]}" for name, value in terms.items() if value and name not in EXPLAINED_APART]
     return "; ".join(why)
