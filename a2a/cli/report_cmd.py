@@ -15,8 +15,6 @@ from pathlib import Path
 
 from .errors import UserError
 
-RUN_SEARCH_DEPTH = 2  # RUN/eval/update_NNNNNN/run.json is two levels below a training run
-
 
 def register(sub, help_text: str) -> None:
     p = sub.add_parser("report", help=help_text, description=__doc__)
@@ -27,19 +25,9 @@ def register(sub, help_text: str) -> None:
     p.set_defaults(func=run)
 
 
-def _runs_inside(path: Path) -> list[Path]:
-    """Evaluation run directories below `path` (up to RUN_SEARCH_DEPTH levels), sorted by path."""
-    from ..eval.run_dir import RUN_FILE
-
-    found = []
-    for depth in range(1, RUN_SEARCH_DEPTH + 1):
-        found += [f.parent for f in path.glob("/".join(["*"] * depth) + "/" + RUN_FILE)]
-    return sorted(found)
-
-
 def expand_run_dirs(paths: list[str]) -> tuple[list[Path], list[str]]:
     """The evaluation runs the arguments stand for, and a note per directory that was expanded."""
-    from ..eval.run_dir import RUN_FILE, read_run
+    from ..eval.run_dir import RUN_FILE, read_run, runs_inside
 
     runs: list[Path] = []
     notes: list[str] = []
@@ -48,7 +36,7 @@ def expand_run_dirs(paths: list[str]) -> tuple[list[Path], list[str]]:
         if (path / RUN_FILE).exists() or not path.is_dir():
             runs.append(path)  # an evaluation run, or a mistake that write_report names
             continue
-        inside = _runs_inside(path)
+        inside = runs_inside(path)
         if not inside:
             raise UserError(f"{path}: not an evaluation run directory (no {RUN_FILE}) and no evaluation runs inside it "
                             "(`a2a eval --out DIR` writes one; a training run has them in eval/)")

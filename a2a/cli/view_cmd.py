@@ -5,6 +5,7 @@ or are re-rendered by replaying the recorded actions."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from .errors import UserError
 
@@ -21,8 +22,13 @@ def register(sub, help_text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..eval.records import RecordError
+    from ..eval.run_dir import RUN_FILE, runs_inside
     from ..eval.viewer import ViewConfig, build_view
 
+    inside = [] if (Path(args.run_dir) / RUN_FILE).exists() else runs_inside(args.run_dir)
+    if inside:  # e.g. a training run: its evaluations are below it
+        raise UserError(f"{args.run_dir}: not an evaluation run directory (no {RUN_FILE}); the evaluation runs inside "
+                        f"it: {', '.join(str(p) for p in inside)}")
     try:
         build_view(args.run_dir, args.out, ViewConfig(max_episodes=args.max_episodes, replay=not args.no_replay,
                                                       frame_size=args.size))

@@ -71,6 +71,15 @@ def read_run(run_dir: str | os.PathLike) -> dict:
     return run
 
 
+def runs_inside(path: str | os.PathLike, depth: int = 2) -> list[Path]:
+    """Evaluation run directories up to `depth` levels below `path` (a training run keeps its
+    evaluations two levels down, in eval/update_NNNNNN), sorted by path."""
+    found: list[Path] = []
+    for d in range(1, depth + 1):
+        found += [f.parent for f in Path(path).glob("/".join(["*"] * d) + "/" + RUN_FILE)]
+    return sorted(found)
+
+
 def check_resumable(existing: dict, wanted: dict, run_dir: Path) -> None:
     """Raises ResumeError naming every identity field that differs."""
     diffs = [f"{k}: the run has {existing.get(k, IDENTITY_DEFAULTS.get(k))!r}, now {wanted.get(k)!r}"

@@ -31,3 +31,12 @@ def test_report_of_a_run_without_evaluations_says_where_they_would_be(make_cfg, 
     err = capsys.readouterr().err
     assert err.startswith(f"a2a report: error: {run}: not an evaluation run directory (no run.json) and no "
                           "evaluation runs inside it") and "eval/" in err and len(err.splitlines()) == 1
+
+
+def test_view_of_a_training_run_names_its_evaluations(make_cfg, capsys):
+    run = train(make_cfg("viewed", eval_episodes=2)).run_dir
+    capsys.readouterr()
+    assert main(["view", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"a2a view: error: {run}: not an evaluation run directory (no run.json); the evaluation runs inside "
+                   f"it: {run / 'eval' / 'update_000002'}\n")
