@@ -90,6 +90,17 @@ struct PrivilegedCopy {
   std::vector<std::vector<std::pair<int, int>>> consistent_assignments;
 };
 
+// What view_layout reads under the manager's call lock (as PrivilegedCopy).
+struct ViewLayoutCopy {
+  struct Item {
+    ViewItem item;
+    std::string name;
+    bool open;  // receptacles
+  };
+  std::string room, at;  // at: "" in a room
+  std::vector<Item> items;
+};
+
 py::object name_or_none(int i, const std::vector<std::string>& names) {
   return i >= 0 ? py::cast(names[static_cast<size_t>(i)]) : py::none();
 }
@@ -741,27 +752,41 @@ PYBIND11_MODULE(_core, m) {
        return d;
      }, py::arg("env_id"), "Privileged state of one env for judges, users and privileged baselines (never for the policy).")
    .def("view_layout", [](AskBatchedEnv& m, int i) {
-       return m.with_env(i, [](AskEnvSlot& s) {
-         const World& w = s.env().world();
-         py::list items;
-         for (const ViewItem& v : s.view_layout()) {
-           py::dict d;
-           const bool receptacle = v.kind == ViewItem::Kind::Receptacle;
-           d["kind"] = receptacle ? "receptacle" : v.kind == ViewItem::Kind::Object ? "object" : "held";
-           d["index"] = v.index;
-           d["name"] = receptacle ? w.receptacles[static_cast<size_t>(v.index)].name
-                                  : describe_full(w.objects[static_cast<size_t>(v.index)]);
-           if (receptacle) d["open"] = w.receptacles[static_cast<size_t>(v.index)].open;
-           d["box"] = py::make_tuple(v.x0, v.y0, v.x1, v.y1);
-           d["mark"] = v.mark ? py::cast(v.mark) : py::none();
-           items.append(d);
-         }
+       ViewLayoutCopy c;
+       {
+         py::gil_scoped_release nogil;
+         c = m.with_env(i, [](AskEnvSlot& s) {
+           const World& w = s.env().world();
+           ViewLayoutCopy out;
+           out.room = room_name(w, w.robot_room);
+           if (w.robot_at >= 0) out.at = w.receptacles[static_cast<size_t>(w.robot_at)].name;
+           for (const ViewItem& v : s.view_layout()) {
+             const bool receptacle = v.kind == ViewItem::Kind::Receptacle;
+             out.items.push_back({v, receptacle ? w.receptacles[static_cast<size_t>(v.index)].name
+                                                : describe_full(w.objects[static_cast<size_t>(v.index)]),
+                                  receptacle && w.receptacles[static_cast<size_t>(v.index)].open});
+           }
+           return out;
+         }, "view_layout");
+       }
+       py::list items;
+       for (const auto& it : c.items) {
+         const ViewItem& v = it.item;
+         const bool receptacle = v.kind == ViewItem::Kind::Receptacle;
          py::dict d;
-         d["room"] = room_name(w, w.robot_room);
-         d["at"] = w.robot_at >= 0 ? py::cast(w.receptacles[static_cast<size_t>(w.robot_at)].name) : py::none();
-         d["items"] = items;
-         return d;
-       });
+         d["kind"] = receptacle ? "receptacle" : v.kind == ViewItem::Kind::Object ? "object" : "held";
+         d["index"] = v.index;
+         d["name"] = it.name;
+         if (receptacle) d["open"] = it.open;
+         d["box"] = py::make_tuple(v.x0, v.y0, v.x1, v.y1);
+         d["mark"] = v.mark ? py::cast(v.mark) : py::none();
+         items.append(d);
+       }
+       py::dict d;
+       d["room"] = c.room;
+       d["at"] = c.at.empty() ? py::none() : py::cast(c.at);
+       d["items"] = items;
+       return d;
      }, py::arg("env_id"),
      "What the env's current view shows and where, for labels over its frame (it names only what the view shows): "
      "{'room', 'at' (receptacle or None), 'items': [{'kind': 'receptacle'|'object'|'held', 'index', 'name', "
