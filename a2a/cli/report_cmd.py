@@ -3,9 +3,10 @@ Table 1 (SR / ARS / QR, unseen scenes | unseen tasks), per-run tables with 95% i
 (SR and QR against the budget delta, SR against K, SR against questions asked) written to --out.
 
 A directory that holds evaluation runs instead of being one — a training run (`a2a train` evaluates
-into RUN/eval/update_NNNNNN), or a folder of runs — stands for the runs inside it; of several that
-fill the same table cell (same method, split and budget delta: a training run evaluated now and then),
-the last by name is used, for a training run its latest evaluation."""
+into RUN/eval/: the final policy, what it is compared with, and update_NNNNNN during training), or a
+folder of runs — stands for the runs inside it; of several that fill the same table cell (same
+method, split and budget delta: a policy evaluated now and then during training), the last by name
+is used."""
 
 from __future__ import annotations
 

@@ -8,20 +8,23 @@ from a2a.rl import train
 
 
 def test_report_accepts_a_training_run(make_cfg, tmp_path, capsys):
-    result = train(make_cfg("trained", eval_episodes=2, eval_every=1))
+    result = train(make_cfg("trained", eval_episodes=2, eval_every=1, compare=True, ppo={"updates": 3}))
     run = result.run_dir
     evals = sorted(p.name for p in (run / "eval").iterdir())
-    assert evals == ["update_000001", "update_000002"]  # one during training, the final one
+    # two during training, the final one, and what the final one is compared with
+    assert {"update_000001", "update_000002", "update_000003", "initial", "oracle"} <= set(evals)
     capsys.readouterr()
     assert main(["report", str(run), "--out", str(tmp_path / "report")]) == 0
     captured = capsys.readouterr()
     note = captured.err.strip()
-    assert note.startswith(f"a2a report: {run}: no run.json; using the evaluation run inside it: "
-                           f"{run / 'eval' / 'update_000002'}")
-    assert str(run / "eval" / "update_000001") in note.split("left out")[1]
-    assert "| mllm | 0 |" in captured.out
+    assert note.startswith(f"a2a report: {run}: no run.json; using the evaluation runs inside it: ")
+    used, left_out = note.split("left out")
+    expected = {run / "eval" / name for name in evals} - {run / "eval" / "update_000001"}
+    assert set(used.split("inside it: ")[1].split(" (")[0].split(", ")) == {str(p) for p in expected}
+    assert str(run / "eval" / "update_000001") in left_out  # an earlier evaluation of the same policy
+    assert "| this policy | 0 |" in captured.out and "| oracle | 0 | 100.0 |" in captured.out
     md = (tmp_path / "report" / "report.md").read_text()
-    assert f"`{run / 'eval' / 'update_000002'}`" in md and "update_000001" not in md
+    assert f"`{run / 'eval' / 'update_000003'}`" in md and "update_000001" not in md
 
 
 def test_report_of_a_run_without_evaluations_says_where_they_would_be(make_cfg, tmp_path, capsys):
