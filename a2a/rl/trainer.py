@@ -143,14 +143,19 @@ class Progress:
         self.bar = tqdm(total=total, initial=initial, unit="min" if self.by_time else "update", disable=not enabled,
                         bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} min {postfix}" if self.by_time else None)
         self.recent: deque = deque(maxlen=100)
+        self.phase = ""
 
     def step(self, phase: str, update: int, m: dict, episodes: list[dict]) -> None:
+        if phase != self.phase:  # a new phase: its own episodes only
+            self.recent.clear()
+            self.phase = phase
         self.recent.extend(episodes)
         self.bar.set_description("behavior cloning" if phase == "sft" else "PPO")
         post = {"update": update, "steps/s": f"{m['steps_per_s']:.0f}"}
-        if self.recent:
-            post["SR"] = f"{np.mean([e['success'] for e in self.recent]):.2f}"
-            post["return"] = f"{np.mean([e['return'] for e in self.recent]):.1f}"
+        if self.recent:  # while cloning, the episodes are the expert's
+            who = "expert " if phase == "sft" else ""
+            post[who + "SR"] = f"{np.mean([e['success'] for e in self.recent]):.2f}"
+            post[who + "return"] = f"{np.mean([e['return'] for e in self.recent]):.1f}"
         self.bar.set_postfix(post)
         if self.by_time:
             self.bar.update(min(round(self.clock.elapsed / 60, 2), self.bar.total) - self.bar.n)
