@@ -86,7 +86,9 @@ def config_from_args(args: argparse.Namespace):
     values = config_values(args, TrainConfig)
     return TrainConfig(**{**values, "run_dir": run_dir, "rewards": _reward_weights(args), "user": args.user,
                           "llm_base_url": args.base_url, "llm_model": args.llm_model,
-                          "llm_api_key_env": args.api_key_env, "ppo": PPOConfig(**config_values(args, PPOConfig)),
+                          "llm_api_key_env": args.api_key_env, "llm_timeout_s": args.llm_timeout,
+                          "llm_concurrency": args.llm_concurrency, "llm_json_mode": args.llm_json_mode == "on",
+                          "ppo": PPOConfig(**config_values(args, PPOConfig)),
                           "policy": policy})
 
 

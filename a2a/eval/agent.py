@@ -32,6 +32,7 @@ class AgentObservation:
     answer: tuple[str, ...]      # the user's answer to the last action if it was a question, else ""
     invalid: np.ndarray          # bool [n]: the last action was invalid
     step: np.ndarray             # int [n]: steps taken in the episode
+    invalid_reason: tuple[str, ...] | None = None  # why the last action was invalid ("" when valid)
 
     def __len__(self) -> int:
         return len(self.env_ids)
@@ -46,6 +47,13 @@ class EnvAccess(Protocol):
 
     def privileged_state(self, env_id: int) -> dict:
         """World graph, target and goal. Only for agents with `privileged = True`."""
+
+    def observed_state(self, env_id: int) -> dict:
+        """What the robot has observed so far in its episode: {"world_graph": text, "objects_seen": n}.
+        Not privileged (it grows only with what the robot's views showed)."""
+
+    def marks(self, env_id: int) -> list[str]:
+        """The Set-of-Marks table of the current view: mark k labels the object described by item k - 1."""
 
 
 @runtime_checkable
