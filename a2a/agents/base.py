@@ -11,10 +11,10 @@ import logging
 from typing import Any, Sequence
 
 from ..eval.agent import AgentObservation, EnvAccess
-from ..llm.client import ChatRequest, ChatResult, LLMClient, LLMError
+from ..llm.client import ChatRequest, ChatResult, LLMClient
 from .config import LLMAgentConfig
 from .memory import EpisodeMemory, Turn
-from .prompts import first_message, observation_text
+from .prompts import context, first_message, graph_changes, observation_text, with_changes
 from .replies import one_line_cut
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class LLMAgent:
     full_observation = False
     frame_size = 0
     tools: tuple[dict, ...] | None = None
+    stop: tuple[str, ...] | None = None  # stop sequences (text agents: before an invented observation)
 
     def __init__(self, config: LLMAgentConfig, client: LLMClient | None = None, check: bool = True):
         self.config = config
@@ -74,15 +75,16 @@ class LLMAgent:
         self.client.close()
 
     # ---- what subclasses define ----
-    def context(self, row: int, obs: AgentObservation, env: EnvAccess, mem: EpisodeMemory) -> str:
-        raise NotImplementedError
-
     def images(self, row: int, obs: AgentObservation, mem: EpisodeMemory) -> list[str]:
         return []
 
-    def seen(self, env: EnvAccess, env_id: int) -> list[str] | None:
-        """The objects in view, told in the observation (text agents); None: not told."""
+    def graph(self, env: EnvAccess, env_id: int) -> str | None:
+        """The world graph the agent reads now (text agents); None: none."""
         return None
+
+    def receptacles(self, env: EnvAccess, env_id: int) -> list[str]:
+        """Receptacle names told in the first message (agents without a world graph)."""
+        return []
 
     def read_reply(self, result: ChatResult, env: EnvAccess, env_id: int) -> tuple[str, str, str, str]:
         """(thought, action, error, the assistant turn as shown back to the model)."""
@@ -98,20 +100,32 @@ class LLMAgent:
         answer = obs.answer[row]
         invalid = bool(obs.invalid[row])
         marks = len(env.marks(env_id)) if self.tools is not None else None
-        turn.observation = observation_text(invalid, reason, answer, turn.error, self.seen(env, env_id), marks)
+        turn.observation = observation_text(invalid, reason, answer, turn.error, marks=marks)
         if answer and not invalid and turn.action.startswith("ask("):
             mem.dialogue.append((turn.action[4:-1], answer))
 
     def request(self, row: int, obs: AgentObservation, env: EnvAccess, mem: EpisodeMemory) -> ChatRequest:
+        """The prompt: system (task, skills, format, examples); the instruction with the world graph as
+        it was at the first turn shown; each turn with its observation and the graph lines it changed;
+        the dialogue so far and the step. Everything but the closing context is a prefix of the next
+        step's prompt (cheap on servers with prefix caching)."""
+        env_id = int(obs.env_ids[row])
+        graph = self.graph(env, env_id)
+        if graph is not None:
+            mem.graphs.append(graph)  # graphs[k]: before turn k's action; the last one is now
         left_out, turns = mem.shown_turns(self.config.max_turns)
-        first = first_message(mem.instruction)
+        first = first_message(mem.instruction, mem.graphs[left_out] if graph is not None else None,
+                              self.config.observability, self.receptacles(env, env_id))
         if left_out:
-            first += f"\n({left_out} earlier step{'s' if left_out != 1 else ''} not shown)"
+            first += f"\n\n({left_out} earlier step{'s' if left_out != 1 else ''} not shown)"
         msgs: list[dict[str, Any]] = [{"role": "system", "content": self.system}, {"role": "user", "content": first}]
-        for t in turns:
+        for k, t in enumerate(turns, start=left_out):
+            observation = t.observation
+            if graph is not None:
+                observation = with_changes(observation, graph_changes(mem.graphs[k], mem.graphs[k + 1]))
             msgs.append({"role": "assistant", "content": t.reply})
-            msgs.append({"role": "user", "content": f"Observation: {t.observation}"})
-        last = msgs[-1]["content"] + "\n\n" + self.context(row, obs, env, mem)
+            msgs.append({"role": "user", "content": f"Observation: {observation}"})
+        last = msgs[-1]["content"] + "\n\n" + context(int(obs.step[row]), mem.dialogue)
         images = self.images(row, obs, mem)
         if images:
             msgs[-1]["content"] = [{"type": "text", "text": last}] + [
@@ -119,15 +133,14 @@ class LLMAgent:
         else:
             msgs[-1]["content"] = last
         return ChatRequest(messages=tuple(msgs), temperature=self.config.temperature, max_tokens=self.config.max_tokens,
-                           seed=self.config.seed, tools=self.tools, tool_choice="auto" if self.tools else None)
+                           seed=self.config.seed, stop=self.stop, tools=self.tools, tool_choice="auto" if self.tools else None)
 
     def _check_endpoint(self, results: list) -> None:
         errors = [r for r in results if isinstance(r, BaseException)]
         if results and len(errors) == len(results):
             self._failed_steps += 1
             if self._failed_steps >= MAX_FAILED_STEPS:
-                err = errors[0]
-                raise type(err)(*err.args) if isinstance(err, LLMError) else err
+                raise errors[0]
         else:
             self._failed_steps = 0
 

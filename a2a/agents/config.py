@@ -23,7 +23,7 @@ ENDPOINT_OPTIONS = (
                 "'none', or a sqlite path"),
     AgentOption("temperature", float, 0.0, "sampling temperature of the LLM agents"),
     AgentOption("max_tokens", int, 256, "completion tokens per step"),
-    AgentOption("max_turns", int, 8, "past Thought/Action/Observation turns kept in the prompt"),
+    AgentOption("max_turns", int, 40, "past Thought/Action/Observation turns kept in the prompt"),
     AgentOption("price_in", float, 0.0, "dollars per 1M prompt tokens (for the cost in the summary)"),
     AgentOption("price_out", float, 0.0, "dollars per 1M completion tokens"),
 )
@@ -53,7 +53,7 @@ class LLMAgentConfig:
     llm_cache: str = "default"
     temperature: float = 0.0
     max_tokens: int = 256
-    max_turns: int = 8
+    max_turns: int = 40
     price_in: float = 0.0
     price_out: float = 0.0
     seed: int = 0

@@ -19,6 +19,7 @@ class EpisodeMemory:
     turns: list[Turn] = field(default_factory=list)
     dialogue: list[tuple[str, str]] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # data URIs of the last views (vision agents)
+    graphs: list[str] = field(default_factory=list)  # world graph before each turn's action (text agents)
     step_info: dict | None = None  # the record of the last step (for the runner)
 
     def open_turn(self) -> Turn | None:

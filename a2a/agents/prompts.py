@@ -34,11 +34,13 @@ Reply with exactly one line and nothing else:
 Action: <one skill call, e.g. navigate(dark table)>"""
 
 TOOLS_REACT_FORMAT = """\
-Each step, write one short sentence of reasoning, then call exactly one tool. To pick an object, give the \
+Each step the image shows your current view, with numbered marks on the objects you can see. \
+Write one short sentence of reasoning, then call exactly one tool. To pick an object, give the \
 number of its mark in the current view."""
 
 TOOLS_DIRECT_FORMAT = """\
-Each step, call exactly one tool and write nothing else. To pick an object, give the number of its mark \
+Each step the image shows your current view, with numbered marks on the objects you can see. \
+Call exactly one tool and write nothing else. To pick an object, give the number of its mark \
 in the current view."""
 
 GRAPH_HEADINGS = {"full": "World graph (the whole apartment; privileged)",
@@ -54,27 +56,38 @@ def system_prompt(react: bool, tools: bool = False, examples: Sequence[str] = ()
     return "\n\n".join(parts)
 
 
-def first_message(instruction: str) -> str:
-    return f"Instruction: {one_line(instruction)}"
-
-
-def context(step: int, max_steps: int | None, dialogue: Sequence[tuple[str, str]], graph: str | None = None,
-            observability: str = "full", receptacles: Sequence[str] = ()) -> str:
-    """What the agent reads at the end of each prompt: the world graph or the receptacle names, the
-    dialogue so far and the step count."""
-    parts = []
+def first_message(instruction: str, graph: str | None = None, observability: str = "full",
+                  receptacles: Sequence[str] = ()) -> str:
+    """The first user message: the instruction, then the world graph as it was at the first turn
+    shown (text agents) or the receptacle names (vision agents). It stays the same from step to step,
+    so servers with prefix caching (vLLM, llama.cpp, OpenAI) process it once per episode."""
+    parts = [f"Instruction: {one_line(instruction)}"]
     if graph is not None:
         parts.append(f"{GRAPH_HEADINGS[observability]}:\n{graph.rstrip()}")
     if receptacles:
         parts.append("Receptacles in this apartment: " + ", ".join(receptacles))
-    parts.append("Dialogue so far:\n" + format_dialogue(dialogue))
-    parts.append(f"Step {step + 1}" + (f" of {max_steps}" if max_steps else "") + ". What next?")
     return "\n\n".join(parts)
 
 
-def observation_text(invalid: bool, reason: str, answer: str, agent_error: str = "", seen: Sequence[str] | None = None,
+def graph_changes(before: str, after: str) -> list[str]:
+    """Lines of the world graph `after` that were not in `before` (what the last step changed or revealed)."""
+    old = set(before.splitlines())
+    return [line for line in after.splitlines() if line and line not in old]
+
+
+def with_changes(observation: str, changes: Sequence[str]) -> str:
+    """An observation followed by the world-graph lines its step changed or revealed."""
+    return observation + ("\nWorld graph changes:\n" + "\n".join(changes) if changes else "")
+
+
+def context(step: int, dialogue: Sequence[tuple[str, str]]) -> str:
+    """What closes each prompt: the dialogue so far and the step count."""
+    return f"Dialogue so far:\n{format_dialogue(dialogue)}\n\nStep {step + 1}. What next?"
+
+
+def observation_text(invalid: bool, reason: str, answer: str, agent_error: str = "", changes: Sequence[str] = (),
                      marks: int | None = None) -> str:
-    """The Observation of a ReAct turn: what the last action did."""
+    """The Observation of a ReAct turn: what the last action did, and what changed in the world graph."""
     if agent_error:
         text = f"Invalid action: {agent_error}."
     elif invalid:
@@ -83,8 +96,7 @@ def observation_text(invalid: bool, reason: str, answer: str, agent_error: str =
         text = f"The user answers: {one_line(answer)}"
     else:
         text = "Done."
-    if seen is not None:
-        text += " You see: " + (", ".join(seen) if seen else "nothing") + "."
+    text = with_changes(text, changes)
     if marks is not None:
         text += f" The view shows {marks} marked object{'s' if marks != 1 else ''}."
     return text

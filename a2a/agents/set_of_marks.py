@@ -18,7 +18,7 @@ from ..llm.client import ChatResult, LLMClient
 from .base import LLMAgent
 from .config import LLMAgentConfig
 from .memory import EpisodeMemory
-from .prompts import context, system_prompt
+from .prompts import system_prompt
 from .replies import one_line_cut, parse_tool_call
 
 
@@ -59,11 +59,8 @@ class SetOfMarksAgent(LLMAgent):
         self.frame_size = config.image_size
         self.system = system_prompt(config.react, tools=True)
 
-    def context(self, row: int, obs: AgentObservation, env: EnvAccess, mem: EpisodeMemory) -> str:
-        env_id = int(obs.env_ids[row])
-        names = [a[len("navigate("):-1] for a in env.valid_actions(env_id) if a.startswith("navigate(")]
-        return context(int(obs.step[row]), None, mem.dialogue, receptacles=names) + \
-            " The image shows your current view."
+    def receptacles(self, env: EnvAccess, env_id: int) -> list[str]:
+        return [a[len("navigate("):-1] for a in env.valid_actions(env_id) if a.startswith("navigate(")]
 
     def images(self, row: int, obs: AgentObservation, mem: EpisodeMemory) -> list[str]:
         if obs.image is None:

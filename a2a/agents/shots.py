@@ -13,7 +13,7 @@ from .. import _core
 from ..baselines.oracle import OracleAgent
 from ..eval.env_access import RunnerEnvAccess
 from ..eval.observation import observation_from_batch
-from .prompts import GRAPH_HEADINGS, observation_text
+from .prompts import first_message, graph_changes, observation_text
 
 SPLIT = "train"
 
@@ -68,9 +68,11 @@ def oracle_examples(n: int, observability: str = "full", react: bool = True, dat
         oracle = OracleAgent()
         batch = env.reset([0], [index])
         oracle.reset([0])
-        instruction = batch.instruction[0].decode()
-        graph = (env.privileged_state(0) if observability == "full" else env.observed_state(0))["world_graph"]
-        lines = [f"Example {k}", f"Instruction: {instruction}", f"{GRAPH_HEADINGS[observability]}:", graph.rstrip()]
+        def graph() -> str:
+            return (env.privileged_state(0) if observability == "full" else env.observed_state(0))["world_graph"]
+
+        before = graph()
+        lines = [f"Example {k}", first_message(batch.instruction[0].decode(), before, observability)]
         held = False
         while True:
             obs = observation_from_batch(batch)
@@ -81,8 +83,10 @@ def oracle_examples(n: int, observability: str = "full", react: bool = True, dat
             batch = env.step([action])
             held = held or action.startswith("pick(")
             obs = observation_from_batch(batch)
+            after = graph()
             lines.append("Observation: " + observation_text(bool(obs.invalid[0]), obs.invalid_reason[0], obs.answer[0],
-                                                            seen=env.marks(0)))
+                                                            changes=graph_changes(before, after)))
+            before = after
             if bool(batch.terminated[0] or batch.truncated[0]):
                 lines.append("(The object is where the user wanted it: success.)" if bool(batch.success[0])
                              else "(The episode ended without success.)")

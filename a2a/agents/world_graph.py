@@ -3,20 +3,23 @@
 With full observability the model reads the privileged world graph of the whole apartment (the
 paper's "*" rows; the agent is privileged); with partial observability, only what the robot has
 observed so far (the core's observed world: start room, visited receptacles, objects seen there),
-which grows as it explores."""
+which grows as it explores. The graph comes with the instruction; each observation adds the graph
+lines its step changed or revealed, so the model always has the current graph while every prompt
+extends the previous one."""
 
 from __future__ import annotations
 
-from ..eval.agent import AgentObservation, EnvAccess
+from ..eval.agent import EnvAccess
 from ..llm.client import ChatResult, LLMClient
 from .base import LLMAgent
 from .config import LLMAgentConfig
-from .memory import EpisodeMemory
-from .prompts import context, system_prompt
+from .prompts import system_prompt
 from .replies import parse_reply
 
 
 class WorldGraphAgent(LLMAgent):
+    stop = ("Observation:",)
+
     def __init__(self, config: LLMAgentConfig, client: LLMClient | None = None, check: bool = True,
                  examples: list[str] | None = None):
         super().__init__(config, client, check)
@@ -35,13 +38,6 @@ class WorldGraphAgent(LLMAgent):
         if self.full_observation:
             return env.privileged_state(env_id)["world_graph"]
         return env.observed_state(env_id)["world_graph"]
-
-    def context(self, row: int, obs: AgentObservation, env: EnvAccess, mem: EpisodeMemory) -> str:
-        env_id = int(obs.env_ids[row])
-        return context(int(obs.step[row]), None, mem.dialogue, self.graph(env, env_id), self.config.observability)
-
-    def seen(self, env: EnvAccess, env_id: int) -> list[str] | None:
-        return env.marks(env_id)
 
     def read_reply(self, result: ChatResult, env: EnvAccess, env_id: int) -> tuple[str, str, str, str]:
         p = parse_reply(result.text, self.config.max_reply_chars)
