@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from ..eval.agent import AgentObservation, EnvAccess
 from ..llm.client import ChatRequest, ChatResult, LLMClient
+from ..llm.dialogue import question_of
 from .config import LLMAgentConfig
 from .memory import EpisodeMemory, Turn
 from .prompts import context, first_message, graph_changes, observation_text, with_changes
@@ -102,7 +103,7 @@ class LLMAgent:
         marks = len(env.marks(env_id)) if self.tools is not None else None
         turn.observation = observation_text(invalid, reason, answer, turn.error, marks=marks)
         if answer and not invalid and turn.action.startswith("ask("):
-            mem.dialogue.append((turn.action[4:-1], answer))
+            mem.dialogue.append((question_of(turn.action), answer))
 
     def request(self, row: int, obs: AgentObservation, env: EnvAccess, mem: EpisodeMemory) -> ChatRequest:
         """The prompt: system (task, skills, format, examples); the instruction with the world graph as

@@ -8,6 +8,11 @@ The evaluation runner (and any user loop) calls, each step:
 An agent keeps whatever per-env memory it needs (frame features, past actions, answers) keyed by
 env id. Only agents with `privileged = True` (e.g. the oracle) may call
 `env_access.privileged_state`; the runner enforces it.
+
+Optional attributes the runner reads: `frame_size` (views to render, 0 for none), `set_of_marks`
+(numbered marks on visible objects), `full_observation` (sees the whole apartment; default:
+`privileged`), `step_info(env_id) -> dict | None` (what the model did this step, kept in the record's
+`agent_steps`) and `close()` (called when the run ends).
 """
 
 from __future__ import annotations
