@@ -31,14 +31,15 @@ def easy_dataset(tmp_path_factory):
 
 
 @pytest.mark.parametrize("agent, extra", [("wg-react", ["--observability", "full"]),
-                                          ("wg-react", ["--observability", "partial", "--shots", "1"]),
-                                          ("wg-direct", ["--observability", "partial"])])
+                                          ("wg-direct", ["--observability", "partial", "--shots", "1"])])
 def test_text_agents_complete_episodes_with_a_real_server(llama, easy_dataset, tmp_path, capsys, agent, extra):
     from a2a.cli.main import main
 
     out = tmp_path / "run"
+    # one episode in flight: consecutive prompts extend each other, so the server's prefix cache makes
+    # each step cost only its new tokens (two episodes in turns would re-read the whole prompt each time)
     args = ["eval", "--agent", agent, "--split", "val_unseen_scenes", "--dataset", str(easy_dataset), "--episodes", "2",
-            "--num-envs", "2", "--base-url", llama.url, "--llm-model", MODEL_ALIAS, "--llm-timeout", "300",
+            "--num-envs", "1", "--base-url", llama.url, "--llm-model", MODEL_ALIAS, "--llm-timeout", "300",
             "--llm-concurrency", "1", "--max-tokens", "48", "--llm-cache", str(tmp_path / "cache.sqlite"),
             "--out", str(out), "--no-progress", "--bootstrap", "0", *extra]
     assert main(args) == 0, capsys.readouterr().err
@@ -69,7 +70,7 @@ def test_llm_user_and_judge_with_a_real_server(llama, easy_dataset, tmp_path, ca
 
     out = tmp_path / "run"
     assert main(["eval", "--agent", "greedy-explore", "--split", "val_unseen_scenes", "--dataset", str(easy_dataset),
-                 "--episodes", "2", "--user", "llm", "--base-url", llama.url, "--llm-model", MODEL_ALIAS,
+                 "--episodes", "2", "--num-envs", "2", "--user", "llm", "--base-url", llama.url, "--llm-model", MODEL_ALIAS,
                  "--llm-timeout", "300", "--llm-concurrency", "1", "--out", str(out), "--no-progress",
                  "--bootstrap", "0"]) == 0
     run = json.loads((out / "run.json").read_text())
