@@ -11,7 +11,9 @@ import pytest
 
 from llama_server import MODEL_ALIAS, LlamaServer, missing
 
-pytestmark = [pytest.mark.real_llm, pytest.mark.skipif(missing() is not None, reason=str(missing()))]
+# Seconds on an idle 2-core machine; a loaded one is many times slower, hence the generous timeout.
+pytestmark = [pytest.mark.real_llm, pytest.mark.skipif(missing() is not None, reason=str(missing())),
+              pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +40,14 @@ def test_text_agents_complete_episodes_with_a_real_server(llama, easy_dataset, t
     out = tmp_path / "run"
     # one episode in flight: consecutive prompts extend each other, so the server's prefix cache makes
     # each step cost only its new tokens (two episodes in turns would re-read the whole prompt each time)
-    args = ["eval", "--agent", agent, "--split", "val_unseen_scenes", "--dataset", str(easy_dataset), "--episodes", "2",
+    args = ["eval", "--agent", agent, "--split", "val_unseen_scenes", "--dataset", str(easy_dataset), "--episodes", "1",
             "--num-envs", "1", "--base-url", llama.url, "--llm-model", MODEL_ALIAS, "--llm-timeout", "300",
             "--llm-concurrency", "1", "--max-tokens", "48", "--llm-cache", str(tmp_path / "cache.sqlite"),
             "--out", str(out), "--no-progress", "--bootstrap", "0", *extra]
     assert main(args) == 0, capsys.readouterr().err
     printed = capsys.readouterr().out
     records = [json.loads(line) for line in (out / "episodes.jsonl").read_text().splitlines()]
-    assert len(records) == 2
+    assert len(records) == 1
     steps = [s for r in records for s in r["agent_steps"]]
     assert len(steps) == sum(r["length"] for r in records) > 0
     assert all(s["source"] == "llm" for s in steps)  # every request reached the server and came back
