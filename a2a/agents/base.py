@@ -97,7 +97,7 @@ class LLMAgent:
         if turn is None:
             return
         env_id = int(obs.env_ids[row])
-        reason = obs.invalid_reason[row] if obs.invalid_reason is not None else ""
+        reason = obs.invalid_reason[row] if len(obs.invalid_reason) == len(obs) else ""
         answer = obs.answer[row]
         invalid = bool(obs.invalid[row])
         marks = len(env.marks(env_id)) if self.tools is not None else None

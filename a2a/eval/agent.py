@@ -37,7 +37,7 @@ class AgentObservation:
     answer: tuple[str, ...]      # the user's answer to the last action if it was a question, else ""
     invalid: np.ndarray          # bool [n]: the last action was invalid
     step: np.ndarray             # int [n]: steps taken in the episode
-    invalid_reason: tuple[str, ...] | None = None  # why the last action was invalid ("" when valid)
+    invalid_reason: tuple[str, ...] = ()  # per row, why the last action was invalid ("" when valid); () when not given
 
     def __len__(self) -> int:
         return len(self.env_ids)
