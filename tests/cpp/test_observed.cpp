@@ -53,7 +53,7 @@ TEST(observed_grows_with_visits_and_remembers) {
   CHECK(visible_objects(env.world()).empty());
   env.step("open(fridge)");
   g = observed_graph_text(env.world(), env.observed());
-  CHECK(has(g, "fridge, open"));
+  CHECK(has(g, "receptacle: fridge (fridge) in the kitchen, open"));
   CHECK(has(g, "apple in the fridge (slot 0)"));
   // Objects seen earlier stay in the graph after the robot moved on.
   CHECK(has(g, "medium red cup on the dark table"));
@@ -67,7 +67,7 @@ TEST(observed_grows_with_visits_and_remembers) {
   env.step("place(sofa)");
   g = observed_graph_text(env.world(), env.observed());
   CHECK(has(g, "object: medium blue cup on the sofa (slot 0)\n"));
-  CHECK_EQ(env.observed().objects_seen(), 5);
+  CHECK_EQ(env.observed().objects_seen(), 4);  // the green cup is on the light table, never visited
   // A new episode forgets everything.
   env.reset(cups());
   CHECK_EQ(env.observed().objects_seen(), 0);
