@@ -293,6 +293,7 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     # Whether the agent sees the whole apartment (Table 1's "full obs." column): privileged agents do
     # unless they say otherwise.
     wanted["full_observation"] = bool(getattr(agent, "full_observation", wanted["privileged"]))
+    write_json_atomic(run_dir / RUN_FILE, wanted)  # an interrupted run says what its agent saw too
 
     finished_ids = {r.episode_id for r in done}
     ids = episodes.summary()["id"]
