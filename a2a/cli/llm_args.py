@@ -7,8 +7,9 @@ USER_HELP = ("who answers questions: builtin, the core's grammar user (default);
              "questions the grammar user does not understand; llm, an LLM for every question")
 
 
-def add_llm_args(group, served: str) -> None:
-    """--user and the endpoint flags; `served` names what the endpoint serves."""
+def add_llm_args(group, served: str, judge: bool = False) -> None:
+    """--user and the endpoint flags; `served` names what the endpoint serves; `judge`: the command
+    has an LLM judge (--llm-json-mode)."""
     group.add_argument("--user", choices=("builtin", "builtin-first", "llm"), default="builtin", help=USER_HELP)
     group.add_argument("--base-url", default=None, help=f"OpenAI-compatible endpoint of {served} (e.g. http://127.0.0.1:8000/v1)")
     group.add_argument("--llm-model", default=None, help="model name at the endpoint")
@@ -17,8 +18,9 @@ def add_llm_args(group, served: str) -> None:
                        help="seconds per HTTP attempt (default 30; a single-slot CPU server needs minutes, see docs/llm.md)")
     group.add_argument("--llm-concurrency", type=int, default=32, metavar="N",
                        help="HTTP requests in flight at most (default 32; 1 for a single-slot server, 64+ for vLLM)")
-    group.add_argument("--llm-json-mode", choices=("on", "off"), default="on",
-                       help="ask the LLM judge for JSON (response_format); off for servers that reject it")
+    if judge:
+        group.add_argument("--llm-json-mode", choices=("on", "off"), default="on",
+                           help="ask the LLM judge for JSON (response_format); off for servers that reject it")
 
 
 def llm_endpoint_kwargs(args) -> dict:

@@ -48,7 +48,7 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--reward", action="append", default=[], metavar="TERM=WEIGHT",
                    help="a reward term's weight (repeatable); terms and defaults: " +
                         ", ".join(f"{k}={v:g}" for k, v in RewardWeights().as_dict().items() if k != "budget_delta"))
-    add_llm_args(g, "the LLM judge and the LLM user")
+    add_llm_args(g, "the LLM judge and the LLM user", judge=True)
     g = p.add_argument_group("behavior cloning (before PPO)")
     add_config_args(g, TrainConfig, only=("sft_updates", "sft_minutes", "sft_lr", "sft_epochs", "sft_minibatches",
                                           "sft_perturb", "sft_expert"))
