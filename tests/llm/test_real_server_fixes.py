@@ -160,3 +160,24 @@ def test_the_question_reward_logs_what_ppo_trains_on(make_config, server):
     assert stats["reward/useful_question_oracle"] == pytest.approx(float(oracle_terms.mean()))
     assert "judge/kappa" in stats and stats["judge/agreement"] < 1.0
     qr.close()
+
+
+def test_the_llm_flags_reach_the_configs():
+    import argparse
+
+    from a2a.cli import eval_cmd, train_cmd
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    train_cmd.register(sub, "train")
+    eval_cmd.register(sub, "eval")
+    args = parser.parse_args(["train", "--llm-timeout", "120", "--llm-concurrency", "1", "--llm-json-mode", "off",
+                              "--user", "llm", "--base-url", "http://127.0.0.1:1/v1", "--llm-model", "m"])
+    cfg = train_cmd.config_from_args(args)
+    assert (cfg.llm_timeout_s, cfg.llm_concurrency, cfg.llm_json_mode) == (120.0, 1, False)
+    spec = cfg.user_spec()
+    assert (spec.timeout_s, spec.concurrency) == (120.0, 1)
+    args = parser.parse_args(["eval", "--llm-timeout", "90", "--llm-concurrency", "2", "--concurrency", "16"])
+    assert (args.llm_timeout, args.llm_concurrency, args.num_envs) == (90.0, 2, 16)
+    with pytest.raises(SystemExit):  # no judge in eval: the flag would do nothing there
+        parser.parse_args(["eval", "--llm-json-mode", "off"])
