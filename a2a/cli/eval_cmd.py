@@ -18,7 +18,7 @@ SPLIT_HELP = ("train, val_unseen_scenes, val_unseen_tasks, test_unseen_scenes, t
 
 def register(sub, help_text: str) -> None:
     # Only the registry's light parts are imported here: `a2a eval --help` must not import torch.
-    from ..eval.registry import builtin_specs
+    from ..eval.registry import agent_specs
     from .llm_args import add_llm_args
 
     p = sub.add_parser("eval", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -26,7 +26,8 @@ def register(sub, help_text: str) -> None:
     p.add_argument("--split", help=SPLIT_HELP)
     p.add_argument("--budget-delta", type=int, default=0, metavar="D", help="question budget B = K + D (paper: 0, 1, 2, 4)")
     p.add_argument("--episodes", type=int, default=None, metavar="N", help="evaluate the first N episodes of the split (default: all)")
-    p.add_argument("--num-envs", type=int, default=8, metavar="E", help="environments stepped in parallel (default 8)")
+    p.add_argument("--num-envs", "--concurrency", dest="num_envs", type=int, default=8, metavar="E",
+                   help="episodes in flight: environments stepped in parallel, one LLM request each for LLM agents (default 8)")
     p.add_argument("--num-threads", type=int, default=0, help="core threads (default: min(cores, envs))")
     p.add_argument("--out", default=None, metavar="RUN_DIR", help="run directory (default: runs/<agent>-<split>-d<D>-<time>)")
     p.add_argument("--dataset", default=None, metavar="DIR", help="dataset directory (default: the built-in dataset)")
@@ -44,8 +45,10 @@ def register(sub, help_text: str) -> None:
     g = p.add_argument_group("agent options", "passed to the agent's factory; other options: --agent-opt KEY=VALUE")
     g.add_argument("--model", default=None, metavar="PATH", help="checkpoint of a model agent (e.g. mllm)")
     g.add_argument("--agent-opt", action="append", default=[], metavar="KEY=VALUE", help="any agent option (repeatable)")
-    seen = {"model"}
-    for spec in builtin_specs().values():
+    # One flag per option name across the agents; an option named like one of eval's own flags
+    # (--base-url, --llm-model, --dataset, ...) takes that flag's value (SHARED).
+    seen = {"model"} | set(SHARED)
+    for spec in agent_specs().values():
         for o in spec.options:
             if o.name in seen:
                 continue
@@ -55,8 +58,14 @@ def register(sub, help_text: str) -> None:
     p.set_defaults(func=run)
 
 
-def _agent_options(args: argparse.Namespace) -> dict:
-    opts: dict = {}
+# eval's own flags that also feed the agent options of the same name (agent option -> args attribute).
+SHARED = {"base_url": "base_url", "llm_model": "llm_model", "api_key_env": "api_key_env",
+          "llm_timeout": "llm_timeout", "llm_concurrency": "llm_concurrency", "dataset": "dataset"}
+
+
+def _agent_options(args: argparse.Namespace, declared: set[str] = frozenset()) -> dict:
+    opts: dict = {name: getattr(args, attr) for name, attr in SHARED.items()
+                  if name in declared and getattr(args, attr, None) is not None}
     for kv in args.agent_opt:
         key, sep, value = kv.partition("=")
         if not sep or not key:
@@ -90,8 +99,10 @@ def run(args: argparse.Namespace) -> int:
     from ..eval.run_dir import ResumeError
     from ..eval.runner import EvalConfig, RunnerConfig, evaluate
     from ..eval.tables import summary_table
-    from ..llm import LLMUnavailableError
+    from ..eval.usage import usage_line
+    from ..llm import LLMError
     from ..llm.env_user import UserSpec
+    from .llm_args import llm_endpoint_kwargs
 
     if not args.agent:
         raise UserError("--agent is required (see --list-agents)")
@@ -100,21 +111,24 @@ def run(args: argparse.Namespace) -> int:
     if args.split not in SPLITS and not args.split.endswith((".jsonl", ".jsonl.gz")):
         raise UserError(f"unknown split {args.split!r}; expected one of {list(SPLITS)} or a .jsonl(.gz) episode file")
     try:
-        get_spec(args.agent)
-        options = resolve_options(args.agent, {"seed": args.seed, **_agent_options(args)})
+        declared = {o.name for o in get_spec(args.agent).options}
+        options = resolve_options(args.agent, {"seed": args.seed, **_agent_options(args, declared)})
         runner = RunnerConfig(num_envs=args.num_envs, num_threads=args.num_threads, budget_delta=args.budget_delta,
                               frame_size=args.frame_size, history=args.history, seed=args.seed,
                               save_frames=args.save_frames)
         cfg = EvalConfig(agent=args.agent, split=args.split, agent_options=options, dataset=args.dataset,
                          episodes=args.episodes, out=args.out, resume=args.resume, label=args.label, runner=runner,
-                         user=UserSpec(args.user, args.base_url, args.llm_model, args.api_key_env),
+                         user=UserSpec(args.user, **llm_endpoint_kwargs(args)),
                          bootstrap=args.bootstrap, progress=not args.no_progress)
         result = evaluate(cfg, agent_factory=lambda: make_agent(args.agent, options))
-    except (ValueError, FileNotFoundError, ResumeError, RecordError, TypeError, LLMUnavailableError) as e:
+    except (ValueError, FileNotFoundError, ResumeError, RecordError, TypeError, LLMError) as e:
         raise UserError(str(e)) from None
     print(summary_table(result.summary, ci=args.ci))
     if result.run.get("user_stats"):
         st = result.run["user_stats"]
         print(f"LLM user: {st['user/answered']:.0f} answers ({st.get('user/fallbacks', 0):.0f} fallbacks)")
+    usage = result.summary.get("llm")
+    if usage:
+        print(usage_line(usage))
     print(f"\n{len(result.records)} episodes ({result.new_episodes} run now) in {result.seconds:.1f}s -> {result.run_dir}")
     return 0

@@ -48,7 +48,7 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--reward", action="append", default=[], metavar="TERM=WEIGHT",
                    help="a reward term's weight (repeatable); terms and defaults: " +
                         ", ".join(f"{k}={v:g}" for k, v in RewardWeights().as_dict().items() if k != "budget_delta"))
-    add_llm_args(g, "the LLM judge and the LLM user")
+    add_llm_args(g, "the LLM judge and the LLM user", judge=True)
     g = p.add_argument_group("behavior cloning (before PPO)")
     add_config_args(g, TrainConfig, only=("sft_updates", "sft_minutes", "sft_lr", "sft_epochs", "sft_minibatches",
                                           "sft_perturb", "sft_expert"))
@@ -86,7 +86,9 @@ def config_from_args(args: argparse.Namespace):
     values = config_values(args, TrainConfig)
     return TrainConfig(**{**values, "run_dir": run_dir, "rewards": _reward_weights(args), "user": args.user,
                           "llm_base_url": args.base_url, "llm_model": args.llm_model,
-                          "llm_api_key_env": args.api_key_env, "ppo": PPOConfig(**config_values(args, PPOConfig)),
+                          "llm_api_key_env": args.api_key_env, "llm_timeout_s": args.llm_timeout,
+                          "llm_concurrency": args.llm_concurrency, "llm_json_mode": args.llm_json_mode == "on",
+                          "ppo": PPOConfig(**config_values(args, PPOConfig)),
                           "policy": policy})
 
 

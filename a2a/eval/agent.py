@@ -8,6 +8,11 @@ The evaluation runner (and any user loop) calls, each step:
 An agent keeps whatever per-env memory it needs (frame features, past actions, answers) keyed by
 env id. Only agents with `privileged = True` (e.g. the oracle) may call
 `env_access.privileged_state`; the runner enforces it.
+
+Optional attributes the runner reads: `frame_size` (views to render, 0 for none), `set_of_marks`
+(numbered marks on visible objects), `full_observation` (sees the whole apartment; default:
+`privileged`), `step_info(env_id) -> dict | None` (what the model did this step, kept in the record's
+`agent_steps`) and `close()` (called when the run ends).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class AgentObservation:
     answer: tuple[str, ...]      # the user's answer to the last action if it was a question, else ""
     invalid: np.ndarray          # bool [n]: the last action was invalid
     step: np.ndarray             # int [n]: steps taken in the episode
+    invalid_reason: tuple[str, ...] = ()  # per row, why the last action was invalid ("" when valid); () when not given
 
     def __len__(self) -> int:
         return len(self.env_ids)
@@ -46,6 +52,13 @@ class EnvAccess(Protocol):
 
     def privileged_state(self, env_id: int) -> dict:
         """World graph, target and goal. Only for agents with `privileged = True`."""
+
+    def observed_state(self, env_id: int) -> dict:
+        """What the robot has observed so far in its episode: {"world_graph": text, "objects_seen": n}.
+        Not privileged (it grows only with what the robot's views showed)."""
+
+    def marks(self, env_id: int) -> list[str]:
+        """The Set-of-Marks table of the current view: mark k labels the object described by item k - 1."""
 
 
 @runtime_checkable

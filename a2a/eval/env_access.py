@@ -8,8 +8,8 @@ class PrivilegedAccessError(PermissionError):
 
 
 class RunnerEnvAccess:
-    """EnvAccess over a `_core.BatchedEnv`: the canonical vocabulary (cached per episode) for every
-    agent; privileged state, and the core's oracle question (an extra beyond the EnvAccess protocol;
+    """EnvAccess over a `_core.BatchedEnv`: the canonical vocabulary (cached per episode), the
+    observed world and the Set-of-Marks table for every agent; privileged state, and the core's oracle question (an extra beyond the EnvAccess protocol;
     agents must check for it with getattr), only for agents with `privileged = True`."""
 
     def __init__(self, env, privileged: bool, agent_name: str = "agent"):
@@ -26,6 +26,12 @@ class RunnerEnvAccess:
             cached = (episode, list(self._env.valid_actions(env_id)))
             self._vocab[env_id] = cached
         return cached[1]
+
+    def observed_state(self, env_id: int) -> dict:
+        return self._env.observed_state(env_id)
+
+    def marks(self, env_id: int) -> list[str]:
+        return list(self._env.marks(env_id))
 
     def _check(self, what: str) -> None:
         if not self._privileged:

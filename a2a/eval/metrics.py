@@ -203,6 +203,11 @@ def summarize(records: Sequence[Any], *, n_boot: int = 1000, seed: int = 0, conf
                  "overall": block(records, "overall")}
     for kind, groups in group_indices(records).items():
         out[kind] = {key: block([records[i] for i in idx], f"{kind}/{key}") for key, idx in groups.items()}
+    from .usage import llm_usage
+
+    usage = llm_usage(records)
+    if usage is not None:
+        out["llm"] = usage
     return out
 
 

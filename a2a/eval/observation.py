@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _core
 from ..env.spaces import decode_texts
 from .agent import AgentObservation
+
+_REASONS = tuple(_core.invalid_reasons())
 
 
 def observation_from_batch(batch, rows: np.ndarray | None = None) -> AgentObservation:
@@ -34,6 +37,8 @@ def observation_from_batch(batch, rows: np.ndarray | None = None) -> AgentObserv
         answer=decode_texts(take(batch.answer)),
         invalid=take(batch.invalid).copy(),
         step=take(batch.step).astype(np.int64),
+        invalid_reason=tuple(_REASONS[c] if flag else "" for c, flag in
+                             zip(take(batch.invalid_reason).tolist(), take(batch.invalid).tolist())),
     )
 
 

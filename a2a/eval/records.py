@@ -62,6 +62,8 @@ class EpisodeRecord:
     question_types: list[str] = field(default_factory=list)  # per step, "" when not a question
     questions: list[str] = field(default_factory=list)      # the questions asked, in order
     frames: str | None = None     # path of the saved frames (relative to the run dir), if any
+    agent_steps: list[dict] = field(default_factory=list)  # per step, for model agents: raw output, thought,
+    #                                 tool calls, tokens, latency, source, error (docs/eval.md); else empty
     format: str = RECORD_FORMAT
 
     def to_json(self) -> str:

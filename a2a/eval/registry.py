@@ -4,24 +4,22 @@ A factory takes one dict of options (already parsed and typed) and returns an `A
 
     from a2a.eval.registry import AgentOption, register_agent
 
-    register_agent(
-        "mllm",
-        "a2a.policy.eval_agent:build",          # "module:attr", imported only when the agent is built
-        help="the MLLM policy (a checkpoint)",
-        options=[AgentOption("model", str, None, "checkpoint directory", required=True),
-                 AgentOption("device", str, "cuda", "torch device")],
-    )
+    def register():                              # the entry point
+        register_agent(
+            "mllm",
+            "a2a.policy.agent:make_mllm_agent",  # "module:attr", imported only when the agent is built
+            help="the MLLM policy (a checkpoint)",
+            options=[AgentOption("model", str, None, "checkpoint directory", required=True)],
+        )
 
 Factories may be given as a callable or as a "module:attr" string; strings keep `a2a eval --help`
 free of heavy imports (torch): nothing is imported until `make_agent` runs. Declared options become
 `--NAME` flags of `a2a eval`; any agent also accepts `--agent-opt KEY=VALUE`.
 
-Where registrations come from: the built-in baselines below, modules listed in `PLUGIN_MODULES`
-(imported, if they exist, only when an agent that is not built in is asked for or the list of all
-agents is needed — never while `a2a eval --help` builds its parser), and the `a2a.agents`
-entry-point group of installed packages (each entry point is a callable that registers agents,
-called with no arguments). `a2a eval` has a `--NAME` flag for each option of the built-in agents and
-a generic `--model PATH`; other options of plugin agents go through `--agent-opt KEY=VALUE`.
+Where registrations come from: the `a2a.agents` entry-point group of installed packages, a2a itself
+included (pyproject.toml declares its baselines, the MLLM policy and the LLM agents there). Each
+entry point is a light callable that registers agents, called with no arguments the first time the
+registry is read. This module names no agent: the layers above it register themselves.
 """
 
 from __future__ import annotations
@@ -33,9 +31,6 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .agent import Agent
 
-# Light modules of other parts of a2a that register agents (e.g. the MLLM policy). A module that
-# does not exist is skipped; one that fails to import (e.g. torch missing) is skipped with a warning.
-PLUGIN_MODULES: tuple[str, ...] = ("a2a.policy.eval_agents",)
 ENTRY_POINT_GROUP = "a2a.agents"
 
 _OPTION_TYPES = (str, int, float, bool)
@@ -123,30 +118,27 @@ def register_agent(name: str, factory: Callable[[dict], Agent] | str, *, help: s
     return spec
 
 
+def _entry_points():
+    from importlib.metadata import entry_points
+
+    return entry_points(group=ENTRY_POINT_GROUP)
+
+
 def _load_plugins() -> None:
     if _REGISTRY.plugins_loaded:
         return
     _REGISTRY.plugins_loaded = True
-    for module in PLUGIN_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as e:
-            if e.name is not None and module.startswith(e.name):
-                continue  # that part of a2a is not there: nothing to register
-            print(f"warning: agents of {module} unavailable: {e}", file=sys.stderr)
-        except Exception as e:  # a broken plugin must not hide the built-in agents
-            print(f"warning: agents of {module} unavailable: {type(e).__name__}: {e}", file=sys.stderr)
     try:
-        from importlib.metadata import entry_points
-
-        eps = entry_points(group=ENTRY_POINT_GROUP)
-    except Exception:  # pragma: no cover - broken metadata must not break the CLI
-        eps = ()
-    for ep in eps:
+        eps = list(_entry_points())
+    except Exception as e:  # pragma: no cover - broken metadata must not break the CLI
+        print(f"warning: the {ENTRY_POINT_GROUP!r} entry points could not be read: {e}", file=sys.stderr)
+        eps = []
+    for ep in sorted(eps, key=lambda e: (not e.value.startswith("a2a."), e.name)):  # a2a's own first
         try:
             ep.load()()
-        except Exception as e:  # a broken third-party plugin must not hide the built-in agents
-            print(f"warning: agent plugin {ep.name!r} ({ep.value}) failed to load: {e}", file=sys.stderr)
+        except Exception as e:  # a broken plugin must not hide the other agents
+            print(f"warning: agent plugin {ep.name!r} ({ep.value}) failed to load: {type(e).__name__}: {e}",
+                  file=sys.stderr)
 
 
 def agent_specs() -> dict[str, AgentSpec]:
@@ -160,12 +152,16 @@ def available_agents() -> list[str]:
 
 
 def builtin_specs() -> dict[str, AgentSpec]:
-    """The agents registered so far, without loading plugins (for building CLI parsers cheaply)."""
+    """The agents registered so far, without reading the entry points (for registration functions
+    that must not register a name twice)."""
     return dict(_REGISTRY.specs)
 
 
 def get_spec(name: str) -> AgentSpec:
     specs = _REGISTRY.specs if name in _REGISTRY.specs else agent_specs()
+    if not specs:
+        raise ValueError(f"no agents are registered: the {ENTRY_POINT_GROUP!r} entry points are missing "
+                         "(install a2a with `pip install .`)")
     if name not in specs:
         raise ValueError(f"unknown agent {name!r}; available agents: {', '.join(sorted(specs))}")
     return specs[name]
@@ -201,21 +197,3 @@ def make_agent(name: str, options: Mapping[str, Any] | None = None) -> Agent:
         raise TypeError(f"agent {name!r}: the factory returned {type(agent).__name__}, which lacks {missing} "
                         "(see a2a.eval.agent.Agent)")
     return agent
-
-
-# ---- built-in agents (lazy: nothing is imported until an agent is built) --------------------------
-
-_SEED_HELP = "seed of the agent's random choices (default: --seed)"
-
-register_agent("oracle", "a2a.baselines.oracle:make", privileged=True,
-               help="privileged planner: asks a worst-case-minimal set of questions (Q <= K), then fetches (SR 100%)")
-register_agent("random", "a2a.baselines.random_agent:make",
-               help="uniform over the scene's canonical action vocabulary")
-register_agent("no-ask", "a2a.baselines.no_ask:make",
-               options=[AgentOption("guess_size", bool, False,
-                                    "no-ask: when a pick fails and the instruction gives no size, try each size")],
-               help="never asks: explores receptacles in a fixed order, picks the first match, delivers")
-register_agent("greedy-explore", "a2a.baselines.greedy_explore:make",
-               options=[AgentOption("ask_location", bool, True,
-                                    "ask 'where is it?' when the instruction does not name where the object is")],
-               help="non-privileged scripted agent: asks where things are from text, probes picks, delivers")

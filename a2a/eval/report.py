@@ -40,6 +40,17 @@ class Run:
         return int(self.info["budget_delta"])
 
     @property
+    def privileged(self) -> bool | None:
+        """Whether the agent read privileged state (None for runs recorded before it was kept)."""
+        return self.info.get("privileged")
+
+    @property
+    def full_observation(self) -> bool | None:
+        """Whether the agent saw the whole apartment (Table 1's "full obs."); privileged agents do
+        unless the run says otherwise."""
+        return self.info.get("full_observation", self.info.get("privileged"))
+
+    @property
     def name(self) -> str:
         return f"{self.label} δ={self.delta} {self.split}"
 
@@ -65,18 +76,23 @@ def table1(runs: list[Run]) -> str:
     rows: dict[tuple[str, int], dict[str, Run]] = {}
     for r in runs:
         rows.setdefault((r.label, r.delta), {})[r.split] = r
-    header = ["method", "δ"]
+    header = ["method", "privileged", "full obs.", "δ"]
     for col in TABLE1_COLUMNS:
         header += [f"{col} SR", f"{col} ARS", f"{col} QR"]
     lines = []
     for (label, delta), by_split in rows.items():
-        cells = [label, str(delta)]
+        any_run = next(iter(by_split.values()))
+        cells = [label, _yes_no(any_run.privileged), _yes_no(any_run.full_observation), str(delta)]
         for splits in TABLE1_COLUMNS.values():
             run = next((by_split[s] for s in splits if s in by_split), None)
             o = run.summary["overall"] if run else {}
             cells += [fmt("SR", o.get("SR")), fmt("ARS", o.get("ARS")), fmt("QR", o.get("QR"))]
         lines.append(cells)
     return markdown_table(header, lines)
+
+
+def _yes_no(flag: bool | None) -> str:
+    return "?" if flag is None else ("yes" if flag else "no")
 
 
 def runs_table(runs: list[Run]) -> str:
@@ -116,6 +132,19 @@ def group_table(runs: list[Run], kind: str, metric: str = "SR") -> str:
     return markdown_table(header, rows)
 
 
+def usage_table(runs: list[Run]) -> str | None:
+    """LLM calls, tokens and cost of the runs of model agents (None when there are none)."""
+    rows = []
+    for r in runs:
+        u = r.summary.get("llm")
+        if u:
+            rows.append([r.label, r.split, str(r.summary["episodes"]), str(u["calls"]), str(u["cache_hits"]),
+                         f"{u['tokens_per_episode']:.0f}", f"{u['latency_s_mean']:.2f}", f"{u['usd_per_100_episodes']:.4f}"])
+    if not rows:
+        return None
+    return markdown_table(["run", "split", "n", "LLM calls", "cached", "tokens / episode", "latency s", "$ / 100 episodes"], rows)
+
+
 def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plots: bool = True,
                  figures: Sequence[tuple[str | os.PathLike, str]] = ()) -> tuple[Path, str]:
     """Writes out/report.md (and PNG plots); returns (path, the Table-1 markdown). `figures`: more
@@ -134,6 +163,9 @@ def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plot
              "## SR per ambiguity type", "", group_table(runs, "by_ambiguity_bit"), "",
              "## SR per ambiguity combination", "", group_table(runs, "by_ambiguity"), "",
              "## SR per K", "", group_table(runs, "by_K"), "", "## QR per K", "", group_table(runs, "by_K", "QR"), ""]
+    usage = usage_table(runs)
+    if usage:
+        parts[10:10] = ["## LLM usage", "", usage, ""]
     if plots:
         from .plots import write_plots
 

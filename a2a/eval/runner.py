@@ -140,6 +140,12 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
         while traces:
             actions = _check_actions(agent, agent.act(obs, access), len(obs))
             by_env = dict(zip(obs.env_ids.tolist(), actions))
+            step_info = getattr(agent, "step_info", None)  # model agents: raw outputs, tokens, latency
+            if step_info is not None:
+                for env_id in by_env:
+                    info = step_info(env_id)
+                    if info is not None:
+                        traces[env_id].record.agent_steps.append(info)
             batch = env.step([by_env.get(i, idle_action) for i in range(n_envs)])
             if env_user is not None:  # before anything reads the answers
                 env_user.apply(batch, rows=np.asarray(sorted(by_env)))
@@ -232,10 +238,10 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     from .registry import make_agent, resolve_options
 
     t0 = time.perf_counter()
-    from .registry import builtin_specs
+    from .registry import agent_specs
 
     options = dict(cfg.agent_options)
-    if agent is None or cfg.agent in builtin_specs():  # registered: defaults filled, types checked
+    if agent is None or cfg.agent in agent_specs():  # registered: defaults filled, types checked
         options = resolve_options(cfg.agent, {"seed": cfg.runner.seed, **options})
     episodes = load_split(cfg.split, cfg.dataset)
     n = len(episodes) if cfg.episodes is None else min(cfg.episodes, len(episodes))
@@ -284,6 +290,10 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     wanted["frame_size_used"] = runner_cfg.resolved_frame_size(agent)
     wanted["privileged"] = bool(getattr(agent, "privileged", False))
     wanted["set_of_marks"] = uses_marks(agent)
+    # Whether the agent sees the whole apartment (Table 1's "full obs." column): privileged agents do
+    # unless they say otherwise.
+    wanted["full_observation"] = bool(getattr(agent, "full_observation", wanted["privileged"]))
+    write_json_atomic(run_dir / RUN_FILE, wanted)  # an interrupted run says what its agent saw too
 
     finished_ids = {r.episode_id for r in done}
     ids = episodes.summary()["id"]
@@ -306,8 +316,13 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
             order = [i for i in todo if i in keep] + [i for i in todo if i not in keep]
             sub_cfg = RunnerConfig(**{**asdict(runner_cfg), "frame_size": wanted["frame_size_used"],
                                        "save_frames": sum(1 for i in todo if i in keep)})
-            user_stats = run_episodes(agent, episodes, order, sub_cfg, on_record, bar.update, user=cfg.user,
-                                      llm_cache=str(run_dir / "llm_cache.sqlite"))
+            try:
+                user_stats = run_episodes(agent, episodes, order, sub_cfg, on_record, bar.update, user=cfg.user,
+                                          llm_cache=str(run_dir / "llm_cache.sqlite"))
+            finally:
+                close = getattr(agent, "close", None)  # model agents hold connections (LLM clients)
+                if close is not None:
+                    close()
             if user_stats:
                 wanted["user_stats"] = user_stats  # of this call (a resumed run counts its own questions)
 

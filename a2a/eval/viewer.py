@@ -1,5 +1,5 @@
-"""A static, offline trajectory viewer: one HTML page per episode (views, actions, questions,
-answers, rewards) and an index. No CDN, inline CSS, images as relative PNG files.
+"""A static, offline trajectory viewer: one HTML page per episode (views, the thoughts of model
+agents, actions, questions, answers, rewards) and an index. No CDN, inline CSS, images as relative PNG files.
 
 Views come from the frames a run saved (`a2a eval --save-frames N`); for other episodes they are
 re-rendered by replaying the recorded actions in the core (deterministic), when the run's dataset
@@ -38,6 +38,7 @@ img.view{image-rendering:pixelated;width:256px;height:256px;border:1px solid #99
  text-align:center;overflow-wrap:break-word;pointer-events:none} .lbl.closed{font-style:italic;color:#555} .lbl.banner{text-align:left}
 #show-labels:not(:checked) ~ #steps .lbl{display:none}
 .instruction{font-size:1.15em;padding:8px;background:#fff;border-left:4px solid #1a4f9c}
+.thought{font-style:italic;color:#444}
 """
 
 # Sets data-images="loaded/total" and data-all-loaded="true" on <body> once every image has loaded
@@ -184,7 +185,8 @@ def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, layouts
         return _view_cell(images[t] if images else None, alt, layouts[t] if layouts else None, marks)
 
     rows = []
-    rows.append(f'<tr><td>0</td><td>{view(0, "start view")}</td><td colspan="4"><i>start</i></td></tr>')
+    model = bool(r.agent_steps)  # a model agent: its thoughts (and raw replies) beside the actions
+    rows.append(f'<tr><td>0</td><td>{view(0, "start view")}</td><td colspan="{5 if model else 4}"><i>start</i></td></tr>')
     for t, action in enumerate(r.actions):
         img = view(t + 1, f"view after step {t + 1}")
         cls = "invalid" if r.invalid[t] else ("ask" if r.asked[t] else "")
@@ -192,16 +194,34 @@ def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, layouts
         answer = f'<span class="q">{e(r.answers[t])}</span>' if r.answers[t] else ""
         reason = f'<br><span class="bad">invalid: {e(r.invalid_reasons[t])}</span>' if r.invalid[t] else ""
         useful = " (useful)" if r.useful and r.useful[t] else ""
-        rows.append(f'<tr class="{cls}"><td>{t + 1}</td><td>{img}</td><td><code>{e(action)}</code>{reason}</td>'
+        rows.append(f'<tr class="{cls}"><td>{t + 1}</td><td>{img}</td>{_model_cell(r, t) if model else ""}'
+                    f'<td><code>{e(action)}</code>{reason}</td>'
                     f'<td>{answer}{useful}</td><td>{r.rewards[t]:+.2f}</td><td>{e(terms)}</td></tr>')
     warn = f'<p class="warn">{e(note)}</p>' if note else ""
     body = (f"<p>{nav}</p><h1>{e(r.episode_id)}</h1><p class=\"instruction\" id=\"instruction\">{e(r.instruction)}</p>{warn}"
             f"<table class=\"meta\">{meta}</table><h2>Trajectory</h2>"
             + ('<input type="checkbox" id="show-labels" checked> <label for="show-labels">label the receptacles and '
                "objects on the views</label>" if layouts and images else "")
-            + f"<table id=\"steps\"><tr><th>step</th><th>view</th><th>action</th><th>answer</th><th>reward</th><th>terms</th></tr>"
+            + f"<table id=\"steps\"><tr><th>step</th><th>view</th>{'<th>thought</th>' if model else ''}<th>action</th><th>answer</th><th>reward</th><th>terms</th></tr>"
             + "".join(rows) + "</table>")
     return _page(f"{r.episode_id} — a2a", body)
+
+
+def _model_cell(r: EpisodeRecord, t: int) -> str:
+    """The model's thought at step t, its raw reply when that was not an action, tokens and latency."""
+    e = html.escape
+    if t >= len(r.agent_steps):
+        return "<td></td>"
+    s = r.agent_steps[t]
+    parts = [f'<span class="thought">{e(s.get("thought") or "")}</span>']
+    if s.get("error"):
+        parts.append(f'<br><span class="bad">{e(s["error"])}</span><br><small>raw: <code>'
+                     f'{e(str(s.get("raw", ""))[:300])}</code></small>')
+    if s.get("tool_calls"):
+        parts.append("<br><small>tool calls: " + e(", ".join(f"{n}({a})" for n, a in s["tool_calls"])) + "</small>")
+    parts.append(f'<br><small>{s.get("source", "")}: {s.get("prompt_tokens", 0)}+{s.get("completion_tokens", 0)} tokens, '
+                 f'{float(s.get("latency_s", 0.0)):.2f} s</small>')
+    return "<td>" + "".join(parts) + "</td>"
 
 
 def build_view(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, config: ViewConfig | None = None,

@@ -7,6 +7,7 @@ work whether or not the calling thread already runs an event loop.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -56,15 +57,20 @@ class LLMResponseError(LLMError):
 class ChatRequest:
     """One chat-completions request. ``None`` fields take the client's config defaults.
 
-    ``messages`` are ``{"role": ..., "content": ...}`` mappings with text content.
+    ``messages`` are ``{"role": ..., "content": ...}`` mappings; content is text, or a list of parts
+    (``{"type": "text", "text": ...}`` and ``{"type": "image_url", "image_url": {"url": "data:..."}}``)
+    for vision models. ``tools`` are OpenAI function-tool schemas; ``tool_choice`` is ``"auto"``,
+    ``"required"`` or a named tool.
     """
 
-    messages: tuple[Mapping[str, str], ...]
+    messages: tuple[Mapping[str, Any], ...]
     temperature: float | None = None
     max_tokens: int | None = None
     response_format: Mapping[str, Any] | None = None
     seed: int | None = None
     stop: tuple[str, ...] | None = None
+    tools: tuple[Mapping[str, Any], ...] | None = None
+    tool_choice: str | Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         msgs = []
@@ -72,9 +78,10 @@ class ChatRequest:
             if not isinstance(m, Mapping):
                 raise ValueError(f"ChatRequest: each message must be a mapping, got {type(m).__name__}")
             role, content = m.get("role"), m.get("content")
-            if role not in _ROLES or not isinstance(content, str):
-                raise ValueError(f"ChatRequest: bad message {m!r} (role in {_ROLES}, content a str)")
-            msgs.append({"role": role, "content": content})
+            if role not in _ROLES or not (isinstance(content, str) or _is_parts(content)):
+                raise ValueError(f"ChatRequest: bad message {str(m)[:200]!r} (role in {_ROLES}, content a str or "
+                                 "a list of text/image_url parts)")
+            msgs.append({"role": role, "content": content if isinstance(content, str) else [dict(p) for p in content]})
         if not msgs:
             raise ValueError("ChatRequest: messages must not be empty")
         object.__setattr__(self, "messages", tuple(msgs))
@@ -82,6 +89,13 @@ class ChatRequest:
             object.__setattr__(self, "stop", tuple(self.stop))
         if self.response_format is not None:
             object.__setattr__(self, "response_format", dict(self.response_format))
+        if self.tools is not None:
+            tools = tuple(dict(t) for t in self.tools)
+            if not tools or not all(t.get("type") == "function" and isinstance(t.get("function"), Mapping)
+                                    and t["function"].get("name") for t in tools):
+                raise ValueError("ChatRequest: tools must be a non-empty list of {'type': 'function', "
+                                 "'function': {'name': ..., 'parameters': ...}}")
+            object.__setattr__(self, "tools", tools)
 
     @classmethod
     def from_prompt(cls, prompt: str, system: str | None = None, **kwargs: Any) -> "ChatRequest":
@@ -90,15 +104,43 @@ class ChatRequest:
         return cls(messages=tuple(msgs), **kwargs)
 
 
+def _is_parts(content: object) -> bool:
+    if not isinstance(content, (list, tuple)) or not content:
+        return False
+    for p in content:
+        if not isinstance(p, Mapping):
+            return False
+        if p.get("type") == "text" and isinstance(p.get("text"), str):
+            continue
+        if p.get("type") == "image_url" and isinstance(p.get("image_url"), Mapping) \
+                and isinstance(p["image_url"].get("url"), str):
+            continue
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call of the assistant: its name and its arguments as the model wrote them (JSON text)."""
+
+    name: str
+    arguments: str
+
+
 @dataclass(frozen=True)
 class ChatResult:
-    """The assistant's text (``""`` when the model returned no content) and where it came from."""
+    """The assistant's text (``""`` when the model returned no content), its tool calls, and where it
+    came from. Token counts are the completion's usage as the server reported it (0 when it reported
+    none); a cache hit carries the counts of the call that filled the cache but cost nothing now."""
 
     text: str
     source: Literal["llm", "cache"]
     finish_reason: str | None = None
     latency_s: float = 0.0
     attempts: int = 0
+    tool_calls: tuple[ToolCall, ...] = ()
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 # ---------------------------------------------------------------- counters
@@ -231,15 +273,22 @@ class LLMClient:
             hit = self._cache.get(key)
             if isinstance(hit, dict) and isinstance(hit.get("text"), str):
                 self._counters.add("cache_hits")
-                return ChatResult(text=hit["text"], source="cache", finish_reason=hit.get("finish_reason"))
+                usage = hit.get("usage") or {}
+                calls = tuple(ToolCall(str(c[0]), str(c[1])) for c in hit.get("tool_calls") or ())
+                return ChatResult(text=hit["text"], source="cache", finish_reason=hit.get("finish_reason"),
+                                  tool_calls=calls, prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                                  completion_tokens=int(usage.get("completion_tokens", 0)))
         try:
             result = await self._call_with_retries(self._state(), payload)
         except LLMError:
             self._counters.add("failures")
             raise
-        if self._cache is not None and result.text.strip():
+        if self._cache is not None and (result.text.strip() or result.tool_calls):
             self._cache.put(key, {"text": result.text, "finish_reason": result.finish_reason,
-                                  "model": payload["model"]})
+                                  "model": payload["model"],
+                                  "tool_calls": [[c.name, c.arguments] for c in result.tool_calls],
+                                  "usage": {"prompt_tokens": result.prompt_tokens,
+                                            "completion_tokens": result.completion_tokens}})
         return result
 
     async def chat_many(self, requests: Iterable[ChatRequest | str], *,
@@ -357,6 +406,10 @@ class LLMClient:
             payload["seed"] = req.seed
         if req.stop is not None:
             payload["stop"] = list(req.stop)
+        if req.tools is not None:
+            payload["tools"] = [dict(t) for t in req.tools]
+            if req.tool_choice is not None:
+                payload["tool_choice"] = req.tool_choice
         return payload
 
     def _state(self) -> _LoopState:
@@ -397,16 +450,17 @@ class LLMClient:
                 try:
                     resp = await asyncio.wait_for(
                         state.api.chat.completions.create(**api_kwargs, timeout=c.timeout_s), c.timeout_s)
-                    text, finish = _extract(resp)
+                    text, finish, calls = _extract(resp)
                     latency = time.perf_counter() - t0
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - classified below
-                    failure = self._classify(exc)
+                    failure = self._classify(exc, api_kwargs)
                 else:
-                    self._count_usage(resp)
+                    prompt_tokens, completion_tokens = self._count_usage(resp)
                     return ChatResult(text=text, source="llm", finish_reason=finish, latency_s=latency,
-                                      attempts=attempt + 1)
+                                      attempts=attempt + 1, tool_calls=calls, prompt_tokens=prompt_tokens,
+                                      completion_tokens=completion_tokens)
                 finally:
                     self._counters.leave(latency)
             self._counters.add(failure.kind)
@@ -424,7 +478,7 @@ class LLMClient:
             delay = max(delay, min(retry_after, c.backoff_max_s))
         return delay
 
-    def _classify(self, exc: Exception) -> _Failure:
+    def _classify(self, exc: Exception, payload: Mapping[str, Any] = {}) -> _Failure:
         import openai
 
         if isinstance(exc, (asyncio.TimeoutError, openai.APITimeoutError)):
@@ -435,8 +489,15 @@ class LLMClient:
         if isinstance(exc, openai.APIStatusError):
             code = exc.status_code
             transient = code in (408, 429) or code >= 500
-            return _Failure("http_errors", f"HTTP {code}: {exc.message}", transient, status=code,
-                            retry_after=_retry_after(exc))
+            message = f"HTTP {code}: {exc.message}"
+            if code >= 500 and _is_request_validation_error(exc.message):
+                # Some servers (llama-cpp-python) answer 500 to a request they cannot accept: retrying
+                # the same request cannot help, so it is a client error.
+                transient = False
+                rejected = [k for k in payload if k not in ("model", "messages") and k in exc.message]
+                message += (f" (the server rejects the request's {', '.join(rejected)}; not retried)" if rejected
+                            else " (a request-validation error; not retried)")
+            return _Failure("http_errors", message, transient, status=code, retry_after=_retry_after(exc))
         return _Failure("malformed_responses", f"malformed response ({type(exc).__name__}: {exc})", True)
 
     def _final_error(self, failure: _Failure, attempts: int) -> LLMError:
@@ -451,16 +512,30 @@ class LLMClient:
     def _redact(self, text: str) -> str:
         return redact(text, None if self._api_key == _DUMMY_KEY else self._api_key)
 
-    def _count_usage(self, resp: Any) -> None:
+    def _count_usage(self, resp: Any) -> tuple[int, int]:
         usage = getattr(resp, "usage", None)
+        out = []
         for name in ("prompt_tokens", "completion_tokens"):
             n = getattr(usage, name, None)
             if isinstance(n, int):
                 self._counters.add(name, n)
+            out.append(n if isinstance(n, int) else 0)
+        return out[0], out[1]
 
 
-def _extract(resp: Any) -> tuple[str, str | None]:
-    """(text, finish_reason) of the first choice; raises ValueError if ``resp`` is not a completion."""
+# Phrases of request-validation errors (pydantic, FastAPI, llama-cpp-python, vLLM) in an error body.
+_VALIDATION_MARKERS = ("validation error", "validationerror", "input should be", "extra inputs are not permitted",
+                       "unsupported", "not supported", "unrecognized request argument", "field required",
+                       "invalid request")
+
+
+def _is_request_validation_error(message: str) -> bool:
+    m = (message or "").lower()
+    return any(marker in m for marker in _VALIDATION_MARKERS)
+
+
+def _extract(resp: Any) -> tuple[str, str | None, tuple[ToolCall, ...]]:
+    """(text, finish_reason, tool calls) of the first choice; raises ValueError if ``resp`` is not a completion."""
     choices = getattr(resp, "choices", None)
     if not isinstance(choices, list) or not choices:
         raise ValueError(f"no choices in response {str(resp)[:120]!r}")
@@ -470,7 +545,14 @@ def _extract(resp: Any) -> tuple[str, str | None]:
     content = getattr(message, "content", None)
     if content is not None and not isinstance(content, str):
         raise ValueError(f"message content is {type(content).__name__}, not text")
-    return content or "", getattr(choices[0], "finish_reason", None)
+    calls = []
+    for c in getattr(message, "tool_calls", None) or ():
+        fn = getattr(c, "function", None)
+        name, args = getattr(fn, "name", None), getattr(fn, "arguments", None)
+        if not isinstance(name, str):
+            raise ValueError(f"tool call without a function name: {str(c)[:120]!r}")
+        calls.append(ToolCall(name, args if isinstance(args, str) else json.dumps(args)))
+    return content or "", getattr(choices[0], "finish_reason", None), tuple(calls)
 
 
 def _retry_after(exc: Any) -> float | None:

@@ -20,18 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _core
-from .user import LLMUser, UserRequest
+from .dialogue import DialogueRecord, question_of
+from .user import LLMUser
 
 # Index of the "not in the grammar" question type in batch.question_type.
 UNKNOWN_QUESTION = list(_core.question_types()).index("unknown")
 _PRINTABLE = frozenset(string.ascii_letters + string.digits + string.punctuation + " ")
 ROUTES = {"builtin": None, "builtin-first": "builtin_first", "llm": "llm_only"}  # CLI name -> UserConfig.route
-
-
-def question_of(action: str) -> str:
-    """The question of an ``ask(...)`` action (the action itself if it is not one)."""
-    a = action.strip()
-    return a[a.find("(") + 1: a.rfind(")")].strip() if a.lower().startswith("ask(") and a.endswith(")") else a
 
 
 def fit_answer(text: str, width: int = _core.ANSWER_CHARS) -> bytes:
@@ -59,40 +54,34 @@ class EnvUser:
             raise ValueError(f"EnvUser: unknown route {user.config.route!r}")
         self.user = user
         self.env = env
-        self.dialogues: list[list[tuple[str, str]]] = [[] for _ in range(num_envs)]
+        self.dialogues = DialogueRecord(num_envs)  # also read by the LLM judge of the question reward
         self.answered = 0  # questions whose answer came from this layer
 
     def apply(self, batch, rows: np.ndarray | None = None) -> int:
-        """Answers the questions of `batch` (only `rows` of it, if given); returns how many."""
+        """Answers the questions of `batch` (only `rows` of it, if given); returns how many the LLM answered."""
         ids = np.asarray(batch.env_id)
         rows = np.arange(len(ids)) if rows is None else np.asarray(rows, dtype=np.int64)
         first = np.asarray(batch.first)
-        for r in rows[first[rows]]:
-            self.dialogues[ids[r]] = []
         asked = rows[np.asarray(batch.asked)[rows] & ~first[rows]]
-        if len(asked) == 0:
-            return 0
-        actions, answers = batch.last_action, batch.answer
-        questions = {int(r): question_of(actions[r].decode("utf-8", "replace")) for r in asked}
-        if self.user.config.route == "llm_only":
-            todo = asked
-        else:
-            todo = asked[np.asarray(batch.question_type)[asked] == UNKNOWN_QUESTION]
-        if len(todo):
-            requests = []
-            for r in todo:
-                p = self.env.privileged_state(int(ids[r]))
-                requests.append(UserRequest(world_graph=p["world_graph"], instruction=p["instruction"],
-                                            target=p["target_description"], goal=p["goal"],
-                                            dialogue=tuple(self.dialogues[ids[r]]), question=questions[int(r)]))
-            # None: the built-in user did not answer these (or is bypassed), so every one goes to the LLM.
-            replies = self.user.answer_many(requests, builtin_answers=[None] * len(requests))
-            for r, reply in zip(todo, replies):
-                answers[r] = fit_answer(reply.text)
-            self.answered += len(todo)
-        for r in asked:
-            self.dialogues[ids[r]].append((questions[int(r)], answers[r].decode("utf-8", "replace")))
-        return len(todo)
+        by_llm = 0
+        if len(asked):
+            answers, steps = batch.answer, np.asarray(batch.step)
+            # With route builtin_first the grammar user's answers stand; they are passed on so that the
+            # LLM user counts them (source "builtin") and sends only the others to the LLM.
+            understood = np.asarray(batch.question_type)[asked] != UNKNOWN_QUESTION
+            builtin = [answers[r].decode("utf-8", "replace") if ok and self.user.config.route == "builtin_first" else None
+                       for r, ok in zip(asked, understood)]
+            requests = [self.dialogues.context(self.env.privileged_state(int(ids[r])), int(ids[r]), int(steps[r]),
+                                               question_of(batch.last_action[r].decode("utf-8", "replace")))
+                        for r in asked]
+            replies = self.user.answer_many(requests, builtin_answers=builtin)
+            for r, reply, b in zip(asked, replies, builtin):
+                if b is None:
+                    answers[r] = fit_answer(reply.text)
+            by_llm = sum(b is None for b in builtin)
+            self.answered += by_llm
+        self.dialogues.update(batch, rows)  # after the answers are written: the record holds them as read
+        return by_llm
 
     def close(self) -> None:
         self.user.client.close()
@@ -116,6 +105,8 @@ class UserSpec:
     base_url: str | None = None
     model: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = 30.0       # per HTTP attempt
+    concurrency: int = 32         # HTTP requests in flight at most
 
     def __post_init__(self) -> None:
         if self.route not in ROUTES:
@@ -139,7 +130,7 @@ class UserSpec:
         from .user import UserConfig
 
         client = LLMClient(LLMConfig(base_url=self.base_url, model=self.model, api_key_env=self.api_key_env,
-                                     cache_path=cache_path))
+                                     cache_path=cache_path, timeout_s=self.timeout_s, concurrency=self.concurrency))
         if check:
             client.check()
         user = LLMUser(client, UserConfig(route=ROUTES[self.route], max_answer_chars=_core.ANSWER_CHARS - 1))

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Literal, Sequence
 
 from ._fallback import FallbackLog
-from ._fields import check_text_fields, dialogue_pairs
 from .client import ChatRequest, ChatResult, LLMClient
+from .dialogue import QuestionContext
+from .garbage import garbage_kind
 from .parsing import parse_verdict
 from .prompts import judge_messages
 
@@ -24,20 +25,7 @@ VerdictSource = Literal["llm", "cache", "fallback_oracle", "fallback_neutral"]
 _SOURCES: tuple[VerdictSource, ...] = ("llm", "cache", "fallback_oracle", "fallback_neutral")
 
 
-@dataclass(frozen=True)
-class JudgeRequest:
-    """Everything the judge sees. ``world_graph`` is opaque privileged scene text."""
-
-    world_graph: str
-    instruction: str
-    target: str
-    goal: str
-    dialogue: tuple[tuple[str, str], ...]
-    question: str
-
-    def __post_init__(self) -> None:
-        check_text_fields(self, "JudgeRequest")
-        object.__setattr__(self, "dialogue", dialogue_pairs(self.dialogue, "JudgeRequest"))
+JudgeRequest = QuestionContext  # everything the judge sees (the LLM user reads the same type)
 
 
 @dataclass(frozen=True)
@@ -177,9 +165,12 @@ class LLMJudge:
     def _verdict(self, result: object, oracle: bool | None) -> JudgeVerdict:
         if isinstance(result, ChatResult):
             parsed = parse_verdict(result.text)
-            if parsed is not None:
+            # A reason copied from the prompt ("<one short sentence>") or an echo of it means the model
+            # did not judge: its yes/no is not a verdict either.
+            kind = garbage_kind(parsed.reason) if parsed is not None else None
+            if parsed is not None and kind is None:
                 return JudgeVerdict(parsed.useful, result.source, parsed.reason)
-            return self._fallback(oracle, "unparseable", f"reply {result.text[:80]!r}")
+            return self._fallback(oracle, kind or "unparseable", f"reply {result.text[:80]!r}")
         return self._fallback(oracle, "error", f"{type(result).__name__}: {result}")
 
     def _fallback(self, oracle: bool | None, reason: str, detail: str) -> JudgeVerdict:

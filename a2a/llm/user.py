@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Callable, Literal, Sequence
 
 from ._fallback import FallbackLog
-from ._fields import check_text_fields, dialogue_pairs
 from .client import ChatRequest, ChatResult, LLMClient
+from .dialogue import QuestionContext
+from .garbage import garbage_kind
 from .prompts import user_messages
 
 log = logging.getLogger(__name__)
@@ -30,20 +31,7 @@ _REFUSAL = re.compile(r"^(?:as an ai\b|as a language model\b|i'?m sorry,? but i 
                       r"|i (?:cannot|can't|am unable to) (?:help|assist|answer|comply|role-?play))", re.I)
 
 
-@dataclass(frozen=True)
-class UserRequest:
-    """What the simulated user knows. ``world_graph`` is opaque privileged scene text."""
-
-    world_graph: str
-    instruction: str
-    target: str
-    goal: str
-    dialogue: tuple[tuple[str, str], ...]
-    question: str
-
-    def __post_init__(self) -> None:
-        check_text_fields(self, "UserRequest")
-        object.__setattr__(self, "dialogue", dialogue_pairs(self.dialogue, "UserRequest"))
+UserRequest = QuestionContext  # what the simulated user knows (the judge reads the same type)
 
 
 @dataclass(frozen=True)
@@ -77,11 +65,11 @@ class UserConfig:
 
 
 def clean_answer(text: str, max_chars: int) -> str | None:
-    """A tidy one-line answer, or None for empty, non-text or refusing replies."""
+    """A tidy one-line answer, or None for empty, non-text, refusing, echoing or placeholder replies."""
     t = text.strip().strip("`").strip()
     t = _PREFIX.sub("", t, count=1)
     t = " ".join(t.split()).strip("\"'").strip()
-    if not any(ch.isalnum() for ch in t) or _REFUSAL.match(t):
+    if not any(ch.isalnum() for ch in t) or _REFUSAL.match(t) or garbage_kind(t):
         return None
     if len(t) > max_chars:
         cut = t[:max_chars]
@@ -189,7 +177,10 @@ class LLMUser:
             text = clean_answer(result.text, self.config.max_answer_chars)
             if text is not None:
                 return UserAnswer(text, result.source)
-            reason, detail = ("empty", "") if not result.text.strip() else ("garbage", f"reply {result.text[:80]!r}")
+            if not result.text.strip():
+                reason, detail = "empty", ""
+            else:
+                reason, detail = garbage_kind(result.text) or "garbage", f"reply {result.text[:80]!r}"
         else:
             reason, detail = "error", f"{type(result).__name__}: {result}"
         self._fallbacks.record(reason, detail)

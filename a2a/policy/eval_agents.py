@@ -1,8 +1,8 @@
 """Registers the MLLM policy as agent "mllm" with the evaluation registry.
 
-Light on purpose (no torch import): `a2a.eval.registry` imports this module (PLUGIN_MODULES) when
-an agent that is not built in is asked for; the factory string is imported only when the agent is
-built, so `a2a eval --agent mllm --model PATH` works and `a2a eval --help` stays fast.
+Light on purpose (no torch import): `register` is the `a2a.agents` entry point `mllm` (pyproject.toml),
+called when the registry is first read; the factory string is imported only when the agent is built,
+so `a2a eval --agent mllm --model PATH` works and `a2a eval --help` stays fast.
 """
 
 from __future__ import annotations
@@ -28,6 +28,3 @@ def register() -> None:
     if "mllm" not in builtin_specs():
         register_agent("mllm", "a2a.policy.agent:make_mllm_agent", options=MLLM_OPTIONS,
                        help="the MLLM policy (LLaVA-OneVision + compression adapter + LoRA), constrained decoding")
-
-
-register()

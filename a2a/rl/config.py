@@ -90,6 +90,9 @@ class TrainConfig:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key_env: str = "OPENAI_API_KEY"
+    llm_timeout_s: float = 30.0       # per HTTP attempt, judge and user
+    llm_concurrency: int = 32         # HTTP requests in flight at most
+    llm_json_mode: bool = True        # the judge asks for JSON (response_format)
     ppo: PPOConfig = field(default_factory=PPOConfig)
     sft_updates: int = field(default=1000, metadata=_help(
         "behavior-cloning updates before PPO (the paper's SFT; 0: none), counted apart from --updates"))
@@ -139,7 +142,8 @@ class TrainConfig:
         """Who answers the policy's questions (the LLM user shares the judge's endpoint)."""
         from ..llm.env_user import UserSpec
 
-        return UserSpec(self.user, self.llm_base_url, self.llm_model, self.llm_api_key_env)
+        return UserSpec(self.user, self.llm_base_url, self.llm_model, self.llm_api_key_env, self.llm_timeout_s,
+                        self.llm_concurrency)
 
     def effective_rewards(self) -> RewardWeights:
         """The reward weights after the ablation switch (penalties are kept in every set)."""

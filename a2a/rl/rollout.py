@@ -170,7 +170,7 @@ class RolloutCollector:
             last[torch.from_numpy(ids)] = self.pending[g].output.values.float().cpu()
         ro.last_values = last
         if self.question_reward is not None:
-            ro.rewards += torch.from_numpy(self.question_reward.corrections(T, self.N))
+            self.question_reward.apply(ro)  # the judge's question term, in the rewards and the logged terms
         return ro
 
     def _store(self, ro: Rollout, t: int, acted: Acted, ids: np.ndarray, batch) -> None:

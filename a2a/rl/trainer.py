@@ -84,16 +84,18 @@ def _load_policy(cfg: TrainConfig, path: str, info: DistInfo):
     return load_for_run(path, {"seed": cfg.seed, **cfg.policy, "device": device})
 
 
-def _judge(cfg: TrainConfig, run_dir: Path, num_envs: int, weight: float):
+def _judge(cfg: TrainConfig, run_dir: Path, num_envs: int, weight: float, env_user=None):
     if cfg.judge != "llm":
         return None
     from ..llm import JudgeConfig, LLMClient, LLMConfig, LLMJudge
     from .question_reward import LLMQuestionReward
 
     client = LLMClient(LLMConfig(base_url=cfg.llm_base_url, model=cfg.llm_model, api_key_env=cfg.llm_api_key_env,
-                                 cache_path=str(run_dir / "llm_cache.sqlite")))
+                                 cache_path=str(run_dir / "llm_cache.sqlite"), timeout_s=cfg.llm_timeout_s,
+                                 concurrency=cfg.llm_concurrency))
     client.check()  # fail at startup, not in the middle of a rollout, if the endpoint is unreachable
-    return LLMQuestionReward(LLMJudge(client, JudgeConfig(fallback="oracle")), num_envs, weight)
+    return LLMQuestionReward(LLMJudge(client, JudgeConfig(fallback="oracle", json_mode=cfg.llm_json_mode)), num_envs,
+                             weight, dialogues=env_user.dialogues if env_user is not None else None)
 
 
 def _flat_eval(summary: dict) -> dict:
@@ -222,8 +224,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     env_cfg = EnvConfig(frame_size=frame_size, num_threads=env_threads, rewards=rewards, autoreset="next_step",
                         sampling="random", seed=cfg.seed * 1_000_003 + info.rank * 7_919 + start)
     core = env_cfg.make_core(episodes, num_envs, batch_size=num_envs // 2 if ppo.pipeline else num_envs)
-    question_reward = _judge(cfg, run_dir, num_envs, rewards.useful_question)
     env_user = cfg.user_spec().build(core, num_envs, cache_path=str(run_dir / f"llm_user_cache_rank{info.rank}.sqlite"))
+    question_reward = _judge(cfg, run_dir, num_envs, rewards.useful_question, env_user)  # one dialogue record
     collector = RolloutCollector(core, policy, pipeline=ppo.pipeline, generator=generator,
                                  question_reward=question_reward, user=env_user,
                                  seed=cfg.seed * 1_000_003 + info.rank + 17 * start)

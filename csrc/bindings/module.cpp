@@ -817,7 +817,33 @@ PYBIND11_MODULE(_core, m) {
    .def("valid_actions", [](AskBatchedEnv& m, int i) {
        py::gil_scoped_release nogil;
        return m.with_env(i, [](AskEnvSlot& s) { return episode_actions(s.env().episode()); }, "valid_actions");
-     }, py::arg("env_id"), "Canonical action vocabulary of the env's scene (no privileged information).");
+     }, py::arg("env_id"), "Canonical action vocabulary of the env's scene (no privileged information).")
+   .def("observed_state", [](AskBatchedEnv& m, int i) {
+       std::pair<std::string, int> c;
+       {
+         py::gil_scoped_release nogil;
+         c = m.with_env(i, [](AskEnvSlot& s) {
+           const AskEnv& e = s.env();
+           return std::make_pair(observed_graph_text(e.world(), e.observed()), e.observed().objects_seen());
+         }, "observed_state");
+       }
+       py::dict d;
+       d["world_graph"] = c.first;
+       d["objects_seen"] = c.second;
+       return d;
+     }, py::arg("env_id"),
+     "What the robot has observed so far in its episode (not privileged): the observed world graph as text "
+     "and how many objects it has seen.")
+   .def("marks", [](AskBatchedEnv& m, int i) {
+       py::gil_scoped_release nogil;
+       return m.with_env(i, [](AskEnvSlot& s) {
+         std::vector<std::string> out;
+         for (int o : visible_objects(s.env().world())) out.push_back(describe_full(s.env().world().objects[static_cast<size_t>(o)]));
+         return out;
+       }, "marks");
+     }, py::arg("env_id"),
+     "The Set-of-Marks table of the current view (not privileged): the description of the object that mark k "
+     "labels is item k - 1 (left to right).");
 
   // ---- the trivial env, for overhead benchmarks ----
   py::class_<NullBatchedEnv> null(m, "NullBatchedEnv", "A trivial env on the same batched manager (overhead benchmarks).");

@@ -49,6 +49,7 @@ void AskEnv::reset(EpisodePtr episode) {
   subgoals_done_ = 0;
   if (episode_->multi_object()) multi_.reset(*episode_);
   consistent_ = full_mask(episode_->num_hypotheses());
+  observed_.reset(world_);
 }
 
 void AskEnv::add_subgoals(int n) { last_.terms[kRewardSubgoal] += static_cast<float>(n) * rewards_[kRewardSubgoal]; }
@@ -106,6 +107,7 @@ const StepResult& AskEnv::step(std::string_view action) {
     last_.truncated = true;
   }
   done_ = last_.terminated || last_.truncated;
+  if (view_changed_) observed_.observe(world_);
   float total = 0;
   for (float t : last_.terms) total += t;
   last_.reward = total;

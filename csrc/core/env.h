@@ -9,6 +9,7 @@
 #include "grammar.h"
 #include "hypotheses.h"
 #include "multi_progress.h"
+#include "observed.h"
 #include "reward.h"
 #include "world.h"
 
@@ -42,6 +43,7 @@ class AskEnv {
   const Episode& episode() const { return *episode_; }
   const EpisodePtr& episode_ptr() const { return episode_; }
   const World& world() const { return world_; }
+  const ObservedWorld& observed() const { return observed_; }  // what the robot has seen so far
   const StepResult& last() const { return last_; }
   const std::string& last_action() const { return last_action_; }
   const std::string& last_answer() const { return last_answer_; }
@@ -77,6 +79,7 @@ class AskEnv {
   RewardConfig rewards_;
   EpisodePtr episode_;
   World world_;
+  ObservedWorld observed_;
   StepResult last_;
   std::string last_action_, last_answer_;
   bool done_ = true, success_ = false, view_changed_ = true;

@@ -34,18 +34,18 @@ def runs(dataset_dir, tmp_path_factory):
 def test_table1_layout(runs):
     t = table1([load_run(d) for d in runs])
     lines = t.splitlines()
-    assert lines[0].startswith("| method | δ | unseen scenes SR | unseen scenes ARS | unseen scenes QR | unseen tasks SR")
-    oracle0 = next(l for l in lines if l.startswith("| oracle | 0 |"))
-    assert oracle0 == "| oracle | 0 | 100.0 | 100.0 | 1.00 | 100.0 | 100.0 | 1.00 |"
-    no_ask = next(l for l in lines if l.startswith("| no-ask | 2 |"))
-    assert no_ask.split(" | ")[4] == "0.00" or no_ask.split(" | ")[4] == "-"  # QR of an agent that never asks
+    assert lines[0].startswith("| method | privileged | full obs. | δ | unseen scenes SR | unseen scenes ARS | unseen scenes QR | unseen tasks SR")
+    oracle0 = next(l for l in lines if l.startswith("| oracle | yes | yes | 0 |"))
+    assert oracle0 == "| oracle | yes | yes | 0 | 100.0 | 100.0 | 1.00 | 100.0 | 100.0 | 1.00 |"
+    no_ask = next(l for l in lines if l.startswith("| no-ask | no | no | 2 |"))
+    assert no_ask.split(" | ")[6] == "0.00" or no_ask.split(" | ")[6] == "-"  # QR of an agent that never asks
 
 
 def test_report_command_writes_markdown_and_plots(runs, tmp_path, capsys):
     out = tmp_path / "report"
     assert main(["report", *map(str, runs), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "| oracle | 0 | 100.0 |" in printed
+    assert "| oracle | yes | yes | 0 | 100.0 |" in printed
     md = (out / "report.md").read_text()
     assert "## SR per K" in md and "![SR against K](sr_vs_k.png)" in md
     for png in ("sr_qr_vs_budget.png", "sr_vs_k.png", "sr_vs_questions.png"):

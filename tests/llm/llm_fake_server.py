@@ -31,6 +31,8 @@ class Reply:
     content: str | None
     delay_s: float = 0.0
     finish_reason: str = "stop"
+    tool_calls: list[tuple[str, str]] | None = None  # (function name, arguments JSON text)
+    usage: tuple[int, int] = (11, 3)                # (prompt, completion) tokens reported
 
 
 @dataclass
@@ -80,10 +82,18 @@ def fake_user_answer(target: str, question: str) -> str:
     return f"About '{question}': I want the {target}."
 
 
+def message_text(message: dict) -> str:
+    """The text of a chat message (its text parts when the content is a list of parts)."""
+    content = message.get("content", "")
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
+    return content or ""
+
+
 def default_responder(body: dict) -> Any:
     messages = body.get("messages", [])
-    system = " ".join(m.get("content", "") for m in messages if m.get("role") == "system")
-    text = messages[-1].get("content", "") if messages else ""
+    system = " ".join(message_text(m) for m in messages if m.get("role") == "system")
+    text = message_text(messages[-1]) if messages else ""
     target = _TARGET_RE.search(text)
     question = _QUESTION_RE.search(text)
     if not (target and question):
@@ -154,12 +164,17 @@ class FakeOpenAIServer:
                 elif isinstance(action, Reply):
                     if action.delay_s:
                         outer._stop.wait(action.delay_s)
+                    message: dict[str, Any] = {"role": "assistant", "content": action.content}
+                    if action.tool_calls:
+                        message["tool_calls"] = [{"id": f"call_{i}", "type": "function",
+                                                  "function": {"name": n, "arguments": a}}
+                                                 for i, (n, a) in enumerate(action.tool_calls)]
+                    pt, ct = action.usage
                     payload = {
                         "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
                         "model": body.get("model", "fake-model"),
-                        "choices": [{"index": 0, "finish_reason": action.finish_reason,
-                                     "message": {"role": "assistant", "content": action.content}}],
-                        "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14},
+                        "choices": [{"index": 0, "finish_reason": action.finish_reason, "message": message}],
+                        "usage": {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct},
                     }
                     self._send(200, json.dumps(payload).encode())
                 elif isinstance(action, Status):
