@@ -1,6 +1,24 @@
 #include "batch_buffer.h"
 
+#include <cstring>
+
 namespace a2a {
+
+void put_text(std::vector<char>& field, int width, int row, std::string_view text) {
+  char* dst = field.data() + static_cast<size_t>(row) * static_cast<size_t>(width);
+  size_t n = 0;
+  for (size_t i = 0; i < text.size() && n < static_cast<size_t>(width);) {
+    const unsigned char c = static_cast<unsigned char>(text[i++]);
+    if (c >= 0x20 && c < 0x7F) {
+      dst[n++] = static_cast<char>(c);
+      continue;
+    }
+    dst[n++] = '?';
+    if (c >= 0xC0)  // a UTF-8 lead byte: skip its continuation bytes
+      while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+  }
+  if (n < static_cast<size_t>(width)) std::memset(dst + n, 0, static_cast<size_t>(width) - n);
+}
 
 BatchBuffer::BatchBuffer(const BatchLayout& l) : layout(l) {
   const size_t b = static_cast<size_t>(l.batch);
