@@ -83,7 +83,7 @@ def latest(results: dict[str, list[dict]], row: Row) -> dict | None:
 
 
 def number(v: float, unit: str, with_unit: bool = True) -> str:
-    if unit.endswith("steps/s") or unit == "frames/s":
+    if unit.endswith("steps/s") or unit in ("frames/s", "steps"):
         text = f"{v / 1e6:.2f} M" if v >= 1e6 else f"{v / 1e3:.0f} k" if v >= 1e4 else f"{v:,.0f}"
     elif unit.startswith("x "):  # a ratio, "x CartPole"
         return f"{v:.2f}×"
@@ -104,6 +104,8 @@ def cells(row: Row, r: dict | None) -> list[str]:
         notes.append(f"{r['invalid_share']:.0%} invalid steps")
     if "rerender_share" in r:
         notes.append(f"{r['rerender_share']:.0%} re-rendered")
+    if "steps_per_cpu_s" in r:
+        notes.append(f"{number(r['steps_per_cpu_s'], 'steps')} per CPU-second of the stepping thread")
     if "changed_frame_share" in r:
         notes.append(f"{r['changed_frame_share']:.0%} of frames changed")
     if notes:

@@ -49,31 +49,46 @@ def tables(episodes):
     return SceneTables(episodes)
 
 
-def timed_steps(env, actions: SceneActions, calls: int) -> float:
-    """Steps `calls` times with freshly drawn actions; returns the seconds spent inside env.step."""
-    spent = 0.0
+def timed_steps(env, actions: SceneActions, calls: int) -> tuple[float, float]:
+    """Steps `calls` times with freshly drawn actions; returns the seconds spent inside env.step, in
+    wall time and in CPU time of the calling thread."""
+    wall = cpu = 0.0
     for _ in range(calls):
         a = actions.draw()
-        t0 = time.perf_counter()
+        c0, t0 = time.thread_time(), time.perf_counter()
         b = env.step(a)
-        spent += time.perf_counter() - t0
+        wall += time.perf_counter() - t0
+        cpu += time.thread_time() - c0
         actions.observe(b)
-    return spent
+    return wall, cpu
 
 
 def throughput(record, env, actions: SceneActions, n_envs: int):
-    """steps/s over REPEATS repeats, after a warm-up that also lets episodes reach their autoresets."""
+    """steps/s over REPEATS repeats, after a warm-up that also lets episodes reach their autoresets.
+    With one thread, also steps per CPU-second of the stepping thread: what an idle core would give,
+    the figure that a loaded machine disturbs least."""
     actions.start(env.reset())
     calls = max(4, steps_per_repeat(n_envs) // n_envs)
     timed_steps(env, actions, max(calls // 4, 50))
     actions.reset_counts()
-    samples = record.repeat(lambda: n_envs * calls / timed_steps(env, actions, calls), REPEATS, warmup=0)
-    return samples, {"invalid_share": round(actions.invalid_share, 4), "rerender_share": round(actions.rerender_share, 4)}
+    cpu_rates = []
+
+    def once() -> float:
+        wall, cpu = timed_steps(env, actions, calls)
+        cpu_rates.append(n_envs * calls / max(cpu, 1e-9))
+        return n_envs * calls / wall
+
+    samples = record.repeat(once, REPEATS, warmup=0)
+    extra = {"invalid_share": round(actions.invalid_share, 4), "rerender_share": round(actions.rerender_share, 4)}
+    if env.num_threads == 1:
+        extra["steps_per_cpu_s"] = float(np.median(cpu_rates))
+    return samples, extra
 
 
-def show(what: str, samples, unit: str, shares: dict | None = None) -> None:
-    tail = "".join(f", {k.replace('_', ' ')} {v:.1%}" for k, v in (shares or {}).items())
+def show(what: str, samples, unit: str, extra: dict | None = None) -> None:
     f = lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}"  # noqa: E731
+    tail = "".join(f", {k.replace('_', ' ')} {v:.1%}" if k.endswith("_share") else f", {k.replace('_', ' ')} {f(v)}"
+                   for k, v in (extra or {}).items())
     print(f"\n{what}: {f(samples.median)} {unit} (min {f(min(samples.values))}, max {f(max(samples.values))}; "
           f"load {samples.load_1min:.2f}, other processes {samples.others_busy_cores} cores){tail}")
 
@@ -82,11 +97,11 @@ def show(what: str, samples, unit: str, shares: dict | None = None) -> None:
 def test_steps_unrendered(record, episodes, tables, n_envs, threads):
     env = _core.BatchedEnv(episodes, num_envs=n_envs, width=0, height=0, num_threads=threads)
     actions = SceneActions(tables, n_envs, seed=0)
-    samples, shares = throughput(record, env, actions, n_envs)
+    samples, extra = throughput(record, env, actions, n_envs)
     record("env", "steps_unrendered", samples, "steps/s", params={"n_envs": n_envs, "threads": threads},
-           target=1_000_000 if (n_envs, threads) == (256, THREADS) else None, **shares)
-    show(f"unrendered N={n_envs}, {threads} thread(s)", samples, "steps/s", shares)
-    assert 0 < shares["invalid_share"] < 0.5, "the policy-like mix should be mostly valid; its action forms are stale"
+           target=1_000_000 if (n_envs, threads) == (256, THREADS) else None, **extra)
+    show(f"unrendered N={n_envs}, {threads} thread(s)", samples, "steps/s", extra)
+    assert 0 < extra["invalid_share"] < 0.5, "the policy-like mix should be mostly valid; its action forms are stale"
 
 
 @pytest.mark.parametrize("size", [64, 128, 256])
@@ -94,10 +109,10 @@ def test_steps_unrendered(record, episodes, tables, n_envs, threads):
 def test_steps_rendered(record, episodes, tables, n_envs, size):
     env = _core.BatchedEnv(episodes, num_envs=n_envs, width=size, height=size, num_threads=THREADS)
     actions = SceneActions(tables, n_envs, seed=0)
-    samples, shares = throughput(record, env, actions, n_envs)
+    samples, extra = throughput(record, env, actions, n_envs)
     record("env", "steps_rendered", samples, "steps/s", params={"n_envs": n_envs, "size": size, "threads": THREADS},
-           target=20_000 if (n_envs, size) == (256, 128) else None, **shares)
-    show(f"rendered {size}px N={n_envs}, {THREADS} threads", samples, "steps/s", shares)
+           target=20_000 if (n_envs, size) == (256, 128) else None, **extra)
+    show(f"rendered {size}px N={n_envs}, {THREADS} threads", samples, "steps/s", extra)
 
 
 def changed_frame_share(env, tables, n_envs: int, steps: int = 64) -> float:
@@ -121,13 +136,13 @@ def test_renderer_frames_per_second(record, episodes, tables, size):
     n = 64
     env = _core.BatchedEnv(episodes, num_envs=n, width=size, height=size, num_threads=1)
     actions = SceneActions(tables, n, seed=0, rerender=True)
-    samples, shares = throughput(record, env, actions, n)
-    assert shares["invalid_share"] == 0 and shares["rerender_share"] == 1, shares
+    samples, extra = throughput(record, env, actions, n)
+    assert extra["invalid_share"] == 0 and extra["rerender_share"] == 1, extra
     changed = changed_frame_share(env, tables, n)
     assert changed > 0.95, f"only {changed:.1%} of the frames changed although every step moved to another receptacle"
     record("env", "renderer_fps", samples, "frames/s", params={"size": size, "n_envs": n, "threads": 1},
-           changed_frame_share=round(changed, 4), **shares)
-    show(f"renderer {size}px, 1 thread, every step re-renders", samples, "frames/s", {**shares, "changed_frame_share": changed})
+           changed_frame_share=round(changed, 4), **extra)
+    show(f"renderer {size}px, 1 thread, every step re-renders", samples, "frames/s", {**extra, "changed_frame_share": changed})
 
 
 def test_packing_bandwidth(record, episodes):
