@@ -50,7 +50,7 @@ def commit() -> dict:
         head = _git("rev-parse", "--short", "HEAD")
         if head.returncode != 0:
             return {"commit": "unknown", "dirty": None}
-        dirty = _git("diff", "--quiet", "HEAD", "--", ".", ":(exclude)bench/results").returncode == 1
+        dirty = _git("diff", "--quiet", "HEAD", "--", ":(top)", ":(top,exclude)bench/results").returncode == 1
         return {"commit": head.stdout.strip(), "dirty": dirty}
     except OSError:
         return {"commit": "unknown", "dirty": None}
