@@ -52,10 +52,10 @@ ROWS = [
     Row("oracle evaluation of 1,000 episodes (val_unseen_scenes)", "eval", "oracle_val_unseen_scenes_fs0"),
     Row("oracle evaluation of 1,000 episodes with 128 px views", "eval", "oracle_val_unseen_scenes_fs128"),
     Row("PPO loop, tiny policy, 16 envs x 32 steps, 1 torch thread", "train", "ppo_loop_tiny_cpu"),
-    Row("policy step, 16 past steps, 4 tokens/frame (small LLM, 384 px tower)", "policy",
-        "step_latency[resampler4-16-act]", scale=1e3, unit="ms"),
-    Row("policy step, 16 past steps, 196 tokens/frame (LLaVA-OneVision pooling)", "policy",
-        "step_latency[llava_ov196-16-act]", scale=1e3, unit="ms"),
+    Row("policy step, 16 past steps, 4 tokens/frame (small LLM, 384 px tower), 1 torch thread", "policy",
+        "step_latency[resampler4-16-act]", {"torch_threads": 1}, scale=1e3, unit="ms"),
+    Row("policy step, 16 past steps, 196 tokens/frame (LLaVA-OneVision pooling), 1 torch thread", "policy",
+        "step_latency[llava_ov196-16-act]", {"torch_threads": 1}, scale=1e3, unit="ms"),
 ]
 SUITE_FILES = {"env": ENV, "eval": "test_eval.py", "train": "test_train_throughput.py", "policy": "test_policy.py"}
 
@@ -105,7 +105,8 @@ def cells(row: Row, r: dict | None) -> list[str]:
     if "rerender_share" in r:
         notes.append(f"{r['rerender_share']:.0%} re-rendered")
     if "steps_per_cpu_s" in r:
-        notes.append(f"{number(r['steps_per_cpu_s'], 'steps')} per CPU-second of the stepping thread")
+        what_per = "frames" if r["unit"] == "frames/s" else "steps"
+        notes.append(f"{number(r['steps_per_cpu_s'], 'steps', False)} {what_per} per CPU-second of the stepping thread")
     if "changed_frame_share" in r:
         notes.append(f"{r['changed_frame_share']:.0%} of frames changed")
     if notes:
@@ -128,6 +129,17 @@ def table(results: dict[str, list[dict]]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in ROWS:
         lines.append("| " + " | ".join(cells(row, latest(results, row))) + " |")
+    missed = []
+    for row in ROWS:
+        r = latest(results, row)
+        if r is not None and r.get("target") is not None and "missed" in cells(row, r)[3]:
+            unit = row.unit or r["unit"]
+            others = r.get("others_busy_cores")
+            busy = f", {others:.1f} of {r['machine']['cores']} cores busy with other processes" if others is not None else ""
+            missed.append(f"{row.what} (median {number(r['median'] * row.scale, unit)}, target "
+                          f"{number(r['target'] * row.scale, unit)}; load {r['load_1min']:.1f}{busy})")
+    lines.append("")
+    lines.append("Targets missed in these runs: " + "; ".join(missed) + "." if missed else "All targets met in these runs.")
     machines = sorted({f"{r['machine']['cpu']}, {r['machine']['cores']} cores" for row in ROWS
                        if (r := latest(results, row)) is not None})
     lines.append("")

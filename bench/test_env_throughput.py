@@ -11,10 +11,11 @@ re-rendered the view. Only `step` (with its Python binding) is timed, not drawin
 - renderer frames/s: every step navigates to another receptacle, so every step re-renders (checked:
   no invalid step, and the frames do change)
 - frame packing bandwidth: history 8, only questions (the view never changes, so no rendering)
-- engine overhead against EnvPool's CartPole, like for like: same N and 2 threads each, both stepping
-  on worker threads, both writing observations into a batch and returning them; a2a's real env
-  (unrendered and 64 px) and its null env (trivial dynamics, writes the same observation fields) —
-  each as a ratio to CartPole measured in alternating windows of the same run.
+- engine overhead against EnvPool's CartPole, like for like: same N, each spreading the batch over a
+  pool of 2 threads (a2a's calling thread takes its share, EnvPool's waits for its 2 workers), both
+  writing observations into a batch and returning them; a2a's real env (unrendered and 64 px) and its
+  null env (trivial dynamics, writes the same observation fields) — each as a ratio to CartPole,
+  timed in alternating turns of about 2 ms within the same run so that both see the same load.
 
 Each measurement is repeated 5 times and appended to bench/results/env.jsonl with min/median/max
 and the machine's load (conftest.py).

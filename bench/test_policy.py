@@ -146,10 +146,11 @@ def test_step_latency(record, bench_dir, scene, compression, history, phase):
 
     samples = record.time(step, repeats=3 if max(tokens) > 1500 else 5)
     record("policy", f"step_latency[{compression}-{history}-{phase}]", samples, "s", better="lower",
-           params={"compression": compression, "past_steps": history, "phase": phase}, tokens_per_frame=policy.tokens_per_frame,
+           params={"compression": compression, "past_steps": history, "phase": phase, "torch_threads": torch.get_num_threads()},
+           tokens_per_frame=policy.tokens_per_frame,
            batch=BATCH, prompt_tokens_mean=float(np.mean(tokens)), prompt_tokens_max=int(max(tokens)),
            device=str(policy.device), dtype=str(policy.compute_dtype), attn=policy.attn_implementation,
-           saved_activation_bytes=saved["bytes"] if phase == "train" else None, torch_threads=torch.get_num_threads())
+           saved_activation_bytes=saved["bytes"] if phase == "train" else None)
     print(f"\n{compression}, {history} past steps, {phase}: {samples.median * 1e3:,.0f} ms "
           f"({float(np.mean(tokens)):.0f} prompt tokens; load {samples.load_1min:.2f})")
 

@@ -107,6 +107,9 @@ def test_readme_table_shows_median_spread_target_and_load(monkeypatch):
     assert "900 k steps/s" in line and "500 k – 1.20 M (5 runs)" in line and "**missed**" in line
     assert "3.3; 1.4 of 2 cores" in line and "abc1234+, 2026-01-02" in line and "3% invalid steps" in line
     assert "not measured yet" in next(x for x in text.splitlines() if x.startswith("| steps/s with 128 px"))
+    assert "Targets missed in these runs: unrendered steps/s, N=256, 2 threads (median 900 k steps/s, target 1.00 M" in text
+    met = gen.table({"env": [{**row, "median": 1_100_000.0}]})
+    assert "All targets met in these runs." in met and "**missed**" not in met
     readme = f"intro\n{gen.BEGIN}\nold table\n{gen.END}\noutro\n"
     out = gen.render(readme, {"env": [row]})
     assert out.startswith("intro\n") and out.endswith("\noutro\n") and "old table" not in out
