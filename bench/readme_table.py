@@ -51,13 +51,20 @@ ROWS = [
     Row("frame packing, history 8, 128 px, N=64", "env", "packing_bandwidth"),
     Row("oracle evaluation of 1,000 episodes (val_unseen_scenes)", "eval", "oracle_val_unseen_scenes_fs0"),
     Row("oracle evaluation of 1,000 episodes with 128 px views", "eval", "oracle_val_unseen_scenes_fs128"),
+    Row("exact K of a multi-object episode, 1,000 episodes over all splits (median search time)", "multi_object",
+        "k_search"),
+    Row("multi-object / fetch time per step, N=64, 2 threads, unrendered", "multi_object", "env_steps_beside_fetch",
+        {"size": 0}),
+    Row("multi-object / fetch time per step, N=64, 2 threads, 128 px", "multi_object", "env_steps_beside_fetch",
+        {"size": 128}),
     Row("PPO loop, tiny policy, 16 envs x 32 steps, 1 torch thread", "train", "ppo_loop_tiny_cpu"),
     Row("policy step, 16 past steps, 4 tokens/frame (small LLM, 384 px tower), 1 torch thread", "policy",
         "step_latency[resampler4-16-act]", {"torch_threads": 1}, scale=1e3, unit="ms"),
     Row("policy step, 16 past steps, 196 tokens/frame (LLaVA-OneVision pooling), 1 torch thread", "policy",
         "step_latency[llava_ov196-16-act]", {"torch_threads": 1}, scale=1e3, unit="ms"),
 ]
-SUITE_FILES = {"env": ENV, "eval": "test_eval.py", "train": "test_train_throughput.py", "policy": "test_policy.py"}
+SUITE_FILES = {"env": ENV, "eval": "test_eval.py", "train": "test_train_throughput.py", "policy": "test_policy.py",
+               "multi_object": "test_multi_object.py"}
 
 
 def load(results: Path = RESULTS) -> dict[str, list[dict]]:
@@ -107,6 +114,10 @@ def cells(row: Row, r: dict | None) -> list[str]:
     if "steps_per_cpu_s" in r:
         what_per = "frames" if r["unit"] == "frames/s" else "steps"
         notes.append(f"{number(r['steps_per_cpu_s'], 'steps', False)} {what_per} per CPU-second of the stepping thread")
+    if "worst_us" in r:
+        notes.append(f"worst {r['worst_us']:.0f} µs ({r['worst_episode_hypotheses']} assignments, K = {r['worst_episode_K']})")
+    if "multi_object_invalid_share" in r:
+        notes.append(f"{r['fetch_invalid_share']:.0%} / {r['multi_object_invalid_share']:.0%} invalid steps")
     if "changed_frame_share" in r:
         notes.append(f"{r['changed_frame_share']:.0%} of frames changed")
     if notes:

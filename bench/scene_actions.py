@@ -29,29 +29,24 @@ from a2a import _core
 SKILLS = ("navigate", "ask", "pick", "open", "place")
 POLICY_MIX = (0.40, 0.25, 0.15, 0.10, 0.10)
 NAV, ASK, PICK, OPEN, PLACE = range(len(SKILLS))
-WIDTH = 64  # bytes per action: the longest canonical action of a generated scene fits
 
 
-def _table(rows: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Ragged rows of strings -> (padded 'S' array [len(rows), max_len], lengths)."""
-    width = max(1, max(len(r) for r in rows))
-    out = np.zeros((len(rows), width), dtype=f"S{WIDTH}")
+def _table(rows: list[list[str]], dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """Ragged rows of strings -> (padded array [len(rows), longest row], lengths)."""
+    out = np.zeros((len(rows), max(1, max(len(r) for r in rows))), dtype=dtype)
     for i, r in enumerate(rows):
-        enc = [a.encode() for a in r]
-        if any(len(a) > WIDTH for a in enc):
-            raise ValueError(f"an action of episode {i} is longer than {WIDTH} bytes; raise WIDTH")
-        out[i, :len(r)] = enc
+        out[i, :len(r)] = [a.encode() for a in r]
     return out, np.array([len(r) for r in rows], dtype=np.int64)
 
 
 class SceneTables:
     """Per episode of a set: its receptacles' navigate/open/place actions, its questions, and the
-    objects each receptacle holds at the start."""
+    objects each receptacle holds at the start. Every table has one bytes dtype, as wide as the
+    longest action, so that drawn actions of any kind share one array."""
 
     def __init__(self, episodes: _core.EpisodeSet):
         probe = _core.BatchedEnv(episodes, num_envs=1, width=0, height=0)
         nav, opn, place, ask, picks = [], [], [], [], []
-        self.articulated_rows, self.max_slots = [], 1
         for e in range(len(episodes)):
             probe.reset(episodes=[e])
             vocab = probe.valid_actions(0)
@@ -67,14 +62,17 @@ class SceneTables:
             missing = [a for a in nav[-1] + place[-1] if a not in vocab]
             if missing:
                 raise AssertionError(f"episode {e}: {missing[0]} is not in valid_actions; the bench's action forms are stale")
-        self.nav, self.n_rec = _table(nav)
-        self.place, _ = _table(place)
-        self.open, _ = _table(opn)
+        longest = max(len(a.encode()) for rows in (nav, place, opn, ask) for r in rows for a in r)
+        longest = max([longest] + [len(a.encode()) for ps in picks for p in ps for a in p])
+        dtype = f"S{longest}"
+        self.nav, self.n_rec = _table(nav, dtype)
+        self.place, _ = _table(place, dtype)
+        self.open, _ = _table(opn, dtype)
         self.opens = self.open != b""
-        self.ask, self.n_ask = _table(ask)
+        self.ask, self.n_ask = _table(ask, dtype)
         r_max = self.nav.shape[1]
         s_max = max(1, max(len(p) for ps in picks for p in ps))
-        self.pick = np.zeros((len(picks), r_max, s_max), dtype=f"S{WIDTH}")
+        self.pick = np.zeros((len(picks), r_max, s_max), dtype=dtype)
         self.n_pick = np.zeros((len(picks), r_max), dtype=np.int64)
         for e, ps in enumerate(picks):
             for r, p in enumerate(ps):
