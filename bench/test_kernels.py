@@ -26,7 +26,6 @@ skips the torch.compile variants.)
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import json
 import os
 import platform
@@ -126,7 +125,7 @@ def _measure(benchmark, fn: Callable[[], object], *, bench: str, case: str, impl
     if data:
         med = statistics.median(data)
         rec.update(median_s=med, p10_s=_quantile(data, 0.1), p90_s=_quantile(data, 0.9), min_s=min(data),
-                   gbps=nbytes / med / 1e9)
+                   max_s=max(data), gbps=nbytes / med / 1e9)
         benchmark.extra_info["gbps"] = rec["gbps"]
     _RECORDS.append(rec)
 
@@ -182,14 +181,18 @@ def _finalize(records: list[dict]) -> list[dict]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _history(request):
-    yield
+def _history(request, record):
+    with record.load() as load:  # the shared recording helper (bench/conftest.py): provenance and load
+        yield
     if not _RECORDS:
         return
     records = _finalize(_RECORDS)
     header = {
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "commit": _git("rev-parse", "HEAD") or "unknown",
+        "date": record.stamp,
+        **record.provenance,
+        "machine": record.machine,
+        "load_1min": round(load.load_1min, 2),
+        "others_busy_cores": load.others_busy_cores,
         "kernels_dirty": bool(_git("status", "--porcelain", "--", "kernels", "bench/test_kernels.py")),
         "device": _device_name(),
         "torch": torch.__version__,

@@ -1,6 +1,6 @@
 """Policy benchmarks: tokens per step, act/train latency against history length, memory.
 
-    pytest bench/test_policy.py --benchmark-only            # latency + tokens vs history (tiny LLM)
+    pytest bench/test_policy.py -s -k "not memory"          # latency + tokens vs history (tiny LLM)
     A2A_BENCH_05B=1 pytest bench/test_policy.py -k memory   # + memory at LLaVA-OneVision-0.5B shapes
 
 Compression 4 tokens per frame (the paper's Perceiver resampler, and 2x2 bilinear pooling) against
@@ -12,7 +12,8 @@ torch.cuda.max_memory_allocated as well.
 
 Phases: "act" = one policy step for a batch of envs without grad (prompt forward + trie-constrained
 decoding with the KV cache); "train" = score() of the same batch, forward + backward (a PPO
-minibatch). Every case appends a row to bench/results/policy.jsonl (conftest `record`).
+minibatch). Every case appends a row to bench/results/policy.jsonl (conftest `record`: min/median/max
+of its repeats and the machine's load).
 
 Memory cases run in a subprocess each (peak RSS is per process): `python bench/test_policy.py
 --memory SPEC QUANT DTYPE` prints one JSON object.
@@ -112,7 +113,7 @@ def _sync(policy) -> None:
 @pytest.mark.parametrize("phase", ["act", "train"])
 @pytest.mark.parametrize("history", HISTORIES)
 @pytest.mark.parametrize("compression", list(COMPRESSIONS))
-def test_step_latency(benchmark, record, bench_dir, scene, compression, history, phase):
+def test_step_latency(record, bench_dir, scene, compression, history, phase):
     if compression == "llava_ov196" and history > MAX_HISTORY_196:
         pytest.skip(f"196 tokens/frame beyond {MAX_HISTORY_196} past steps does not fit this CPU bench")
     policy = _policy(bench_dir, compression)
@@ -143,20 +144,19 @@ def test_step_latency(benchmark, record, bench_dir, scene, compression, history,
             loss.backward()
             _sync(policy)
 
-    rounds = 3 if max(tokens) > 1500 else 5
-    benchmark.pedantic(step, rounds=rounds, warmup_rounds=1, iterations=1)
-    med = benchmark.stats.stats.median
-    row = record("policy", f"step_latency[{compression}-{history}-{phase}]", phase=phase, compression=compression,
-                 tokens_per_frame=policy.tokens_per_frame, past_steps=history, batch=BATCH,
-                 prompt_tokens_mean=float(np.mean(tokens)), prompt_tokens_max=int(max(tokens)),
-                 median_s=med, device=str(policy.device), dtype=str(policy.compute_dtype),
-                 attn=policy.attn_implementation, saved_activation_bytes=saved["bytes"] if phase == "train" else None,
-                 torch_threads=torch.get_num_threads())
-    benchmark.extra_info.update({k: row[k] for k in ("prompt_tokens_mean", "tokens_per_frame", "saved_activation_bytes")})
+    samples = record.time(step, repeats=3 if max(tokens) > 1500 else 5)
+    record("policy", f"step_latency[{compression}-{history}-{phase}]", samples, "s", better="lower",
+           params={"compression": compression, "past_steps": history, "phase": phase, "torch_threads": torch.get_num_threads()},
+           tokens_per_frame=policy.tokens_per_frame,
+           batch=BATCH, prompt_tokens_mean=float(np.mean(tokens)), prompt_tokens_max=int(max(tokens)),
+           device=str(policy.device), dtype=str(policy.compute_dtype), attn=policy.attn_implementation,
+           saved_activation_bytes=saved["bytes"] if phase == "train" else None)
+    print(f"\n{compression}, {history} past steps, {phase}: {samples.median * 1e3:,.0f} ms "
+          f"({float(np.mean(tokens)):.0f} prompt tokens; load {samples.load_1min:.2f})")
 
 
 @pytest.mark.parametrize("method", ["score_per_step", "score_episodes"])
-def test_ppo_scoring_of_an_episode(benchmark, record, bench_dir, scene, method):
+def test_ppo_scoring_of_an_episode(record, bench_dir, scene, method):
     """Re-scoring all 16 steps of 4 episodes for PPO: score() of every step's prompt (64 rows) against
     score_episodes() (one forward of each episode's last prompt; same numbers)."""
     from a2a.policy import EpisodeHistory
@@ -181,13 +181,13 @@ def test_ppo_scoring_of_an_episode(benchmark, record, bench_dir, scene, method):
         (-(sc.logprobs.mean()) + sc.values.pow(2).mean()).backward()
         _sync(policy)
 
-    benchmark.pedantic(step, rounds=3, warmup_rounds=1, iterations=1)
-    record("policy", f"ppo_scoring[{method}]", method=method, episodes=len(hists), steps=steps,
-           median_s=benchmark.stats.stats.median, device=str(policy.device), torch_threads=torch.get_num_threads())
+    samples = record.time(step, repeats=3)
+    record("policy", f"ppo_scoring[{method}]", samples, "s", better="lower", params={"method": method},
+           episodes=len(hists), steps=steps, device=str(policy.device), torch_threads=torch.get_num_threads())
 
 
 @pytest.mark.parametrize("reuse_kv", [False, True], ids=["recompute", "reuse_kv"])
-def test_agent_steps_kv_reuse(benchmark, record, bench_dir, reuse_kv):
+def test_agent_steps_kv_reuse(record, bench_dir, reuse_kv):
     """An acting loop (MLLMAgent over the core, 4 envs, 24 steps, resampler 4 tokens/frame): every step
     re-encodes the whole prompt, or (reuse_kv) each env's cached keys/values from the previous step
     are reused and only the new tokens run through the LLM. Same actions either way (tests)."""
@@ -221,20 +221,20 @@ def test_agent_steps_kv_reuse(benchmark, record, bench_dir, reuse_kv):
                                    answer=dec(b.answer), invalid=np.asarray(b.invalid), step=np.asarray(b.step))
             b = core.step(agent.act(obs, Access(core)))
 
-    benchmark.pedantic(run, rounds=2, warmup_rounds=0, iterations=1)
-    record("policy", f"agent_steps[{'reuse_kv' if reuse_kv else 'recompute'}]", reuse_kv=reuse_kv, envs=BATCH,
-           steps=steps, median_s=benchmark.stats.stats.median, per_step_s=benchmark.stats.stats.median / steps,
+    samples = record.time(run, repeats=3, warmup=0)
+    record("policy", f"agent_steps[{'reuse_kv' if reuse_kv else 'recompute'}]", samples, "s", better="lower",
+           params={"reuse_kv": reuse_kv}, envs=BATCH, steps=steps, per_step_s=samples.median / steps,
            reused_tokens=policy.prefix_cache.reused_tokens, device=str(policy.device),
            torch_threads=torch.get_num_threads())
 
 
-def test_frame_encode_once(benchmark, record, bench_dir, scene):
+def test_frame_encode_once(record, bench_dir, scene):
     """The frozen tower runs once per frame (then cached): its cost per frame at 384 px / patch 14."""
     policy = _policy(bench_dir, "resampler4")
     frames = scene["frames"]
-    benchmark.pedantic(lambda: policy.encode_frames(frames), rounds=5, warmup_rounds=1, iterations=1)
-    record("policy", "frame_encode", frames=len(frames), median_s=benchmark.stats.stats.median,
-           per_frame_s=benchmark.stats.stats.median / len(frames), device=str(policy.device),
+    samples = record.time(lambda: policy.encode_frames(frames), repeats=5)
+    record("policy", "frame_encode", samples, "s", better="lower", frames=len(frames),
+           per_frame_s=samples.median / len(frames), device=str(policy.device),
            note="tiny tower (hidden 64, 1 layer) at SigLIP geometry; the real so400m tower costs far more")
 
 
@@ -312,15 +312,21 @@ def test_memory(record, tmp_path_factory, spec_name, quant, dtype):
         pytest.skip("LLaVA-OneVision-0.5B shapes need ~12 GB RAM and minutes: set A2A_BENCH_05B=1")
     root = os.environ.get("A2A_BENCH_CKPT") or str(tmp_path_factory.getbasetemp() / "memory_ckpts")
     cmd = [sys.executable, __file__, "--memory", spec_name, quant, dtype, root]
-    for _ in range(2):  # the first call builds the checkpoint when it is missing
+
+    def run() -> dict:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
         assert proc.returncode == 0, proc.stderr[-3000:]
-        res = json.loads(proc.stdout.strip().splitlines()[-1])
-        if "built" not in res:
-            break
-    record("policy", f"memory[{spec_name}-{quant}-{dtype}]",
-           command=" ".join(["python", "bench/test_policy.py", *cmd[2:6], "CKPT_DIR"]),
-           **res)
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    run()  # builds the checkpoint when it is missing (else a warm-up: page cache)
+    runs = []
+    with record.load() as load:
+        for _ in range(3):
+            runs.append(run())
+    samples = record.samples([r["rss_mb"]["peak"] for r in runs], load)
+    record("policy", f"memory[{spec_name}-{quant}-{dtype}]", samples, "MB peak RSS", better="lower",
+           params={"spec": spec_name, "quantization": quant, "dtype": dtype},
+           command=" ".join(["python", "bench/test_policy.py", *cmd[2:6], "CKPT_DIR"]), **runs[-1])
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from a2a.rl.ppo import ppo_update
 from a2a.rl.rollout import RolloutCollector
 
 
-def loop_rate(policy, episodes, num_envs: int, steps: int, updates: int, pipeline: bool) -> dict:
+def loop_rate(record, policy, episodes, num_envs: int, steps: int, updates: int, pipeline: bool):
+    """Env steps per second of each update (collect + PPO update; the samples) and the run's totals."""
     fs = int(min(max(policy.encoder.image.size, 64), 512))
     core = _core.BatchedEnv(episodes, num_envs=num_envs, batch_size=num_envs // 2 if pipeline else num_envs,
                             width=fs, height=fs, sampling="random", num_threads=1)
@@ -31,20 +32,23 @@ def loop_rate(policy, episodes, num_envs: int, steps: int, updates: int, pipelin
     col.collect(steps)  # warm-up: tries, caches
     t_collect = t_update = 0.0
     env_steps = 0
-    for _ in range(updates):
-        t0 = time.perf_counter()
-        ro = col.collect(steps)
-        t1 = time.perf_counter()
-        ppo_update(policy, opt, ro, cfg, DistInfo(device=policy.device), torch.Generator().manual_seed(0))
-        if policy.device.type == "cuda":
-            torch.cuda.synchronize()
-        t2 = time.perf_counter()
-        t_collect += t1 - t0
-        t_update += t2 - t1
-        env_steps += int(ro.valid.sum())
+    per_update = []
+    with record.load() as load:
+        for _ in range(updates):
+            t0 = time.perf_counter()
+            ro = col.collect(steps)
+            t1 = time.perf_counter()
+            ppo_update(policy, opt, ro, cfg, DistInfo(device=policy.device), torch.Generator().manual_seed(0))
+            if policy.device.type == "cuda":
+                torch.cuda.synchronize()
+            t2 = time.perf_counter()
+            t_collect += t1 - t0
+            t_update += t2 - t1
+            env_steps += int(ro.valid.sum())
+            per_update.append(int(ro.valid.sum()) / (t2 - t0))
     total = t_collect + t_update
-    return {"env_steps_per_s": env_steps / total, "collect_share": t_collect / total, "update_s": t_update / updates,
-            "collect_s": t_collect / updates}
+    return record.samples(per_update, load), {"env_steps_per_s": env_steps / total, "collect_share": t_collect / total,
+                                              "update_s": t_update / updates, "collect_s": t_collect / updates}
 
 
 def test_ppo_loop_tiny_cpu(record, tmp_path):
@@ -56,8 +60,9 @@ def test_ppo_loop_tiny_cpu(record, tmp_path):
     # The whole episode in the prompt (as the paper): PPO re-scores each episode segment in one forward.
     policy = A2APolicy.from_pretrained(path, PolicyConfig(device="cpu", max_past_steps=40, finetune_llm=True))
     episodes = _core.EpisodeSet.generate("train", 400, seed=0)
-    r = loop_rate(policy, episodes, num_envs=16, steps=32, updates=3, pipeline=False)
-    record("train", "ppo_loop_tiny_cpu", num_envs=16, rollout_steps=32, torch_threads=1, **r)
+    samples, r = loop_rate(record, policy, episodes, num_envs=16, steps=32, updates=3, pipeline=False)
+    record("train", "ppo_loop_tiny_cpu", samples, "env steps/s", params={"num_envs": 16, "rollout_steps": 32},
+           torch_threads=1, **r)
     print(f"\ntiny policy, CPU: {r['env_steps_per_s']:.1f} env steps/s (collect {r['collect_s']:.1f} s, "
           f"update {r['update_s']:.1f} s per update of 512 steps)")
 
@@ -76,7 +81,7 @@ def test_ppo_loop_llava_ov_05b_4bit_gpu(record, tmp_path):
     path = init_tiny(tmp_path / "ov05b", spec)
     policy = A2APolicy.from_pretrained(path, PolicyConfig(device="cuda", quantization="nf4", max_past_steps=16))
     episodes = _core.EpisodeSet.generate("train", 1000, seed=0)
-    r = loop_rate(policy, episodes, num_envs=64, steps=32, updates=2, pipeline=True)
-    record("train", "ppo_loop_llava_ov_05b_nf4_gpu", num_envs=64, rollout_steps=32,
+    samples, r = loop_rate(record, policy, episodes, num_envs=64, steps=32, updates=3, pipeline=True)
+    record("train", "ppo_loop_llava_ov_05b_nf4_gpu", samples, "env steps/s", params={"num_envs": 64, "rollout_steps": 32},
            peak_memory_gb=torch.cuda.max_memory_allocated() / 2**30, **r)
     print(f"\nLLaVA-OV-0.5B architecture, 4-bit, {torch.cuda.get_device_name(0)}: {r['env_steps_per_s']:.0f} env steps/s")

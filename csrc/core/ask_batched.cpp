@@ -1,30 +1,6 @@
 #include "ask_batched.h"
 
-#include <cstring>
-
 namespace a2a {
-namespace {
-
-// Writes `text` into a NUL-padded field as printable ASCII, the observation space's charset: each
-// other character (a UTF-8 sequence, a control or stray byte) becomes one '?', so an echoed action
-// is never cut inside a character and always lies in the space.
-void put_text(std::vector<char>& field, int width, int row, const std::string& text) {
-  char* dst = field.data() + static_cast<size_t>(row) * width;
-  size_t n = 0;
-  for (size_t i = 0; i < text.size() && n < static_cast<size_t>(width);) {
-    const unsigned char c = static_cast<unsigned char>(text[i++]);
-    if (c >= 0x20 && c < 0x7F) {
-      dst[n++] = static_cast<char>(c);
-      continue;
-    }
-    dst[n++] = '?';
-    if (c >= 0xC0)  // a UTF-8 lead byte: skip its continuation bytes
-      while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
-  }
-  if (n < static_cast<size_t>(width)) std::memset(dst + n, 0, static_cast<size_t>(width) - n);
-}
-
-}  // namespace
 
 void AskEnvSlot::write(BatchBuffer& b, int row, bool reset_row) const {
   const size_t r = static_cast<size_t>(row);

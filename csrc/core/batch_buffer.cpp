@@ -1,6 +1,35 @@
 #include "batch_buffer.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace a2a {
+
+void put_text(std::vector<char>& field, int width, int row, std::string_view text) {
+  char* dst = field.data() + static_cast<size_t>(row) * static_cast<size_t>(width);
+  // The usual case, printable ASCII throughout, is a plain copy (a check the compiler vectorises, then memcpy).
+  const size_t fits = std::min(text.size(), static_cast<size_t>(width));
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  unsigned char unprintable = 0;
+  for (size_t i = 0; i < fits; ++i) unprintable |= static_cast<unsigned char>(bytes[i] - 0x20) >= 0x5F;
+  if (!unprintable) {
+    if (fits > 0) std::memcpy(dst, text.data(), fits);  // an empty view's data() may be null
+    if (fits < static_cast<size_t>(width)) std::memset(dst + fits, 0, static_cast<size_t>(width) - fits);
+    return;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < text.size() && n < static_cast<size_t>(width);) {
+    const unsigned char c = static_cast<unsigned char>(text[i++]);
+    if (c >= 0x20 && c < 0x7F) {
+      dst[n++] = static_cast<char>(c);
+      continue;
+    }
+    dst[n++] = '?';
+    if (c >= 0xC0)  // a UTF-8 lead byte: skip its continuation bytes
+      while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+  }
+  if (n < static_cast<size_t>(width)) std::memset(dst + n, 0, static_cast<size_t>(width) - n);
+}
 
 BatchBuffer::BatchBuffer(const BatchLayout& l) : layout(l) {
   const size_t b = static_cast<size_t>(l.batch);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "reward.h"
@@ -43,6 +44,12 @@ struct BatchBuffer {
   std::atomic<int> written{0};  // async mode: rows completed
   void* cuda_event = nullptr;   // pending upload of this batch (see cuda_upload.h)
 };
+
+// Writes `text` into row `row` of a fixed-width, NUL-padded text field (instruction, last_action,
+// answer) as printable ASCII, the observation space's charset: each other character (a UTF-8
+// sequence, a control or stray byte) becomes one '?', so an echoed action is never cut inside a
+// character and always lies in the space.
+void put_text(std::vector<char>& field, int width, int row, std::string_view text);
 
 // A pool of batches of one layout. acquire() reuses a released batch or allocates a new one.
 class BufferPool {

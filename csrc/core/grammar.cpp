@@ -1,6 +1,7 @@
 #include "grammar.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "catalog.h"
@@ -12,6 +13,7 @@ using Tokens = std::vector<std::string_view>;
 
 Tokens split(std::string_view s) {
   Tokens t;
+  t.reserve(16);  // longer than any question of the grammar: one allocation
   size_t i = 0;
   while (i < s.size()) {
     size_t j = s.find(' ', i);
@@ -22,17 +24,16 @@ Tokens split(std::string_view s) {
   return t;
 }
 
-std::string join(const Tokens& t, size_t from, size_t to) {
-  std::string s;
-  for (size_t i = from; i < to; ++i) {
-    if (i > from) s += ' ';
-    s.append(t[i].data(), t[i].size());
-  }
-  return s;
+// Tokens [from, to) as one string, without copying: tokens of single-spaced (normalized) text are
+// contiguous in it.
+std::string_view join(const Tokens& t, size_t from, size_t to) {
+  if (from >= to) return {};
+  return std::string_view(t[from].data(), static_cast<size_t>(t[to - 1].data() + t[to - 1].size() - t[from].data()));
 }
 
+// Keys view the catalog's static names (and literals), so lookups need no string copies.
 struct WordTables {
-  std::unordered_map<std::string, int> color, size, category;
+  std::unordered_map<std::string_view, int> color, size, category;
   size_t max_category_words = 1;
   WordTables() {
     for (size_t i = 0; i < color_names().size(); ++i) color[color_names()[i]] = static_cast<int>(i);
@@ -52,6 +53,10 @@ const WordTables& words() {
   return w;
 }
 
+int lookup(const std::unordered_map<std::string_view, int>& m, std::string_view k) {
+  auto it = m.find(k);
+  return it == m.end() ? -1 : it->second;
+}
 int lookup(const std::unordered_map<std::string, int>& m, const std::string& k) {
   auto it = m.find(k);
   return it == m.end() ? -1 : it->second;
@@ -78,7 +83,7 @@ bool desc_of(const Tokens& t, size_t from, size_t to, bool allow_no_category, Ob
   }
   if (d.category < 0 && !allow_no_category) return false;
   for (size_t i = from; i < cat_start; ++i) {
-    std::string w(t[i]);
+    std::string_view w = t[i];
     if (w == "and") continue;
     int c = lookup(words().color, w), s = lookup(words().size, w);
     if (c >= 0 && d.color < 0) d.color = c;
@@ -134,7 +139,7 @@ bool place_of(const Tokens& t, size_t at, const SceneNames& names, int* receptac
   size_t end = t.size();
   if (end > at && t[end - 1] == "located") --end;
   if (end <= at) return false;
-  std::string name = join(t, at, end);
+  std::string name(join(t, at, end));
   *receptacle = lookup(names.receptacle, name);
   if (*receptacle < 0) *room = lookup(names.room, name);
   return *receptacle >= 0 || *room >= 0;
@@ -353,21 +358,41 @@ SceneNames::SceneNames(const World& w) {
   for (size_t i = 0; i < w.rooms.size(); ++i) room[room_name(w, static_cast<int>(i))] = static_cast<int>(i);
 }
 
+namespace {
+
+// What each byte becomes in normalized text: itself lowercased for ASCII letters, digits and the
+// apostrophe, 0 (a separator) for anything else. ASCII only, whatever the C locale.
+const std::array<char, 256>& normal_chars() {
+  static const std::array<char, 256> table = [] {
+    std::array<char, 256> m{};
+    for (int c = '0'; c <= '9'; ++c) m[static_cast<size_t>(c)] = static_cast<char>(c);
+    for (int c = 'a'; c <= 'z'; ++c) m[static_cast<size_t>(c)] = static_cast<char>(c);
+    for (int c = 'A'; c <= 'Z'; ++c) m[static_cast<size_t>(c)] = static_cast<char>(c - 'A' + 'a');
+    m[static_cast<size_t>('\'')] = '\'';
+    return m;
+  }();
+  return table;
+}
+
+}  // namespace
+
 std::string normalize_text(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+  const std::array<char, 256>& normal = normal_chars();
+  std::string out(s.size(), '\0');
+  size_t n = 0;
   bool space = true;  // suppress leading spaces
   for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '\'') {
-      out += static_cast<char>(std::tolower(u));
+    const char m = normal[static_cast<unsigned char>(c)];
+    if (m) {
+      out[n++] = m;
       space = false;
     } else if (!space) {
-      out += ' ';
+      out[n++] = ' ';
       space = true;
     }
   }
-  if (!out.empty() && out.back() == ' ') out.pop_back();
+  if (n > 0 && out[n - 1] == ' ') --n;
+  out.resize(n);
   return out;
 }
 
@@ -376,8 +401,9 @@ bool parse_object_desc(std::string_view normalized, ObjectDesc* out) {
   return desc_of(t, 0, t.size(), false, out);
 }
 
-Question parse_question(std::string_view text, const SceneNames& names) {
-  std::string norm = normalize_text(text);
+namespace {
+
+Question parse_normalized_question(const std::string& norm, const SceneNames& names) {
   Tokens t = split(norm);
   // Politeness that does not change the meaning.
   if (!t.empty() && t[0] == "please") t.erase(t.begin());
@@ -385,6 +411,12 @@ Question parse_question(std::string_view text, const SceneNames& names) {
     // "can you tell me where it is" -> not in the grammar; keep strict.
   }
   return parse_tokens(t, names);
+}
+
+}  // namespace
+
+Question parse_question(std::string_view text, const SceneNames& names) {
+  return parse_normalized_question(normalize_text(text), names);
 }
 
 Action parse_action(std::string_view text, const SceneNames& names) {
@@ -403,7 +435,7 @@ Action parse_action(std::string_view text, const SceneNames& names) {
     std::string norm = normalize_text(raw_arg);
     if (norm.empty()) return invalid(Invalid::EmptyArgument);
     a.type = ActionType::Ask;
-    a.question = parse_question(raw_arg, names);
+    a.question = parse_normalized_question(norm, names);
     return a;
   }
   std::string arg = normalize_text(raw_arg);

@@ -22,11 +22,12 @@ struct Canvas {
   }
   void rect(int x0, int y0, int x1, int y1, Rgb c) {  // [x0, x1) x [y0, y1), clipped
     x0 = std::max(x0, 0), y0 = std::max(y0, 0), x1 = std::min(x1, w), y1 = std::min(y1, h);
-    if (x0 >= x1) return;
-    for (int y = y0; y < y1; ++y) {
-      uint8_t* row = px + (static_cast<size_t>(y) * w + x0) * 3;
-      for (int x = x0; x < x1; ++x, row += 3) row[0] = c.r, row[1] = c.g, row[2] = c.b;
-    }
+    if (x0 >= x1 || y0 >= y1) return;
+    // One row pixel by pixel, the others copied from it (rects cover most of every frame).
+    const size_t row_bytes = static_cast<size_t>(x1 - x0) * 3;
+    uint8_t* first = px + (static_cast<size_t>(y0) * w + x0) * 3;
+    for (uint8_t *p = first, *end = first + row_bytes; p < end; p += 3) p[0] = c.r, p[1] = c.g, p[2] = c.b;
+    for (int y = y0 + 1; y < y1; ++y) std::memcpy(px + (static_cast<size_t>(y) * w + x0) * 3, first, row_bytes);
   }
   void frect(double x0, double y0, double x1, double y1, Rgb c) {
     rect(static_cast<int>(std::lround(x0 * w)), static_cast<int>(std::lround(y0 * h)),
@@ -223,21 +224,33 @@ void Renderer::draw_object(uint8_t* rgb, const Object& o, int cx, int bottom, in
   const Rgb detail = contrast(body, 0.6);
   const int period = std::max(2, m.w / 6);
   const int x0 = cx - m.w / 2, y0 = bottom - m.h;
-  Canvas c{rgb, cfg_.width, cfg_.height};
-  for (int y = 0; y < m.h; ++y) {
-    int py = y0 + y;
-    if (py < 0 || py >= cfg_.height) continue;
-    for (int x = 0; x < m.w; ++x) {
-      int px = x0 + x;
-      if (px < 0 || px >= cfg_.width) continue;
-      uint8_t v = m.px[static_cast<size_t>(y) * m.w + x];
+  // The sprite's part inside the frame.
+  const int xa = std::max(0, -x0), xb = std::min(m.w, cfg_.width - x0);
+  const int ya = std::max(0, -y0), yb = std::min(m.h, cfg_.height - y0);
+  if (xa >= xb || ya >= yb) return;
+  // Pattern phase of each column (x / period and whether x falls in a dot), computed once, not per pixel.
+  thread_local std::vector<uint8_t> col;  // renderers are shared by the threads that step envs
+  col.resize(static_cast<size_t>(m.w));
+  for (int x = 0; x < m.w; ++x) col[static_cast<size_t>(x)] = static_cast<uint8_t>(((x / period) & 1) | ((x % (2 * period)) < period ? 2 : 0));
+  for (int y = ya; y < yb; ++y) {
+    const uint8_t* mask = m.px.data() + static_cast<size_t>(y) * m.w;
+    uint8_t* row = rgb + (static_cast<size_t>(y0 + y) * cfg_.width + x0) * 3;
+    const int row_phase = (y / period) & 1;
+    const bool dot_row = (y % (2 * period)) < period;
+    for (int x = xa; x < xb; ++x) {
+      const uint8_t v = mask[x];
       if (!v) continue;
-      Rgb col = body;
-      if (v == 2) col = detail;
-      else if (o.pattern == 1 && (y / period) % 2) col = accent;                                   // striped
-      else if (o.pattern == 2 && (x % (2 * period)) < period && (y % (2 * period)) < period) col = accent;  // dotted
-      else if (o.pattern == 3 && ((x / period + y / period) % 2)) col = accent;                   // checkered
-      c.put(px, py, col);
+      const uint8_t c = col[static_cast<size_t>(x)];
+      bool accented = false;
+      switch (o.pattern) {
+        case 1: accented = row_phase; break;                         // striped
+        case 2: accented = dot_row && (c & 2); break;                // dotted
+        case 3: accented = ((c & 1) ^ row_phase) != 0; break;        // checkered
+        default: break;
+      }
+      const Rgb px = v == 2 ? detail : accented ? accent : body;
+      uint8_t* p = row + static_cast<size_t>(x) * 3;
+      p[0] = px.r, p[1] = px.g, p[2] = px.b;
     }
   }
 }

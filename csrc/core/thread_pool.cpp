@@ -44,35 +44,40 @@ void ThreadPool::submit(std::function<void()> task) {
 }
 
 void ThreadPool::parallel_for(int n, const std::function<void(int, int)>& fn) {
-  const int chunks = std::min(threads(), n);
-  if (chunks <= 1) {
+  // A few chunks per thread, claimed from a shared counter: the caller works through every chunk no
+  // worker has claimed yet, so a worker that is slow to wake (a busy machine) delays nothing.
+  const int chunks = std::min(threads() * kChunksPerThread, n);
+  if (threads() == 1 || chunks <= 1) {
     if (n > 0) fn(0, n);
     return;
   }
-  // Shared so that a worker finishing last never touches a destroyed mutex.
+  // Shared so that a worker running its task after parallel_for returned (all chunks claimed) only
+  // touches live state; it never calls fn then.
   struct Sync {
-    std::atomic<int> remaining;
+    std::atomic<int> next{0}, done{0};
     std::mutex mu;
     std::condition_variable cv;
   };
   auto sync = std::make_shared<Sync>();
-  sync->remaining.store(chunks - 1);
-  auto bound = [n, chunks](int k) { return static_cast<int>(static_cast<long long>(n) * k / chunks); };
+  auto work = [sync, &fn, n, chunks] {
+    for (int k; (k = sync->next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+      fn(static_cast<int>(static_cast<long long>(n) * k / chunks), static_cast<int>(static_cast<long long>(n) * (k + 1) / chunks));
+      if (sync->done.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) {
+        std::lock_guard<std::mutex> l(sync->mu);
+        sync->cv.notify_one();
+      }
+    }
+  };
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (int k = 1; k < chunks; ++k)
-      tasks_.push_back([sync, &fn, bound, k] {
-        fn(bound(k), bound(k + 1));
-        std::lock_guard<std::mutex> l(sync->mu);
-        if (sync->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) sync->cv.notify_one();
-      });
+    for (size_t w = 0; w < workers_.size(); ++w) tasks_.push_back(work);
   }
   cv_.notify_all();
-  fn(0, bound(1));
-  // Short spin first: sync batches of cheap steps finish within microseconds.
-  for (int spin = 0; spin < 2000 && sync->remaining.load(std::memory_order_acquire) > 0; ++spin) std::this_thread::yield();
+  work();
+  // Only chunks that workers are running are left: a short spin, then sleep.
+  for (int spin = 0; spin < 2000 && sync->done.load(std::memory_order_acquire) < chunks; ++spin) std::this_thread::yield();
   std::unique_lock<std::mutex> lock(sync->mu);
-  sync->cv.wait(lock, [&] { return sync->remaining.load(std::memory_order_acquire) == 0; });
+  sync->cv.wait(lock, [&] { return sync->done.load(std::memory_order_acquire) == chunks; });
 }
 
 }  // namespace a2a

@@ -19,8 +19,10 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
+  static constexpr int kChunksPerThread = 4;
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
-  // Calls fn(begin, end) over contiguous chunks of [0, n); returns when all are done.
+  // Calls fn(begin, end) over contiguous chunks of [0, n) (kChunksPerThread per thread, taken by
+  // whichever thread is free, the caller included); returns when all are done.
   void parallel_for(int n, const std::function<void(int, int)>& fn);
   void submit(std::function<void()> task);
 

@@ -166,6 +166,13 @@ TEST(null_env_runs_episodes_with_autoreset) {
   }
   CHECK_EQ(ends, 2);   // steps 3 and 7 end episodes
   CHECK_EQ(firsts, 2); // steps 4 and 8 reset
+  // Every step writes an observation like the real env's: the instruction, the echoed action, an answer.
+  auto b = envs.step({"noop()", "y"});
+  CHECK_EQ(std::string(b->last_action.data()), std::string("noop()"));
+  CHECK_EQ(std::string(b->last_action.data() + kActionChars), std::string("y"));
+  CHECK_EQ(std::string(b->instruction.data()), shared->instruction);
+  CHECK_EQ(std::string(b->answer.data()), shared->answer);
+  CHECK_EQ(b->question_type[0], -1);
 }
 
 // Calls on one manager from several threads are serialised (batched_env.h): no lost or torn steps,
