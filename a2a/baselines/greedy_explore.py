@@ -76,7 +76,8 @@ def next_action(instruction: str, vocab: Vocabulary, history: Sequence[Step], as
     open_tried: set[str] = set()         # opened (or found already open) since it was last closed
     failed: dict[str, set[str]] = {}     # receptacle -> pick descriptions that failed there
     holding: str | None = None           # description of the picked object
-    where_now: str | None = None         # where the object was last put down by the robot
+    picked_at: str | None = None         # where it was picked
+    put_down: list[tuple[str, str]] = []  # (description, receptacle) of objects the robot placed
     for s in history:
         a = s.action
         if a.startswith("ask("):
@@ -95,10 +96,10 @@ def next_action(instruction: str, vocab: Vocabulary, history: Sequence[Step], as
         elif (r := _arg(a, "close")) is not None:
             open_tried.discard(r)
         elif (d := _arg(a, "pick")) is not None:
-            holding = d
+            holding, picked_at = d, at
         elif _arg(a, "place") is not None:
             if holding is not None and at is not None:
-                where_now = at
+                put_down.append((holding, at))
             holding = None
     # ---- what is known of the goal and the target ----
     goal = p.goal_receptacle
@@ -134,11 +135,13 @@ def next_action(instruction: str, vocab: Vocabulary, history: Sequence[Step], as
 
     # ---- deliver what it holds, or put back what does not fit ----
     if holding is not None:
-        if not fits(holding):
-            return f"place({at})" if at else idle
+        if not fits(holding):  # another actor picked something else: put it back where it was
+            back = picked_at or at
+            return go(back, f"place({back})") if back else idle
         return go(goal, f"place({goal})")
     # ---- fetch: the told receptacle (asking for missing attributes there), then explore ----
     desc = p.description(size, color)
+    where_now = next((r for d, r in reversed(put_down) if fits(d)), None)  # the target, put down elsewhere
     places = [where_now] if where_now else []
     if source is not None and source != where_now:
         places.append(source)

@@ -15,7 +15,7 @@ import torch
 from ..eval.agent import AgentObservation
 from .distributed import DistInfo, allreduce_gradients
 from .rollout import Rollout
-from .scoring import score_segments, segment_lengths, segments, split_minibatches
+from .scoring import score_segments, segments, split_minibatches
 
 
 class AgentExpert:
@@ -54,7 +54,8 @@ def bc_update(policy, optimizer, ro: Rollout, epochs: int, minibatches: int, max
     policy.train()
     losses, norms = [], []
     for _ in range(epochs):
-        for mb in split_minibatches(segs, minibatches, generator, segment_lengths(ro, segs)):
+        # random minibatches (no length grouping): each optimizer step sees early and late steps alike
+        for mb in split_minibatches(segs, minibatches, generator):
             optimizer.zero_grad(set_to_none=True)
             if mb:
                 cells, logp, _ent, _val = score_segments(policy, ro, mb)
