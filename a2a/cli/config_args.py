@@ -53,8 +53,10 @@ def add_config_args(group, cls, *, only: tuple[str, ...] | None = None, skip: tu
         base = args[0] if optional and len(args) == 1 else typ
         default = _default(f)
         shown = "auto" if optional and base is bool and default is None else default
-        kw: dict[str, Any] = {"dest": prefix + f.name, "default": default,
-                              "help": f"{f.metadata['help']} (default: {shown})"}
+        text = f.metadata["help"] if shown is None else f"{f.metadata['help']} (default: {shown})"  # None: the text says
+        kw: dict[str, Any] = {"dest": prefix + f.name, "default": default, "help": text.replace("%", "%%")}
+        if "metavar" in f.metadata:
+            kw["metavar"] = f.metadata["metavar"]
         if base is bool and not optional:
             kw["action"] = argparse.BooleanOptionalAction
         elif base is bool:
@@ -63,7 +65,7 @@ def add_config_args(group, cls, *, only: tuple[str, ...] | None = None, skip: tu
             kw["type"] = _none_or(base) if optional else base
             if "choices" in f.metadata:
                 kw["choices"] = f.metadata["choices"]
-        group.add_argument("--" + (prefix + f.name).replace("_", "-"), **kw)
+        group.add_argument("--" + (prefix + f.name).replace("_", "-"), *f.metadata.get("flags", ()), **kw)
 
 
 def config_values(args: argparse.Namespace, cls, *, prefix: str = "") -> dict[str, Any]:

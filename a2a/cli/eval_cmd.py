@@ -19,25 +19,20 @@ SPLIT_HELP = ("train, val_unseen_scenes, val_unseen_tasks, test_unseen_scenes, t
 def register(sub, help_text: str) -> None:
     # Only the registry's light parts are imported here: `a2a eval --help` must not import torch.
     from ..eval.registry import agent_specs
+    from ..eval.runner import EvalConfig, RunnerConfig
+    from .config_args import add_config_args
     from .llm_args import add_llm_args
 
     p = sub.add_parser("eval", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--agent", help="agent name (see --list-agents)")
     p.add_argument("--split", help=SPLIT_HELP)
-    p.add_argument("--budget-delta", type=int, default=0, metavar="D", help="question budget B = K + D (paper: 0, 1, 2, 4)")
-    p.add_argument("--episodes", type=int, default=None, metavar="N", help="evaluate the first N episodes of the split (default: all)")
-    p.add_argument("--num-envs", "--concurrency", dest="num_envs", type=int, default=8, metavar="E",
-                   help="episodes in flight: environments stepped in parallel, one LLM request each for LLM agents (default 8)")
-    p.add_argument("--num-threads", type=int, default=0, help="core threads (default: min(cores, envs))")
-    p.add_argument("--out", default=None, metavar="RUN_DIR", help="run directory (default: runs/<agent>-<split>-d<D>-<time>)")
-    p.add_argument("--dataset", default=None, metavar="DIR", help="dataset directory (default: the built-in dataset)")
+    add_config_args(p, RunnerConfig, only=("budget_delta",))
+    add_config_args(p, EvalConfig, only=("episodes",))
+    add_config_args(p, RunnerConfig, only=("num_envs", "num_threads"))
+    add_config_args(p, EvalConfig, only=("out", "dataset"))
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
-    p.add_argument("--seed", type=int, default=0, help="seed of the agent and of the bootstrap intervals")
-    p.add_argument("--save-frames", type=int, default=0, metavar="N", help="save the views of the first N episodes (for `a2a view`)")
-    p.add_argument("--frame-size", type=int, default=None, help="rendered view size (default: what the agent asks for; 0: none)")
-    p.add_argument("--history", type=int, default=1, help="frames per observation (default 1)")
-    p.add_argument("--label", default=None, help="name of the run in reports (default: the agent name)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the 95%% intervals (0: none)")
+    add_config_args(p, RunnerConfig, only=("seed", "save_frames", "frame_size", "history"))
+    add_config_args(p, EvalConfig, only=("label", "bootstrap"))
     p.add_argument("--ci", action="store_true", help="print the intervals in the table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-agents", action="store_true", help="list the registered agents and exit")

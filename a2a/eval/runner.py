@@ -30,17 +30,25 @@ DEFAULT_FRAME_SIZE = 128
 BUDGET_DELTAS = (0, 1, 2, 4)  # the paper's; any delta >= 0 is accepted
 
 
+def _help(text: str, **more) -> dict:
+    return {"help": text, **more}
+
+
 @dataclass(frozen=True)
 class RunnerConfig:
-    """How episodes are stepped (no files involved)."""
+    """How episodes are stepped (no files involved). Defaults and help are `a2a eval`'s."""
 
-    num_envs: int = 8
-    num_threads: int = 0          # 0: min(cores, num_envs)
-    budget_delta: int = 0         # B = K + delta
-    frame_size: int | None = None  # None: the agent's `frame_size` attribute if any, else 128; 0: no rendering
-    history: int = 1
-    seed: int = 0
-    save_frames: int = 0          # keep the views of the first N episodes of the selection
+    num_envs: int = field(default=8, metadata=_help(
+        "episodes in flight: environments stepped in parallel, one LLM request each for LLM agents",
+        flags=("--concurrency",), metavar="E"))
+    num_threads: int = field(default=0, metadata=_help("core threads (0: min(cores, envs))"))
+    budget_delta: int = field(default=0, metadata=_help("question budget B = K + D (paper: 0, 1, 2, 4)", metavar="D"))
+    frame_size: int | None = field(default=None, metadata=_help(
+        "rendered view size (none: what the agent asks for, else 128; 0: no rendering)"))
+    history: int = field(default=1, metadata=_help("frames per observation"))
+    seed: int = field(default=0, metadata=_help("seed of the agent and of the bootstrap intervals"))
+    save_frames: int = field(default=0, metadata=_help("save the views of the first N episodes (for `a2a view`)",
+                                                       metavar="N"))
 
     def __post_init__(self) -> None:
         if self.num_envs < 1:
@@ -187,14 +195,17 @@ class EvalConfig:
     agent: str
     split: str
     agent_options: dict = field(default_factory=dict)
-    dataset: str | None = None    # dataset directory; None: the built-in default dataset
-    episodes: int | None = None   # the first N episodes of the split; None: all
-    out: str | None = None        # run directory; None: runs/<agent>-<split>-d<delta>-<time>
+    dataset: str | None = field(default=None, metadata=_help("dataset directory (none: the built-in dataset)",
+                                                             metavar="DIR"))
+    episodes: int | None = field(default=None, metadata=_help("evaluate the first N episodes of the split (none: all)",
+                                                              metavar="N"))
+    out: str | None = field(default=None, metadata=_help(
+        "run directory (none: runs/<agent>-<split>-d<D>-<time>)", metavar="RUN_DIR"))
     resume: bool = False
-    label: str | None = None      # name of the run in reports (default: the agent name)
+    label: str | None = field(default=None, metadata=_help("name of the run in reports (none: the agent name)"))
     runner: RunnerConfig = field(default_factory=RunnerConfig)
     user: UserSpec = field(default_factory=UserSpec)  # who answers questions (default: the built-in user)
-    bootstrap: int = 1000
+    bootstrap: int = field(default=1000, metadata=_help("bootstrap samples for the 95% intervals (0: none)"))
     progress: bool = True
 
     def __post_init__(self) -> None:

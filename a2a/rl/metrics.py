@@ -31,7 +31,6 @@ CSV_COLUMNS = (
     "rollout/invalid_rate", "rollout/ask_rate", "rollout/useful_rate",
     "loss/bc", "loss/total", "loss/policy", "loss/value", "loss/entropy", "loss/kl_ref", "ppo/approx_kl", "ppo/clip_fraction",
     "ppo/grad_norm", "ppo/lr", "value/explained_variance",
-    "judge/agreement", "judge/fallbacks",
 )
 
 
@@ -68,13 +67,13 @@ def logged_updates(run_dir: Path) -> int:
     return len(read_rows(Path(run_dir) / JSONL)[0])
 
 
-def _csv_text(rows: list[dict], header: bool = True) -> str:
+def _csv_text(rows: list[dict], columns: tuple[str, ...], header: bool = True) -> str:
     out = io.StringIO(newline="")
-    w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    w = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     if header:
         w.writeheader()
     for r in rows:
-        w.writerow({k: r.get(k, "") for k in CSV_COLUMNS})
+        w.writerow({k: r.get(k, "") for k in columns})
     return out.getvalue()
 
 
@@ -82,9 +81,12 @@ class MetricsLogger:
     """Appends one row per update to metrics.jsonl and metrics.csv (and TensorBoard).
 
     resume_from_update: rows of later updates are dropped (a run resumed from that checkpoint logs
-    them again); None keeps every complete row. A failed write raises storage.RunWriteError."""
+    them again); None keeps every complete row. extra_columns: CSV columns after CSV_COLUMNS (the
+    counters of the run's LLM judge and LLM user). A failed write raises storage.RunWriteError."""
 
-    def __init__(self, run_dir: Path, resume_from_update: int | None = None, tensorboard: bool = True):
+    def __init__(self, run_dir: Path, resume_from_update: int | None = None, tensorboard: bool = True,
+                 extra_columns: tuple[str, ...] = ()):
+        self.columns = CSV_COLUMNS + tuple(c for c in extra_columns if c not in CSV_COLUMNS)
         self.dir = Path(run_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.csv_path, self.jsonl_path = self.dir / CSV, self.dir / JSONL
@@ -118,13 +120,13 @@ class MetricsLogger:
             log.warning("%s: dropped %d torn line(s) and %d duplicate row(s) left by an interrupted run",
                         self.jsonl_path, torn, duplicates)
         write_atomic(self.jsonl_path, "".join(json.dumps(r) + "\n" for r in ordered).encode("utf-8"))
-        write_atomic(self.csv_path, _csv_text(ordered).encode("utf-8"))
+        write_atomic(self.csv_path, _csv_text(ordered, self.columns).encode("utf-8"))
         return dropped
 
     def log(self, values: dict) -> None:
         clean = {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in values.items()}
         append_line(self._jsonl, self.jsonl_path, json.dumps(clean) + "\n")  # the record first
-        append_line(self._csv, self.csv_path, _csv_text([clean], header=False))
+        append_line(self._csv, self.csv_path, _csv_text([clean], self.columns, header=False))
         if self._tb is not None:
             step = int(values.get("env_steps", values.get("update", 0)))
             for k, v in clean.items():

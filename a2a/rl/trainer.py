@@ -230,7 +230,11 @@ def train(cfg: TrainConfig) -> TrainResult:
                                  question_reward=question_reward, user=env_user,
                                  seed=cfg.seed * 1_000_003 + info.rank + 17 * start)
     # Rows after the checkpoint (all of them without one) are logged again by this run: none twice.
-    logger = MetricsLogger(run_dir, resume_from_update=start, tensorboard=cfg.tensorboard) if info.is_main else None
+    extra = ("reward/useful_question_oracle", "judge/agreement", "judge/kappa") + tuple(question_reward.stats()) \
+        if question_reward is not None else ()
+    extra += tuple(env_user.stats()) if env_user is not None else ()
+    logger = MetricsLogger(run_dir, resume_from_update=start, tensorboard=cfg.tensorboard,
+                           extra_columns=extra) if info.is_main else None
 
     # ---- the loop ----
     clock = Clock(cfg, float(counters.get("wall_s", 0.0)))

@@ -79,6 +79,12 @@ def test_training_with_the_llm_judge(make_cfg, server):
     row = json.loads((result.run_dir / "metrics.jsonl").read_text().splitlines()[-1])
     assert row["judge/requests"] == len(server.bodies)  # every question of the rollout went to the judge
     assert "judge/agreement" in row or row["judge/requests"] == 0
+    import csv
+
+    with open(result.run_dir / "metrics.csv", newline="") as f:  # the judge's counters are CSV columns too
+        rows = list(csv.DictReader(f))
+    assert float(rows[-1]["judge/requests"]) == row["judge/requests"]
+    assert {"judge/agreement", "judge/kappa", "reward/useful_question_oracle"} <= set(rows[-1])
 
 
 def test_unreachable_judge_fails_at_startup(make_cfg):
