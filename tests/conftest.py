@@ -22,7 +22,7 @@ def dataset_dir(tmp_path_factory):
     from a2a.data import SPLITS, generate_dataset
 
     root = tmp_path_factory.mktemp("a2a-data")
-    generate_dataset(root, {s: 40 for s in SPLITS}, seed=3, progress=False)
+    generate_dataset(root, {s: 40 for s in SPLITS}, seed=3, train_scenes=100, progress=False)
     old = os.environ.get("A2A_DATA_DIR")
     os.environ["A2A_DATA_DIR"] = str(root)  # anything that falls back to the default dataset uses this
     yield root

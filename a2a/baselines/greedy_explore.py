@@ -32,8 +32,8 @@ from typing import Sequence
 
 from ..eval.agent import AgentObservation, EnvAccess
 from .greedy_multi import clean_clutter_script, preference_script
-from .instruction import (Vocabulary, catalog, parse_instruction, parse_location_answer, parse_placement_answer,
-                          parse_value_answer)
+from .instruction import (ParsedInstruction, Vocabulary, catalog, parse_instruction, parse_location_answer,
+                          parse_placement_answer, parse_value_answer)
 from .multi_instruction import parse_multi_instruction
 from .scripted import Script, ScriptedAgent, exploration_order
 
@@ -62,10 +62,12 @@ def _arg(action: str, verb: str) -> str | None:
     return action[len(verb) + 1:-1] if action.startswith(verb + "(") and action.endswith(")") else None
 
 
-def next_action(instruction: str, vocab: Vocabulary, history: Sequence[Step], ask_location: bool = True) -> str:
-    """greedy-explore's action after `history` (the episode's steps so far, with their outcomes)."""
+def next_action(instruction: str | ParsedInstruction, vocab: Vocabulary, history: Sequence[Step],
+                ask_location: bool = True) -> str:
+    """greedy-explore's action after `history` (the episode's steps so far, with their outcomes).
+    `instruction` may be given parsed (parse_instruction), as the agent does once per episode."""
     idle = f"navigate({vocab.receptacles[0]})"
-    p = parse_instruction(instruction, vocab)
+    p = parse_instruction(instruction, vocab) if isinstance(instruction, str) else instruction
     if p.category is None:
         return idle
     cat = catalog()
@@ -172,7 +174,8 @@ class GreedyExploreAgent:
 
     def __init__(self, config: GreedyExploreConfig | None = None):
         self.config = config or GreedyExploreConfig()
-        self._episodes: dict[int, tuple[str, Vocabulary, list[Step]] | None] = {}  # None: a multi-object episode
+        # per env: the parsed instruction, the vocabulary and the history; None: a multi-object episode
+        self._episodes: dict[int, tuple[ParsedInstruction, Vocabulary, list[Step]] | None] = {}
         self._multi = _MultiObjectScripts()
 
     def reset(self, env_ids: Sequence[int]) -> None:
@@ -186,7 +189,7 @@ class GreedyExploreAgent:
             if obs.first[row] or env_id not in self._episodes:
                 vocab = Vocabulary.from_actions(env.valid_actions(env_id))
                 multi = parse_multi_instruction(obs.instruction[row], vocab) is not None
-                self._episodes[env_id] = None if multi else (obs.instruction[row], vocab, [])
+                self._episodes[env_id] = None if multi else (parse_instruction(obs.instruction[row], vocab), vocab, [])
                 self._multi.reset([env_id])
             elif self._episodes[env_id] is not None:  # the action the env executed last (ours or not), its outcome
                 self._episodes[env_id][2].append(Step(obs.last_action[row], obs.answer[row], bool(obs.invalid[row])))

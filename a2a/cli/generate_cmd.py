@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..data import DEFAULT_COUNTS, DEFAULT_TASKS, PRESETS, SPLITS, TASK_MIXES, generate_dataset
+from ..data.dataset import DEFAULT_EVAL_SCENES, DEFAULT_TRAIN_SCENES
 from .errors import UserError
 
 
@@ -22,8 +23,9 @@ def register(sub, help_text: str) -> None:
     p.add_argument("--max-steps", type=int, default=None,
                    help="step limit per episode (default: the preset's; a multi-object episode gets at least three times "
                         "its oracle's length)")
-    p.add_argument("--train-scenes", type=int, default=100, help="distinct apartments behind train (and unseen tasks)")
-    p.add_argument("--eval-scenes", type=int, default=40, help="distinct apartments behind each unseen-scenes split")
+    p.add_argument("--train-scenes", type=int, default=DEFAULT_TRAIN_SCENES,
+                   help=f"distinct apartments behind train (and unseen tasks) (default {DEFAULT_TRAIN_SCENES})")
+    p.add_argument("--eval-scenes", type=int, default=DEFAULT_EVAL_SCENES, help="distinct apartments behind each unseen-scenes split")
     for split in SPLITS:
         p.add_argument(f"--{split.replace('_', '-')}", type=int, default=DEFAULT_COUNTS[split], metavar="N",
                        help=f"episodes in {split} (default {DEFAULT_COUNTS[split]})")

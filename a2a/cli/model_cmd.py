@@ -2,6 +2,8 @@
 
     a2a model init-tiny DIR      a tiny LLaVA-OneVision-architecture checkpoint (random weights,
                                  tokenizer trained offline on the task's text) for tests and demos
+    a2a model pretrain-tiny DIR  the tiny policy a2a ships: behavior cloning of greedy-explore from a random
+                                 tiny model (the recipe of a2a/pretrained/tiny, see a2a/policy/pretrained.py)
     a2a model info DIR           what a checkpoint (or a saved policy) holds and how the policy sees it
 """
 
@@ -32,6 +34,14 @@ def register(sub, help_text: str) -> None:
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=run_init_tiny)
 
+    pt = msub.add_parser("pretrain-tiny", help="make the tiny start a2a ships (behavior cloning, minutes to hours of CPU)")
+    pt.add_argument("out_dir")
+    from ..policy.pretrained import PretrainConfig
+    from .config_args import add_config_args
+
+    add_config_args(pt, PretrainConfig, skip=("out",))
+    pt.set_defaults(func=run_pretrain_tiny)
+
     i = msub.add_parser("info", help="describe a checkpoint or a saved policy")
     i.add_argument("path")
     i.add_argument("--load", action="store_true", help="also load it as a policy (reports parameters, memory, attention)")
@@ -55,6 +65,24 @@ def run_init_tiny(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_pretrain_tiny(args: argparse.Namespace) -> int:
+    import sys
+
+    from ..cli.config_args import config_values
+    from ..policy.pretrained import PretrainConfig, pretrain_tiny
+
+    try:
+        cfg = PretrainConfig(out=args.out_dir, **config_values(args, PretrainConfig))
+        out = pretrain_tiny(cfg, command="a2a " + " ".join(sys.argv[1:]))
+    except (ValueError, FileNotFoundError) as e:
+        raise UserError(str(e)) from None
+    rec = json.loads((out / "PRETRAINING.json").read_text())
+    ev = rec["eval"]
+    print(f"tiny policy written to {out}: {rec['updates']} updates, {rec['env_steps']} env steps, "
+          f"{rec['cpu_hours']:.2f} h; val_unseen_scenes SR {ev['SR']:.2f}, ARS {ev['ARS']:.2f}, QR {ev['QR']:.2f}")
+    return 0
+
+
 def _checkpoint_info(path: str) -> dict:
     from pathlib import Path
 
@@ -66,8 +94,12 @@ def _checkpoint_info(path: str) -> dict:
         info["saved_policy"] = {"base_model": meta.get("base_model"), "config": meta.get("config"),
                                 "tokens_per_frame": meta.get("tokens_per_frame"),
                                 "trainable_tensors": len(meta.get("parameters", {}))}
-        d = Path(meta.get("base_model", ""))
+        base = Path(meta.get("base_model", ""))
+        d = base if base.is_absolute() or not (d / base).exists() else d / base  # relative: inside the policy
         info["base_model"] = str(d)
+        pre = d.parent / "PRETRAINING.json" if d.name == "base" else None
+        if pre is not None and pre.is_file():  # how a shipped/pretrained start was made, and what it knows
+            info["pretraining"] = json.loads(pre.read_text())
     cfg_file = d / "config.json"
     if cfg_file.is_file():
         cfg = json.loads(cfg_file.read_text())

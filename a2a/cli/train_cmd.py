@@ -32,7 +32,7 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
     add_config_args(g, TrainConfig, only=("minutes", "seed", "device", "frame_size", "num_threads", "tensorboard"))
     g = p.add_argument_group("model (architecture flags apply to a base checkpoint; a saved policy keeps its own)")
-    add_config_args(g, TrainConfig, only=("model",))
+    add_config_args(g, TrainConfig, only=("model", "from_scratch"))
     g.add_argument("--quantization", choices=("none", "nf4"), default=None, help="nf4: 4-bit LLM (bitsandbytes)")
     g.add_argument("--compression", choices=("resampler", "pool"), default=None, help="frame compression adapter")
     g.add_argument("--backend", choices=("torch", "triton"), default=None, help="compression kernels")
@@ -82,7 +82,7 @@ def config_from_args(args: argparse.Namespace):
                                 ("backend", args.backend), ("max_past_steps", args.max_past_steps),
                                 ("finetune_llm", args.finetune_llm)) if v is not None}
     if args.model is None:
-        policy.setdefault("finetune_llm", True)  # it is randomly initialised: LoRA alone learns far slower
+        policy.setdefault("finetune_llm", True)  # a tiny LLM trains whole: LoRA alone learns far slower
     values = config_values(args, TrainConfig)
     return TrainConfig(**{**values, "run_dir": run_dir, "rewards": _reward_weights(args), "user": args.user,
                           "llm_base_url": args.base_url, "llm_model": args.llm_model,

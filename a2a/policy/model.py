@@ -133,6 +133,7 @@ class A2APolicy(nn.Module):
         self.tries = TrieCache(self._encode_batch, self.terminal_id)
         self.prefix_cache = PrefixCache()
         self._adapters_disabled = False
+        self.detach_values = False
         self.attn_implementation = attn_implementation or getattr(hf_cfg, "_attn_implementation", "") or "unknown"
         self.attn_reason = attn_reason
         self.compute_dtype = self.embeddings.weight.dtype
@@ -203,8 +204,9 @@ class A2APolicy(nn.Module):
         return T
 
     def value(self, h_last: torch.Tensor) -> torch.Tensor:
-        """Value estimates from hidden states at last prompt tokens."""
-        h = h_last.detach() if self.config.value_detach else h_last
+        """Value estimates from hidden states at last prompt tokens (without gradient into the LLM when
+        config.value_detach, or while `detach_values` is set, e.g. by behavior cloning)."""
+        h = h_last.detach() if self.config.value_detach or self.detach_values else h_last
         return self.value_head(h.float())
 
     def trainable_version(self) -> tuple:

@@ -66,7 +66,10 @@ class PPOConfig:
 class TrainConfig:
     run_dir: str
     model: str | None = field(default=None, metadata=_help(
-        "LLaVA-OneVision checkpoint or saved a2a policy (none: a tiny model built in the run directory)"))
+        "LLaVA-OneVision checkpoint or saved a2a policy (none: the tiny policy shipped with a2a, see --from-scratch)"))
+    from_scratch: bool = field(default=False, metadata=_help(
+        "without --model: start from a randomly initialised tiny model built in the run directory instead of the "
+        "shipped one (which is behavior-cloned from greedy-explore: `a2a model info` shows what it knows)"))
     split: str = field(default="train", metadata=_help("training split or episode file"))
     dataset: str | None = field(default=None, metadata=_help("dataset directory (none: the built-in dataset)"))
     eval_split: str = field(default="val_unseen_scenes", metadata=_help("split of the final evaluation"))

@@ -14,6 +14,7 @@ import torch
 
 from ..eval.agent import AgentObservation
 from .distributed import DistInfo, allreduce_gradients
+from .gae import compute_gae
 from .rollout import Rollout
 from .scoring import score_segments, segments, split_minibatches
 
@@ -46,26 +47,44 @@ class AgentExpert:
 
 
 def bc_update(policy, optimizer, ro: Rollout, epochs: int, minibatches: int, max_grad_norm: float, info: DistInfo,
-              generator: torch.Generator) -> dict:
+              generator: torch.Generator, gamma: float = 0.99, vf_coef: float = 0.5) -> dict:
     """Minimises -log p(expert action | input) over the rollout's steps whose action was the expert's own
-    (a perturbed step stays in the history, it is not a target)."""
+    (a perturbed step stays in the history, it is not a target), plus vf_coef times the value head's
+    squared error against the rollout's discounted returns, so that PPO later starts with a critic
+    that knows what the cloned behaviour earns. The value loss trains the value head alone (its
+    gradient does not reach the LLM): in a tiny model it would otherwise slow the cloning down."""
     segs = segments(ro)
+    zeros = torch.zeros_like(ro.rewards)
+    _, returns = compute_gae(ro.rewards, zeros, ro.terminated, ro.truncated, ro.valid, torch.zeros(ro.rewards.shape[1]),
+                             gamma, 1.0)
     params = policy.trainable_parameters()
+    head = list(policy.value_head.parameters())
+    rest = [p for p in params if all(p is not q for q in head)]
     policy.train()
-    losses, norms = [], []
-    for _ in range(epochs):
-        # random minibatches (no length grouping): each optimizer step sees early and late steps alike
-        for mb in split_minibatches(segs, minibatches, generator):
-            optimizer.zero_grad(set_to_none=True)
-            if mb:
-                cells, logp, _ent, _val = score_segments(policy, ro, mb)
-                w = ro.imitated[[t for t, _ in cells], [e for _, e in cells]].to(logp.device, logp.dtype)
-                loss = -(logp * w).sum() / w.sum().clamp(min=1.0)
-                loss.backward()
-                losses.append(float(loss.detach()))
-            allreduce_gradients(params, info)
-            norms.append(float(torch.nn.utils.clip_grad_norm_(params, max_grad_norm)))
-            optimizer.step()
+    policy.detach_values = True
+    losses, vlosses, norms = [], [], []
+    try:
+        for _ in range(epochs):
+            # random minibatches (no length grouping): each optimizer step sees early and late steps alike
+            for mb in split_minibatches(segs, minibatches, generator):
+                optimizer.zero_grad(set_to_none=True)
+                if mb:
+                    cells, logp, _ent, val = score_segments(policy, ro, mb)
+                    tt, ee = [t for t, _ in cells], [e for _, e in cells]
+                    w = ro.imitated[tt, ee].to(logp.device, logp.dtype)
+                    loss = -(logp * w).sum() / w.sum().clamp(min=1.0)
+                    vloss = 0.5 * (val - returns[tt, ee].to(val.device)).pow(2).mean()
+                    (loss + vf_coef * vloss).backward()
+                    losses.append(float(loss.detach()))
+                    vlosses.append(float(vloss.detach()))
+                allreduce_gradients(params, info)
+                # clipped apart: the value head's large early gradients must not scale the cloning's down
+                torch.nn.utils.clip_grad_norm_(head, max_grad_norm)
+                norms.append(float(torch.nn.utils.clip_grad_norm_(rest, max_grad_norm)))
+                optimizer.step()
+    finally:
+        policy.detach_values = False
     policy.eval()
-    return {"loss/bc": sum(losses) / max(len(losses), 1), "ppo/grad_norm": sum(norms) / max(len(norms), 1),
+    mean = lambda xs: sum(xs) / max(len(xs), 1)  # noqa: E731
+    return {"loss/bc": mean(losses), "loss/value": mean(vlosses), "ppo/grad_norm": mean(norms),
             "ppo/lr": optimizer.param_groups[0]["lr"]}

@@ -58,9 +58,14 @@ def _seed(seed: int) -> None:
 
 
 def _base_model(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> str:
-    """The checkpoint to start from: --model, or a tiny model built once in the run directory."""
+    """The checkpoint to start from: --model, the shipped tiny policy, or (from_scratch) a random tiny
+    model built once in the run directory."""
     if cfg.model:
         return cfg.model
+    if not cfg.from_scratch:
+        from ..policy.pretrained import shipped_tiny
+
+        return str(shipped_tiny())
     path = run_dir / "base_model"
     if info.is_main and not (path / "config.json").exists():
         import shutil
@@ -75,6 +80,18 @@ def _base_model(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> str:
         os.replace(tmp, path)
     barrier(info)
     return str(path)
+
+
+def _start_description(cfg: TrainConfig) -> str:
+    if cfg.model:
+        return "its start: the policy at update 0 (--model)"
+    if cfg.from_scratch:
+        return "its start: the policy at update 0 (a random tiny model)"
+    from ..policy.pretrained import pretraining_record, shipped_tiny
+
+    rec = pretraining_record(shipped_tiny()) or {}
+    return (f"its start: the tiny policy shipped with a2a, behavior-cloned from greedy-explore "
+            f"({rec.get('env_steps', '?')} env steps, no PPO)")
 
 
 def _load_policy(cfg: TrainConfig, path: str, info: DistInfo):
@@ -261,7 +278,7 @@ def train(cfg: TrainConfig) -> TrainResult:
             if sft:  # warm start: imitate the expert agent
                 ro = collector.collect(ppo.rollout_steps, expert=expert, perturb=cfg.sft_perturb)
                 stats = {"phase": "sft", **bc_update(policy, optimizer, ro, cfg.sft_epochs, cfg.sft_minibatches,
-                                                     ppo.max_grad_norm, info, cpu_generator)}
+                                                     ppo.max_grad_norm, info, cpu_generator, ppo.gamma, ppo.vf_coef)}
             else:
                 ro = collector.collect(ppo.rollout_steps)
                 stats = {"phase": "ppo", **ppo_update(policy, optimizer, ro, ppo, info, cpu_generator)}
@@ -341,7 +358,7 @@ def _final_evaluation(cfg: TrainConfig, policy, run_dir: Path, update: int, sft_
     rows = [Row("this policy", phases, final_dir, result.final_eval)]
     if cfg.compare:
         trained = {n: p.detach().clone() for n, p in policy.named_trainable_parameters()}
-        starts = [("initial", "its start: the policy at update 0" + (" (a random tiny model)" if not cfg.model else ""))]
+        starts = [("initial", _start_description(cfg))]
         if sft_done and update > sft_done:
             starts.append(("behavior_cloned", f"PPO's start: after {sft_done} updates of behavior cloning"))
         for name, what in starts:

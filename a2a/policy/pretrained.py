@@ -1,0 +1,123 @@
+"""The tiny policy a2a ships, and the recipe that makes it.
+
+The paper's MLLM starts from pretraining; a tiny CPU model has none, and from random weights it needs
+far more than the main job's few minutes to learn to read an instruction and copy a receptacle's name
+out of an answer. So a2a ships a start made offline by behavior cloning (the paper's SFT) of the
+non-privileged scripted agent greedy-explore, and `a2a train` with no arguments continues from it.
+What the start already knows is measured when it is made (PRETRAINING.json, shown by `a2a model info`)
+and again by every main job, on the same episodes as the trained policy.
+
+`a2a model pretrain-tiny DIR` runs the recipe (`pretrain_tiny`); the shipped copy in
+a2a/pretrained/tiny/ is its output. The directory is a saved policy (a2a_policy.json,
+trainable.safetensors) over its own base checkpoint (base/, the random tiny model it started from:
+the frozen vision tower and projector come from there), and PRETRAINING.json with the command, the
+commit, the training counters and the start's own evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SHIPPED_TINY = Path(__file__).resolve().parents[1] / "pretrained" / "tiny"
+PRETRAINING_FILE = "PRETRAINING.json"
+
+
+def shipped_tiny() -> Path:
+    """The directory of the shipped tiny policy (a saved policy, loadable by A2APolicy.from_pretrained)."""
+    if not (SHIPPED_TINY / "a2a_policy.json").is_file():
+        raise FileNotFoundError(f"the shipped tiny policy is missing from {SHIPPED_TINY} (a broken install?); "
+                                "build one with `a2a model pretrain-tiny DIR` and pass --model DIR")
+    return SHIPPED_TINY
+
+
+def pretraining_record(path: str | Path) -> dict | None:
+    f = Path(path) / PRETRAINING_FILE
+    return json.loads(f.read_text()) if f.is_file() else None
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    out: str
+    updates: int = field(default=300, metadata={"help": "behavior-cloning updates (16 envs x 32 steps each)"})
+    preset: str = field(default="default", metadata={
+        "help": "the data it learns on: the built-in dataset (default) or a preset of `a2a generate` (easy)"})
+    expert: str = field(default="greedy-explore", metadata={"help": "the agent imitated"})
+    lr: float = field(default=1e-3, metadata={"help": "learning rate"})
+    seed: int = field(default=0, metadata={"help": "seed of the model, the data and the training"})
+    eval_episodes: int = field(default=200, metadata={"help": "val_unseen_scenes episodes of its own evaluation"})
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True) -> Path:
+    """Builds a random tiny model, clones `cfg.expert` on the chosen data for `cfg.updates` updates,
+    evaluates it on val_unseen_scenes of the built-in dataset and writes the self-contained policy
+    directory `cfg.out`."""
+    from ..data import generate_dataset
+    from ..data.dataset import PRESETS, SPLITS
+    from ..rl.config import PPOConfig, TrainConfig
+    from ..rl.trainer import train
+
+    out = Path(cfg.out)
+    work = out / ".work"
+    dataset = None
+    if cfg.preset != "default":
+        if cfg.preset not in PRESETS:
+            raise ValueError(f"unknown preset {cfg.preset!r}; expected default or one of {sorted(PRESETS)}")
+        dataset = str(work / "data")
+        if not (work / "data" / "manifest.json").exists():
+            generate_dataset(work / "data", {s: (3000 if s == "train" else 0) for s in SPLITS}, seed=cfg.seed,
+                             train_scenes=500, preset=cfg.preset, progress=progress)
+    t0 = time.time()
+    run = train(TrainConfig(run_dir=str(work / "run"), model=None, from_scratch=True, dataset=dataset,
+                            sft_updates=cfg.updates, sft_minutes=None, minutes=None, sft_lr=cfg.lr, sft_perturb=0.0,
+                            sft_expert=cfg.expert, ppo=PPOConfig(updates=0), compare=False, eval_episodes=0,
+                            tensorboard=False, seed=cfg.seed, progress=progress, policy={"finetune_llm": True}))
+    hours = (time.time() - t0) / 3600
+    # the directory: base checkpoint inside, trained weights beside it
+    if out.exists():
+        for p in out.iterdir():
+            if p.name != ".work":
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+    shutil.copytree(work / "run" / "base_model", out / "base")
+    for f in run.policy_dir.iterdir():
+        shutil.copy2(f, out / f.name)
+    meta = json.loads((out / "a2a_policy.json").read_text())
+    meta["base_model"] = "base"
+    (out / "a2a_policy.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+    summary = _evaluate(out, cfg)
+    record = {
+        "what": f"behavior cloning of {cfg.expert} on the {cfg.preset} dataset's train split, from a random tiny "
+                "model; no PPO", "command": command, "commit": _commit(), "config": cfg.__dict__,
+        "updates": run.updates, "env_steps": run.env_steps, "cpu_hours": round(hours, 3),
+        "eval": {"split": "val_unseen_scenes", "dataset": "built-in", "episodes": cfg.eval_episodes, **summary},
+    }
+    (out / PRETRAINING_FILE).write_text(json.dumps(record, indent=2) + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _evaluate(path: Path, cfg: PretrainConfig) -> dict:
+    from ..eval.runner import EvalConfig, RunnerConfig, evaluate
+    from .agent import MLLMAgent
+    from .loading import load_policy
+
+    agent = MLLMAgent(load_policy(path, device="cpu"), sample=False)
+    out = path / ".work" / "eval"
+    res = evaluate(EvalConfig(agent="mllm", split="val_unseen_scenes", episodes=cfg.eval_episodes, out=str(out),
+                              label="pretrained tiny", agent_options={"model": str(path)},
+                              runner=RunnerConfig(num_envs=16, frame_size=agent.frame_size), progress=False),
+                   agent=agent, log=lambda s: None)
+    o = res.summary["overall"]
+    return {k: (o[k]["value"] if isinstance(o[k], dict) else o[k]) for k in ("SR", "ARS", "QR")}
