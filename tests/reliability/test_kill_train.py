@@ -20,7 +20,9 @@ from a2a.cli.main import main
 from a2a.rl.checkpoint import latest_checkpoint
 from a2a.rl.metrics import read_rows
 
-UPDATES, EVERY = 18, 3
+# Enough updates that no kill of the campaign comes after the run has finished (an update of this
+# smallest run takes ~0.1 s on a fast machine), few enough that the last resume stays short.
+UPDATES, EVERY = 150, 3
 # What each kill waits for. "write" kills while a checkpoint's temporary folder exists; "after_ckpt"
 # lets the run make progress, so the campaign ends with the run still unfinished.
 SCHEDULE = ["early", "rows", "write", "after_ckpt", "random", "early", "write", "rows", "after_ckpt", "write",
@@ -47,7 +49,7 @@ def _wait_and_kill(proc, mode: str, run: Path, rng: random.Random, timeout_s: fl
     """Waits for the moment `mode` names, then kill -9s the process (and its group)."""
     ck, jsonl = run / "checkpoints", run / "metrics.jsonl"
     rows0, ckpts0, temps0 = _rows(jsonl), _complete(ck), _temporaries(ck)
-    delay = {"early": rng.uniform(0.2, 1.5), "random": rng.uniform(0.0, 8.0)}.get(mode)
+    delay = {"early": rng.uniform(0.2, 1.5), "random": rng.uniform(0.0, 4.0)}.get(mode)
     t0 = time.monotonic()
     while proc.poll() is None:
         waited = time.monotonic() - t0
