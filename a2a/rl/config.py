@@ -26,14 +26,15 @@ class PPOConfig:
         "PPO updates, after the behavior-cloning ones (a time budget may stop earlier; 0: none)"))
     epochs: int = field(default=2, metadata=_help("passes over each rollout"))
     minibatches: int = field(default=4, metadata=_help("minibatches per pass (of whole episode segments)"))
-    lr: float = field(default=3e-4, metadata=_help("PPO learning rate"))
+    lr: float = field(default=3e-5, metadata=_help(
+        "PPO learning rate (small: the default start is behavior-cloned, and larger steps undo what it knows)"))
     weight_decay: float = field(default=0.0, metadata=_help("AdamW weight decay"))
     gamma: float = field(default=0.99, metadata=_help("discount"))
     gae_lambda: float = field(default=0.95, metadata=_help("GAE lambda"))
     clip: float = field(default=0.2, metadata=_help("policy ratio clip"))
     value_clip: float | None = field(default=0.2, metadata=_help("value clip (none: unclipped)"))
     vf_coef: float = field(default=0.5, metadata=_help("value loss coefficient"))
-    ent_coef: float = field(default=0.01, metadata=_help("entropy bonus coefficient"))
+    ent_coef: float = field(default=0.0, metadata=_help("entropy bonus coefficient"))
     kl_coef: float = field(default=0.0, metadata=_help("KL to the frozen reference (the LLM without its LoRA adapters)"))
     max_grad_norm: float = field(default=1.0, metadata=_help("gradient clipping norm"))
     target_kl: float | None = field(default=None, metadata=_help("stop an update's epochs past this approx KL (none: never)"))
@@ -104,9 +105,9 @@ class TrainConfig:
     sft_lr: float = field(default=1e-3, metadata=_help("behavior-cloning learning rate"))
     sft_epochs: int = field(default=4, metadata=_help("passes over each behavior-cloning rollout"))
     sft_minibatches: int = field(default=8, metadata=_help("minibatches per behavior-cloning pass"))
-    sft_perturb: float = field(default=0.1, metadata=_help(
+    sft_perturb: float = field(default=0.0, metadata=_help(
         "probability that a random non-question action replaces the expert's while cloning (DART): the "
-        "expert's next actions then show how to recover from mistakes"))
+        "expert's next actions then show how to recover from mistakes (slows cloning of the default expert)"))
     sft_expert: str = field(default="greedy-explore", metadata=_help(
         "agent imitated by behavior cloning: greedy-explore (sees what the policy sees) or oracle (privileged)"))
     policy: dict = field(default_factory=dict)  # PolicyConfig overrides (quantization, compression, ...)

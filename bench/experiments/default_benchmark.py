@@ -1,0 +1,219 @@
+"""Learning on the default benchmark (full difficulty), on CPU: the paper's comparisons, seeded.
+
+    python bench/experiments/default_benchmark.py --out bench/results/default_benchmark
+
+Stages (each resumable: rerunning skips what is done; `--stages` picks some):
+  baselines  oracle, greedy-explore and no-ask on test_unseen_scenes and test_unseen_tasks;
+  bc         behavior cloning of greedy-explore (non-privileged: it sees what the policy sees) from a
+             random tiny model, one run per seed: the "BC" rows and the start of the RL runs;
+  rl         PPO with the full reward (question reward included) from each seed's BC policy;
+  sft        behavior cloning of the oracle's trajectories (the paper's SFT row), one run per seed;
+  ablation   PPO with the reward sets success / success+subgoal / full from a weak start (BC stopped
+             after --weak-updates updates: it does not yet solve the task, like the paper's start that
+             never saw it), seed 0;
+  budgets    PPO from seed 0's BC policy with budgets B = K + d, d in 0 1 2 4 (Fig. 3), seed 0.
+
+Every policy is evaluated with greedy decoding on the first --eval-episodes episodes of both test splits
+(the same episodes for every row); SR has a bootstrap 95% interval per run and the seeds' mean. Nothing
+is tuned on the test splits: the settings below were chosen on val_unseen_scenes (docs/training.md).
+Writes results.json, results.md and budgets.png / curves.png into --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+TEST_SPLITS = ("test_unseen_scenes", "test_unseen_tasks")
+REWARD_SETS = ("success", "success+subgoal", "full")
+BUDGETS = (0, 1, 2, 4)
+STAGES = ("baselines", "bc", "rl", "sft", "ablation", "budgets")
+
+
+def sh(args: list[str], log: Path) -> None:
+    with open(log, "a") as f:
+        f.write(f"$ {' '.join(args)}   # {time.strftime('%H:%M:%S')}, load {os.getloadavg()[0]:.1f}\n")
+        f.flush()
+        subprocess.run(args, check=True, stdout=f, stderr=subprocess.STDOUT)
+
+
+def summary_of(eval_dir: Path) -> dict:
+    s = json.loads((eval_dir / "summary.json").read_text())["overall"]
+    out = {k: (s[k]["value"] if isinstance(s[k], dict) else s[k]) for k in ("SR", "ARS", "QR", "questions", "invalid_rate")}
+    out["SR_ci"] = [s["SR"].get("lo"), s["SR"].get("hi")]  # bootstrap 95% interval
+    return out
+
+
+class Experiment:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.out = Path(args.out)
+        self.work = Path(args.work) if args.work else self.out / "work"
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.log = self.out / "log.txt"
+        self.results_file = self.out / "results.json"
+        self.results: dict = json.loads(self.results_file.read_text()) if self.results_file.exists() else {}
+        self.common = ["--minutes", "0", "--no-tensorboard", "--eval-episodes", "0", "--no-compare",
+                       "--checkpoint-every", "25"]
+
+    def save(self) -> None:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        self.results["_meta"] = {"settings": vars(self.args), "commit": commit, "cores": os.cpu_count(),
+                                 "cpu": platform.processor() or platform.machine()}
+        self.results_file.write_text(json.dumps(self.results, indent=2) + "\n")
+
+    def evaluate(self, name: str, agent: str, model: Path | None = None, budget: int = 0) -> None:
+        """`name` on both test splits (the same first --eval-episodes episodes for every row)."""
+        for split in TEST_SPLITS:
+            key = f"{name} | {split}"
+            if key in self.results:
+                continue
+            d = self.work / "eval" / name.replace(" ", "_").replace("/", "-") / split
+            if not (d / "summary.json").exists():
+                sh(["a2a", "eval", "--agent", agent, *(["--model", str(model)] if model else []), "--split", split,
+                    "--episodes", str(self.args.eval_episodes), "--budget-delta", str(budget), "--out", str(d),
+                    *(["--resume"] if d.exists() else [])], self.log)
+            self.results[key] = summary_of(d)
+            self.save()
+
+    def train(self, name: str, extra: list[str], seed: int) -> Path:
+        run = self.work / "runs" / name
+        if not (run / "policy" / "a2a_policy.json").exists():  # written when the run has finished
+            resume = ["--resume"] if (run / "checkpoints" / "latest").exists() else []
+            sh(["a2a", "train", "--run-dir", str(run), "--seed", str(seed), *self.common, *extra, *resume], self.log)
+        return run / "policy"
+
+    def bc(self, expert: str, seed: int, updates: int, tag: str) -> Path:
+        return self.train(f"{tag}-seed{seed}", ["--from-scratch", "--finetune-llm", "--sft-expert", expert,
+                                                 "--sft-updates", str(updates), "--sft-perturb", "0",
+                                                 "--sft-minutes", "0", "--updates", "0"], seed)
+
+    def ppo(self, name: str, start: Path, seed: int, *extra: str) -> Path:
+        a = self.args
+        return self.train(name, ["--model", str(start), "--sft-updates", "0", "--updates", str(a.ppo_updates),
+                                 "--lr", str(a.ppo_lr), "--ent-coef", "0", *extra], seed)
+
+    def run(self) -> None:
+        a = self.args
+        if "baselines" in a.stages:
+            for agent in ("oracle", "greedy-explore", "no-ask"):
+                self.evaluate(agent, agent)
+        if "bc" in a.stages:
+            for s in a.seeds:
+                self.evaluate(f"BC greedy-explore, seed {s}", "mllm", self.bc("greedy-explore", s, a.bc_updates, "bc"))
+        if "rl" in a.stages:
+            for s in a.seeds:
+                start = self.bc("greedy-explore", s, a.bc_updates, "bc")
+                self.evaluate(f"RL (BC + PPO full), seed {s}", "mllm", self.ppo(f"rl-seed{s}", start, s))
+        if "sft" in a.stages:
+            for s in a.seeds:
+                self.evaluate(f"SFT oracle, seed {s}", "mllm", self.bc("oracle", s, a.bc_updates, "sft-oracle"))
+        s0 = a.seeds[0]
+        if "ablation" in a.stages:
+            weak = self.bc("greedy-explore", s0, a.weak_updates, "weak")
+            self.evaluate(f"weak start, seed {s0}", "mllm", weak)
+            for rs in REWARD_SETS:
+                self.evaluate(f"weak + PPO {rs}, seed {s0}", "mllm",
+                              self.ppo(f"ablation-{rs}-seed{s0}", weak, s0, "--reward-set", rs))
+        if "budgets" in a.stages:
+            start = self.bc("greedy-explore", s0, a.bc_updates, "bc")
+            for d in BUDGETS:
+                self.evaluate(f"RL budget K+{d}, seed {s0}", "mllm",
+                              self.ppo(f"budget{d}-seed{s0}", start, s0, "--budget-delta", str(d)), budget=d)
+        self.save()
+        self.write_tables()
+
+    def write_tables(self) -> None:
+        a = self.args
+        r = self.results
+
+        def pct(v):
+            return "-" if v is None else f"{100 * v:.1f}"
+
+        def row(name: str, split: str) -> str:
+            x = r.get(f"{name} | {split}")
+            if x is None:
+                return "not run"
+            ci = x["SR_ci"]
+            return f"{pct(x['SR'])} [{pct(ci[0])}–{pct(ci[1])}] / {pct(x['ARS'])} / {x['QR']:.2f}"
+
+        def seeds_row(family: str, split: str) -> str:
+            xs = [r[k] for s in a.seeds if (k := f"{family}, seed {s} | {split}") in r]
+            if not xs:
+                return "not run"
+            sd = (lambda m: statistics.stdev([x[m] for x in xs]) if len(xs) > 1 else 0.0)
+            return (f"{pct(statistics.fmean(x['SR'] for x in xs))} ± {pct(sd('SR'))} / "
+                    f"{pct(statistics.fmean(x['ARS'] for x in xs))} ± {pct(sd('ARS'))} / "
+                    f"{statistics.fmean(x['QR'] for x in xs):.2f}  (n={len(xs)})")
+
+        meta = r.get("_meta", {})
+        lines = [f"# The default benchmark: SR [95% CI] / ARS / QR, first {a.eval_episodes} episodes of each test split",
+                 "", f"`python bench/experiments/default_benchmark.py --seeds {' '.join(map(str, a.seeds))} "
+                 f"--bc-updates {a.bc_updates} --ppo-updates {a.ppo_updates} --ppo-lr {a.ppo_lr} "
+                 f"--weak-updates {a.weak_updates} --eval-episodes {a.eval_episodes}` at commit {meta.get('commit')}, "
+                 f"{meta.get('cores')} CPU cores. Greedy decoding; every row on the same episodes.", "",
+                 "| agent | " + " | ".join(TEST_SPLITS) + " |", "|---|---|---|"]
+        names = ["oracle", "greedy-explore", "no-ask"]
+        for fam in ("BC greedy-explore", "RL (BC + PPO full)", "SFT oracle"):
+            names += [f"{fam}, seed {s}" for s in a.seeds]
+        s0 = a.seeds[0]
+        names += [f"weak start, seed {s0}", *[f"weak + PPO {rs}, seed {s0}" for rs in REWARD_SETS],
+                  *[f"RL budget K+{d}, seed {s0}" for d in BUDGETS]]
+        for n in names:
+            if any(f"{n} | {sp}" in r for sp in TEST_SPLITS):
+                lines.append(f"| {n} | " + " | ".join(row(n, sp) for sp in TEST_SPLITS) + " |")
+        lines += ["", "Over seeds (mean ± sample std of the runs' SR / ARS, mean QR):", "",
+                  "| family | " + " | ".join(TEST_SPLITS) + " |", "|---|---|---|"]
+        for fam in ("BC greedy-explore", "RL (BC + PPO full)", "SFT oracle"):
+            lines.append(f"| {fam} | " + " | ".join(seeds_row(fam, sp) for sp in TEST_SPLITS) + " |")
+        (self.out / "results.md").write_text("\n".join(lines) + "\n")
+        self.plot_budgets()
+        print("\n".join(lines))
+
+    def plot_budgets(self) -> None:
+        s0 = self.args.seeds[0]
+        have = [d for d in BUDGETS if f"RL budget K+{d}, seed {s0} | {TEST_SPLITS[0]}" in self.results]
+        if not have:
+            return
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+        for split, marker in zip(TEST_SPLITS, ("o", "s")):
+            xs = [self.results[f"RL budget K+{d}, seed {s0} | {split}"] for d in have]
+            for ax, m, scale in zip(axes, ("SR", "ARS", "QR"), (100, 100, 1)):
+                ax.plot(have, [x[m] * scale for x in xs], marker=marker, label=split)
+                ax.set(xlabel="budget delta d (B = K + d)", ylabel=m, xticks=list(BUDGETS))
+        axes[0].legend(fontsize=8)
+        fig.suptitle("PPO with budget B = K + d (trained and evaluated with that budget)")
+        fig.tight_layout()
+        fig.savefig(self.out / "budgets.png", dpi=120)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="bench/results/default_benchmark")
+    ap.add_argument("--work", default=None, help="scratch directory for runs and evaluations (default: OUT/work)")
+    ap.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--bc-updates", type=int, default=150, help="behavior-cloning updates (16 envs x 32 steps)")
+    ap.add_argument("--weak-updates", type=int, default=40, help="behavior-cloning updates of the ablation's weak start")
+    ap.add_argument("--ppo-updates", type=int, default=40)
+    ap.add_argument("--ppo-lr", type=float, default=3e-5)
+    ap.add_argument("--eval-episodes", type=int, default=100)
+    args = ap.parse_args()
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    Experiment(args).run()
+
+
+if __name__ == "__main__":
+    main()
