@@ -7,6 +7,8 @@ concurrency buys against a server that serves requests in parallel.
 The server is the tests' fake one with a fixed 50 ms per request (a stand-in for a batched vLLM or a
 remote API: it measures the agent, client and runner, not a model). With A2A_BENCH_REAL_LLM=1 the same
 comparison also runs against llama-cpp-python serving SmolLM2-135M (one slot on a CPU: expect ~1x).
+Each repeat evaluates the same episodes at both concurrencies; the recorded samples are the ratios.
+A2A_BENCH_SMALL=1 runs the fake-server case on 4 episodes (a smoke run of the bench code, seconds).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from a2a.data import SPLITS, generate_dataset
 from a2a.eval.runner import EvalConfig, RunnerConfig, evaluate
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
-EPISODES = 32
+SMALL = os.environ.get("A2A_BENCH_SMALL", "0") == "1"
+EPISODES = 4 if SMALL else 16
+REPEATS = 3
 LATENCY_S = 0.05
 
 
@@ -56,16 +60,27 @@ def _episodes_per_s(url: str, model: str, dataset, out: Path, concurrency: int, 
     return episodes / seconds, sum(r.length for r in res.records)
 
 
-def _compare(record, name: str, url: str, model: str, dataset, tmp_path, episodes: int, key_env: str = "A2A_NO_KEY"):
-    load = os.getloadavg()[0]
-    one, steps1 = _episodes_per_s(url, model, dataset, tmp_path / "c1", 1, episodes, key_env)
-    sixteen, steps16 = _episodes_per_s(url, model, dataset, tmp_path / "c16", 16, episodes, key_env)
-    ratio = sixteen / one
-    print(f"\n{name}: {one:.2f} episodes/s at concurrency 1, {sixteen:.2f} at 16: x{ratio:.1f} "
-          f"({episodes} episodes, {steps1} / {steps16} steps; load {load:.1f})")
-    record("llm_agents", name, episodes=episodes, episodes_per_s_c1=one, episodes_per_s_c16=sixteen, ratio=ratio,
-           steps_c1=steps1, steps_c16=steps16, load_avg_1min=load)
-    return ratio
+def _compare(record, name: str, url: str, model: str, dataset, tmp_path, episodes: int, key_env: str = "A2A_NO_KEY",
+             warmup: int = 1) -> float:
+    """Records the ratio of episodes/s at concurrency 16 to concurrency 1 (REPEATS pairs); returns its median."""
+    rates = {1: [], 16: []}
+    steps = {1: set(), 16: set()}
+
+    def ratio_once() -> float:
+        for c in rates:
+            out = tmp_path / f"c{c}-{len(rates[c])}"
+            rate, n_steps = _episodes_per_s(url, model, dataset, out, c, episodes, key_env)
+            rates[c].append(rate)
+            steps[c].add(n_steps)
+        return rates[16][-1] / rates[1][-1]
+
+    samples = record.repeat(ratio_once, repeats=REPEATS, warmup=warmup)
+    c1, c16 = (rates[c][warmup:] for c in (1, 16))
+    print(f"\n{name}: x{samples.median:.1f} ({min(samples.values):.1f} - {max(samples.values):.1f}); "
+          f"episodes/s at concurrency 1: {c1}, at 16: {c16} ({episodes} episodes; load {samples.load_1min:.1f})")
+    record("llm_agents", name, samples, "x concurrency 1", params={"episodes": episodes, "concurrency": 16},
+           episodes_per_s_c1=c1, episodes_per_s_c16=c16, steps_c1=sorted(steps[1]), steps_c16=sorted(steps[16]))
+    return samples.median
 
 
 def test_wg_react_concurrency_against_a_parallel_server(record, dataset, tmp_path, monkeypatch):
@@ -78,7 +93,7 @@ def test_wg_react_concurrency_against_a_parallel_server(record, dataset, tmp_pat
                          tmp_path, EPISODES)
     finally:
         server.close()
-    assert server.max_in_flight == 16
+    assert server.max_in_flight == min(16, EPISODES)
     assert ratio > 2  # 16 requests in flight must beat one at a time by far against a parallel server
 
 
@@ -90,4 +105,4 @@ def test_wg_react_concurrency_against_llama_cpp(record, dataset, tmp_path):
     if missing():
         pytest.skip(missing())
     with LlamaServer(threads=2) as srv:
-        _compare(record, "wg-react_llama_cpp_smollm2_135m", srv.url, MODEL_ALIAS, dataset, tmp_path, 4)
+        _compare(record, "wg-react_llama_cpp_smollm2_135m", srv.url, MODEL_ALIAS, dataset, tmp_path, 4, warmup=0)
