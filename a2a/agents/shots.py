@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 
-from .. import _core
 from ..baselines.oracle import OracleAgent
+from ..env.config import EnvConfig
 from ..eval.env_access import RunnerEnvAccess
 from ..eval.observation import observation_from_batch
 from .prompts import first_message, graph_changes, observation_text
@@ -61,7 +61,7 @@ def oracle_examples(n: int, observability: str = "full", react: bool = True, dat
     if n <= 0:
         return []
     episodes, chosen = example_episodes(n, dataset, seed)
-    env = _core.BatchedEnv(episodes, num_envs=1, width=0, height=0, autoreset="disabled", seed=seed)
+    env = EnvConfig(frame_size=0, autoreset="disabled", seed=seed).make_core(episodes, 1)
     access = RunnerEnvAccess(env, privileged=True, agent_name="few-shot oracle")
     out = []
     for k, index in enumerate(chosen, 1):

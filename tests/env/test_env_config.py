@@ -1,5 +1,8 @@
 """The env config is the one place settings become a core; the reward table comes from the core."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -32,6 +35,16 @@ def test_make_core_passes_every_setting(dataset_dir):
     b = core.step(["ask(where is it?)"] * 2)
     slack = list(_core.reward_terms()).index("slack")
     assert np.allclose(np.asarray(b.reward_terms)[:, slack], -0.5)
+
+
+def test_only_the_env_config_builds_a_core():
+    """Every caller gets its core from EnvConfig.make_core, so a setting added there reaches all of them."""
+    package = Path(__file__).resolve().parents[2] / "a2a"
+    owner = package / "env" / "config.py"
+    builds = {path.relative_to(package).as_posix(): len(re.findall(r"\bBatchedEnv\s*\(", path.read_text()))
+              for path in package.rglob("*.py")}
+    assert builds.pop(owner.relative_to(package).as_posix()) == 1
+    assert {path: n for path, n in builds.items() if n} == {}
 
 
 @pytest.mark.parametrize("bad", [-1, 8, 2048, 1.5, True])
