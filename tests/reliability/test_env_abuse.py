@@ -140,6 +140,44 @@ def test_threads_stepping_one_env_are_serialised(tally):
     assert env.step(["a", "b"]).step.tolist() == [3 * per_thread + 1] * 2  # no step lost or torn
 
 
+def test_threads_stepping_one_rendered_env(train_episodes, tally):
+    """The issue's reproducer on the real env (rendered 32 px, history 4), scaled down: two threads step
+    it at once with valid and non-ASCII actions; step counters stay within each episode's max_steps and
+    every text field stays in the observation space's ASCII charset."""
+    env = _core.BatchedEnv(train_episodes, num_envs=2, width=32, height=32, history=4, num_threads=2)
+    env.reset()
+    max_steps = np.asarray(train_episodes.summary()["max_steps"])
+    acts = env.valid_actions(0) + ["pick(cüp)", "navigate(中)", "ask(where is it?\u200b)"]
+    per_thread, errors, bad = 20_000, [], []
+
+    def worker(k: int) -> None:
+        try:
+            for i in range(per_thread):
+                b = env.step([acts[(i * 7 + k) % len(acts)], acts[(i * 3 + k) % len(acts)]])
+                step = np.asarray(b.step)
+                if (step < 0).any() or (step > max_steps[np.asarray(b.episode)]).any():
+                    bad.append(("step", step.tolist()))
+                for field in (b.instruction, b.last_action, b.answer):
+                    for text in field.tolist():
+                        if not set(text.decode("ascii")) <= CHARSET:
+                            bad.append(("text", text))
+        except Exception as e:  # noqa: BLE001 - counted: must stay empty (a non-ASCII byte is one)
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    tally["thread_steps"] += 2 * per_thread
+    tally["crashes"] += len(errors)
+    tally["bad_rows"] += len(bad)
+    assert not errors, errors[:3]
+    assert not bad, bad[:3]
+    assert np.asarray(env.step(acts[:2]).frames).shape == (2, 4, 32, 32, 3)  # still a working env
+
+
 def test_async_api_misused_from_several_threads(train_episodes, tally):
     """Sync steps, async send/recv, privileged reads and episode lookups from 6 threads on one env:
     each call either works or is refused with its documented error; nothing else happens."""
