@@ -1,6 +1,6 @@
 """The core as a C++ package: `cmake --install` to a prefix, and the pip-installed wheel, each let an
-outside project find_package(a2a) and link a2a::core. examples/cpp is built out of tree against both
-and run. (add_subdirectory is covered by tests/test_cpp_core.py, which builds the example in tree.)"""
+outside project find_package(a2a) and link a2a::core; so does add_subdirectory from an outside project
+(a2a then installs nothing of its own). examples/cpp is built out of tree against each and run."""
 
 import importlib.metadata
 import os
@@ -53,8 +53,8 @@ def _check_headers(include_dir: Path) -> None:
                                            "A2A_CORE_PUBLIC_HEADERS in csrc/core/CMakeLists.txt")
 
 
-def _build_and_run_example(build: Path, *cmake_args) -> str:
-    _run(["cmake", "-S", EXAMPLE, "-B", build, *cmake_args])
+def _build_and_run_example(build: Path, *cmake_args, source: Path = EXAMPLE) -> str:
+    _run(["cmake", "-S", source, "-B", build, *cmake_args])
     _run(["cmake", "--build", build, "-j", JOBS])
     out = _run([build / "a2a_example_cpp"], timeout=120)
     assert re.search(r"^env 0: .+ \(K=\d+\)$", out, re.M), out
@@ -98,6 +98,23 @@ def test_example_against_the_installed_wheel(tmp_path):
     _check_headers(package / "include" / "a2a")
     assert [p.name for p in (package / "lib").iterdir()] == ["liba2a_core.a"]
     _build_and_run_example(tmp_path / "example", f"-Da2a_DIR={config_dir}")
+
+
+def test_example_in_a_project_that_adds_a2a_as_a_subdirectory(tmp_path):
+    """A parent project (not a2a) pulls the source tree in: a2a::core links, and the parent's install
+    carries only the parent's files (A2A_INSTALL is off below a top-level project)."""
+    (tmp_path / "parent").mkdir()
+    (tmp_path / "parent" / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.18)\nproject(parent LANGUAGES CXX)\n"
+        f'add_subdirectory("{ROOT.as_posix()}" a2a)\n'
+        f'add_executable(a2a_example_cpp "{(EXAMPLE / "embed_core.cpp").as_posix()}")\n'
+        "target_link_libraries(a2a_example_cpp PRIVATE a2a::core)\ninstall(TARGETS a2a_example_cpp)\n")
+    build = tmp_path / "build"
+    _build_and_run_example(build, "-DCMAKE_BUILD_TYPE=Release", source=tmp_path / "parent")
+    _run(["cmake", "--install", build, "--prefix", tmp_path / "prefix"])
+    installed = sorted(p.relative_to(tmp_path / "prefix").as_posix() for p in (tmp_path / "prefix").rglob("*")
+                       if p.is_file())
+    assert installed == ["bin/a2a_example_cpp"], installed
 
 
 def test_python_m_a2a_without_a_flag_says_what_to_pass():
