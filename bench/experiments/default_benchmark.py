@@ -27,27 +27,14 @@ import os
 import platform
 import statistics
 import subprocess
-import time
 from pathlib import Path
+
+from runs import sh, summary_of  # bench/experiments/runs.py (the script's own folder is on sys.path)
 
 TEST_SPLITS = ("test_unseen_scenes", "test_unseen_tasks")
 REWARD_SETS = ("success", "success+subgoal", "full")
 BUDGETS = (0, 1, 2, 4)
 STAGES = ("baselines", "bc", "rl", "sft", "ablation", "budgets")
-
-
-def sh(args: list[str], log: Path) -> None:
-    with open(log, "a") as f:
-        f.write(f"$ {' '.join(args)}   # {time.strftime('%H:%M:%S')}, load {os.getloadavg()[0]:.1f}\n")
-        f.flush()
-        subprocess.run(args, check=True, stdout=f, stderr=subprocess.STDOUT)
-
-
-def summary_of(eval_dir: Path) -> dict:
-    s = json.loads((eval_dir / "summary.json").read_text())["overall"]
-    out = {k: (s[k]["value"] if isinstance(s[k], dict) else s[k]) for k in ("SR", "ARS", "QR", "questions", "invalid_rate")}
-    out["SR_ci"] = [s["SR"].get("lo"), s["SR"].get("hi")]  # bootstrap 95% interval
-    return out
 
 
 class Experiment:

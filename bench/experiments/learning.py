@@ -25,21 +25,9 @@ import subprocess
 import time
 from pathlib import Path
 
+from runs import sh, summary_of  # bench/experiments/runs.py (the script's own folder is on sys.path)
+
 REWARD_SETS = ("success", "success+subgoal", "full")
-
-
-def sh(args: list[str], log: Path) -> None:
-    with open(log, "a") as f:
-        f.write("$ " + " ".join(args) + "\n")
-        f.flush()
-        subprocess.run(args, check=True, stdout=f, stderr=subprocess.STDOUT)
-
-
-def summary_of(eval_dir: Path) -> dict:
-    s = json.loads((eval_dir / "summary.json").read_text())["overall"]
-    out = {k: (s[k]["value"] if isinstance(s[k], dict) else s[k]) for k in ("SR", "ARS", "QR", "questions", "invalid_rate")}
-    out["SR_ci"] = [s["SR"].get("lo"), s["SR"].get("hi")]  # bootstrap 95% interval
-    return out
 
 
 def final_eval_dir(run: Path) -> Path:
