@@ -32,7 +32,8 @@ def make_vec(split: str = "train", num_envs: int = 1, *, dataset=None, config=No
     if config is not None and config_kwargs:
         raise TypeError("pass either config=EnvConfig(...) or its fields as keywords, not both")
     cfg = config or EnvConfig(**config_kwargs)
-    return AskToActVectorEnv(load_split(split, dataset), num_envs=num_envs, config=cfg, render_mode=render_mode, user=user)
+    return AskToActVectorEnv(load_split(split, dataset), num_envs=num_envs, config=cfg, render_mode=render_mode,
+                             user=user)
 
 
 def make(split: str = "train", *, dataset=None, config=None, render_mode=None, **config_kwargs):

@@ -8,7 +8,8 @@ action (`read_reply`)."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..eval.agent import AgentObservation, EnvAccess
 from ..llm.client import ChatRequest, ChatResult, LLMClient
@@ -134,7 +135,8 @@ class LLMAgent:
         else:
             msgs[-1]["content"] = last
         return ChatRequest(messages=tuple(msgs), temperature=self.config.temperature, max_tokens=self.config.max_tokens,
-                           seed=self.config.seed, stop=self.stop, tools=self.tools, tool_choice="auto" if self.tools else None)
+                           seed=self.config.seed, stop=self.stop, tools=self.tools,
+                           tool_choice="auto" if self.tools else None)
 
     def _check_endpoint(self, results: list) -> None:
         errors = [r for r in results if isinstance(r, BaseException)]

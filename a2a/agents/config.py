@@ -81,7 +81,7 @@ class LLMAgentConfig:
         self.llm_config()  # validates the endpoint settings
 
     @classmethod
-    def from_options(cls, options: dict, react: bool) -> "LLMAgentConfig":
+    def from_options(cls, options: dict, react: bool) -> LLMAgentConfig:
         known = set(cls.__dataclass_fields__)
         return cls(react=react, **{k: v for k, v in options.items() if k in known and v is not None})
 

@@ -3,7 +3,7 @@ reply format, and the per-step context (world graph, dialogue, observation)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..llm.prompts import format_dialogue, one_line
 
@@ -49,7 +49,10 @@ GRAPH_HEADINGS = {"full": "World graph (the whole apartment; privileged)",
 
 def system_prompt(react: bool, tools: bool = False, examples: Sequence[str] = ()) -> str:
     """Task, skills, grammar and reply format, then the worked examples (if any)."""
-    fmt = (TOOLS_REACT_FORMAT if react else TOOLS_DIRECT_FORMAT) if tools else (REACT_FORMAT if react else DIRECT_FORMAT)
+    if tools:
+        fmt = TOOLS_REACT_FORMAT if react else TOOLS_DIRECT_FORMAT
+    else:
+        fmt = REACT_FORMAT if react else DIRECT_FORMAT
     parts = [TASK, SKILLS, fmt]
     if examples:
         parts.append("Worked examples (other apartments):\n\n" + "\n\n".join(examples))

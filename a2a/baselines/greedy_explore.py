@@ -27,13 +27,20 @@ which use the same information plus the descriptions of the scene's objects from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..eval.agent import AgentObservation, EnvAccess
 from .greedy_multi import clean_clutter_script, preference_script
-from .instruction import (ParsedInstruction, Vocabulary, catalog, parse_instruction, parse_location_answer,
-                          parse_placement_answer, parse_value_answer)
+from .instruction import (
+    ParsedInstruction,
+    Vocabulary,
+    catalog,
+    parse_instruction,
+    parse_location_answer,
+    parse_placement_answer,
+    parse_value_answer,
+)
 from .multi_instruction import parse_multi_instruction
 from .scripted import Script, ScriptedAgent, exploration_order
 

@@ -33,7 +33,7 @@ class Vocabulary:
     objects: tuple[str, ...] = ()    # full descriptions ("small red cup") of the scene's objects (not where they are)
 
     @staticmethod
-    def from_actions(actions: list[str]) -> "Vocabulary":
+    def from_actions(actions: list[str]) -> Vocabulary:
         names = tuple(a[len("navigate("):-1] for a in actions if a.startswith("navigate("))
         types = {n: receptacle_type(n) for n in names}
         arts = {t["name"] for t in catalog()["receptacle_types"] if t["articulated"]}

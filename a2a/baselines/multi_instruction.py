@@ -65,5 +65,6 @@ def parse_multi_instruction(instruction: str, vocab: Vocabulary) -> MultiInstruc
         if goal is None and goal_type is None:
             return None
         return MultiInstruction("preference_reasoning", categories=groups[name], color=m.group("color"),
-                                size=m.group("size"), all=bool(m.group("all")), goal_receptacle=goal, goal_type=goal_type)
+                                size=m.group("size"), all=bool(m.group("all")), goal_receptacle=goal,
+                                goal_type=goal_type)
     return None

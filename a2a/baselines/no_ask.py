@@ -39,7 +39,8 @@ class NoAskAgent(ScriptedAgent):
         goals = [p.goal_receptacle] if p.goal_receptacle else vocab.of_type(p.goal_type or "")
         if not goals:
             return
-        order = exploration_order(vocab, p.source_receptacle, p.source_room, exclude=[p.goal_receptacle] if p.goal_receptacle else [])
+        order = exploration_order(vocab, p.source_receptacle, p.source_room,
+                                  exclude=[p.goal_receptacle] if p.goal_receptacle else [])
         goal = goals[0]
         for r in order:
             found = yield from fetch_from(r, vocab, p.description())
@@ -58,4 +59,5 @@ class NoAskAgent(ScriptedAgent):
 def make(options: dict) -> NoAskAgent:
     """Registry factory (options: guess_size, seed)."""
     guess = options.get("guess_size")
-    return NoAskAgent(NoAskConfig(guess_size=bool(guess) if guess is not None else False, seed=int(options.get("seed", 0))))
+    return NoAskAgent(NoAskConfig(guess_size=bool(guess) if guess is not None else False,
+                                  seed=int(options.get("seed", 0))))

@@ -15,8 +15,8 @@ must end with the true hypothesis as the only consistent one. A disagreement rai
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..eval.agent import AgentObservation, EnvAccess
 
@@ -99,11 +99,13 @@ class OracleAgent:
         truth, hyps = _truth_and_hypotheses(ps)
         where = f"episode {ps['instruction']!r}"
         if truth not in hyps:
-            raise OracleCheckError(f"{where}: the true hypothesis {sorted(truth) if isinstance(truth, frozenset) else truth} "
+            raise OracleCheckError(f"{where}: the true hypothesis "
+                                   f"{sorted(truth) if isinstance(truth, frozenset) else truth} "
                                    "is not among the consistent hypotheses")
         if len(hyps) == 1 and ps["K"] != 0:
             self._fail(f"{where}: one consistent hypothesis but K = {ps['K']}")
-        targets = [tuple(t) for t in ps["targets"]] if ps.get("task", "fetch") != "fetch" else [(ps["target"], ps["goal"])]
+        multi = ps.get("task", "fetch") != "fetch"
+        targets = [tuple(t) for t in ps["targets"]] if multi else [(ps["target"], ps["goal"])]
         return _Plan(where, fetch_plan(ps["world"], targets), K=int(ps["K"]))
 
     def _core_step(self, env_id: int, env: EnvAccess, plan: _Plan) -> str | None:
@@ -112,7 +114,8 @@ class OracleAgent:
         if plan.asked == 0 and remaining != plan.K:
             self._fail(f"{plan.episode}: the core says {remaining} questions are needed, the episode's K is {plan.K}")
         if remaining < 0 or plan.asked + remaining > plan.K:
-            self._fail(f"{plan.episode}: after {plan.asked} questions the core still needs {remaining}: more than K = {plan.K}")
+            self._fail(f"{plan.episode}: after {plan.asked} questions the core still needs {remaining}: more than K = "
+                       f"{plan.K}")
         if question is not None:
             plan.asked += 1
             return f"ask({question})"

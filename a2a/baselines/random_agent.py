@@ -6,8 +6,8 @@ every grammar question): no privileged state, no images, no feedback. The floor 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -11,10 +11,12 @@ _AGENTS = (
     ("random", "a2a.baselines.random_agent:make", False, (),
      "uniform over the scene's canonical action vocabulary"),
     ("no-ask", "a2a.baselines.no_ask:make", False,
-     (AgentOption("guess_size", bool, False, "no-ask: when a pick fails and the instruction gives no size, try each size"),),
+     (AgentOption("guess_size", bool, False,
+                  "no-ask: when a pick fails and the instruction gives no size, try each size"),),
      "never asks: explores receptacles in a fixed order, picks the first match, delivers"),
     ("greedy-explore", "a2a.baselines.greedy_explore:make", False,
-     (AgentOption("ask_location", bool, True, "ask 'where is it?' when the instruction does not name where the object is"),),
+     (AgentOption("ask_location", bool, True,
+                  "ask 'where is it?' when the instruction does not name where the object is"),),
      "non-privileged scripted agent: asks where things are from text, probes picks, delivers"),
 )
 

@@ -3,8 +3,8 @@ agent observed after each (the user's answer and whether the action was invalid)
 
 from __future__ import annotations
 
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from typing import Generator, Sequence
 
 from ..eval.agent import AgentObservation, EnvAccess
 from .instruction import Vocabulary

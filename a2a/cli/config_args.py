@@ -53,7 +53,8 @@ def add_config_args(group, cls, *, only: tuple[str, ...] | None = None, skip: tu
         base = args[0] if optional and len(args) == 1 else typ
         default = _default(f)
         shown = "auto" if optional and base is bool and default is None else default
-        text = f.metadata["help"] if shown is None else f"{f.metadata['help']} (default: {shown})"  # None: the text says
+        # None: the help text says what the default is
+        text = f.metadata["help"] if shown is None else f"{f.metadata['help']} (default: {shown})"
         kw: dict[str, Any] = {"dest": prefix + f.name, "default": default, "help": text.replace("%", "%%")}
         if "metavar" in f.metadata:
             kw["metavar"] = f.metadata["metavar"]

@@ -23,7 +23,8 @@ def register(sub, help_text: str) -> None:
     from .config_args import add_config_args
     from .llm_args import add_llm_args
 
-    p = sub.add_parser("eval", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser("eval", help=help_text, description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--agent", help="agent name (see --list-agents)")
     p.add_argument("--split", help=SPLIT_HELP)
     add_config_args(p, RunnerConfig, only=("budget_delta",))
@@ -39,7 +40,8 @@ def register(sub, help_text: str) -> None:
     add_llm_args(p.add_argument_group("user", "who answers the agent's questions"), "the LLM user")
     g = p.add_argument_group("agent options", "passed to the agent's factory; other options: --agent-opt KEY=VALUE")
     g.add_argument("--model", default=None, metavar="PATH", help="checkpoint of a model agent (e.g. mllm)")
-    g.add_argument("--agent-opt", action="append", default=[], metavar="KEY=VALUE", help="any agent option (repeatable)")
+    g.add_argument("--agent-opt", action="append", default=[], metavar="KEY=VALUE",
+                   help="any agent option (repeatable)")
     # One flag per option name across the agents; an option named like one of eval's own flags
     # (--base-url, --llm-model, --dataset, ...) takes that flag's value (SHARED).
     seen = {"model"} | set(SHARED)
@@ -125,5 +127,6 @@ def run(args: argparse.Namespace) -> int:
     usage = result.summary.get("llm")
     if usage:
         print(usage_line(usage))
-    print(f"\n{len(result.records)} episodes ({result.new_episodes} run now) in {result.seconds:.1f}s -> {result.run_dir}")
+    print(f"\n{len(result.records)} episodes ({result.new_episodes} run now) in {result.seconds:.1f}s -> "
+          f"{result.run_dir}")
     return 0

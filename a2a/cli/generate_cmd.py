@@ -14,18 +14,21 @@ def register(sub, help_text: str) -> None:
     p.add_argument("out_dir", help="directory to write (created if missing)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--preset", choices=sorted(PRESETS), default="default",
-                   help="default, or easy: small open apartments without clutter, K <= 1, 10 steps (quick learning checks)")
+                   help="default, or easy: small open apartments without clutter, K <= 1, 10 steps "
+                        "(quick learning checks)")
     p.add_argument("--tasks", choices=list(TASK_MIXES), default=None,
                    help=f"task mix (default: the preset's; {DEFAULT_TASKS} for the default preset, single for easy): "
                         "single = single-object fetch only (the original benchmark); "
-                        "mixed = a quarter clean-clutter and preference-reasoning episodes (the paper's full task set); "
+                        "mixed = a quarter clean-clutter and preference-reasoning episodes "
+                        "(the paper's full task set); "
                         "multi = multi-object only; clean_clutter or preference_reasoning = that task only")
     p.add_argument("--max-steps", type=int, default=None,
-                   help="step limit per episode (default: the preset's; a multi-object episode gets at least three times "
-                        "its oracle's length)")
+                   help="step limit per episode (default: the preset's; a multi-object episode gets at least three "
+                        "times its oracle's length)")
     p.add_argument("--train-scenes", type=int, default=DEFAULT_TRAIN_SCENES,
                    help=f"distinct apartments behind train (and unseen tasks) (default {DEFAULT_TRAIN_SCENES})")
-    p.add_argument("--eval-scenes", type=int, default=DEFAULT_EVAL_SCENES, help="distinct apartments behind each unseen-scenes split")
+    p.add_argument("--eval-scenes", type=int, default=DEFAULT_EVAL_SCENES,
+                   help="distinct apartments behind each unseen-scenes split")
     for split in SPLITS:
         p.add_argument(f"--{split.replace('_', '-')}", type=int, default=DEFAULT_COUNTS[split], metavar="N",
                        help=f"episodes in {split} (default {DEFAULT_COUNTS[split]})")

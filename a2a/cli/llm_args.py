@@ -11,11 +11,13 @@ def add_llm_args(group, served: str, judge: bool = False) -> None:
     """--user and the endpoint flags; `served` names what the endpoint serves; `judge`: the command
     has an LLM judge (--llm-json-mode)."""
     group.add_argument("--user", choices=("builtin", "builtin-first", "llm"), default="builtin", help=USER_HELP)
-    group.add_argument("--base-url", default=None, help=f"OpenAI-compatible endpoint of {served} (e.g. http://127.0.0.1:8000/v1)")
+    group.add_argument("--base-url", default=None,
+                       help=f"OpenAI-compatible endpoint of {served} (e.g. http://127.0.0.1:8000/v1)")
     group.add_argument("--llm-model", default=None, help="model name at the endpoint")
     group.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
     group.add_argument("--llm-timeout", type=float, default=30.0, metavar="S",
-                       help="seconds per HTTP attempt (default 30; a single-slot CPU server needs minutes, see docs/llm.md)")
+                       help="seconds per HTTP attempt (default 30; a single-slot CPU server needs minutes, see "
+                            "docs/llm.md)")
     group.add_argument("--llm-concurrency", type=int, default=32, metavar="N",
                        help="HTTP requests in flight at most (default 32; 1 for a single-slot server, 64+ for vLLM)")
     if judge:

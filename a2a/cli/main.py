@@ -27,7 +27,8 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="a2a", description="Train and evaluate embodied agents that ask before they act.")
+    parser = argparse.ArgumentParser(prog="a2a",
+                                     description="Train and evaluate embodied agents that ask before they act.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():

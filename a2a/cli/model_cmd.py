@@ -16,7 +16,8 @@ from .errors import UserError
 
 
 def register(sub, help_text: str) -> None:
-    p = sub.add_parser("model", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser("model", help=help_text, description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     msub = p.add_subparsers(dest="model_command", metavar="SUBCOMMAND")
 
     t = msub.add_parser("init-tiny", help="build a tiny LLaVA-OneVision-architecture checkpoint in DIR")
@@ -34,7 +35,8 @@ def register(sub, help_text: str) -> None:
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=run_init_tiny)
 
-    pt = msub.add_parser("pretrain-tiny", help="make the tiny start a2a ships (behavior cloning, minutes to hours of CPU)")
+    pt = msub.add_parser("pretrain-tiny",
+                         help="make the tiny start a2a ships (behavior cloning, minutes to hours of CPU)")
     pt.add_argument("out_dir")
     from ..policy.pretrained import PretrainConfig
     from .config_args import add_config_args
@@ -44,7 +46,8 @@ def register(sub, help_text: str) -> None:
 
     i = msub.add_parser("info", help="describe a checkpoint or a saved policy")
     i.add_argument("path")
-    i.add_argument("--load", action="store_true", help="also load it as a policy (reports parameters, memory, attention)")
+    i.add_argument("--load", action="store_true",
+                   help="also load it as a policy (reports parameters, memory, attention)")
     i.add_argument("--quantization", default="none", choices=("none", "nf4"))
     i.add_argument("--compression", default="resampler", choices=("resampler", "pool"))
     i.add_argument("--json", action="store_true", help="machine-readable output")
@@ -108,7 +111,8 @@ def _checkpoint_info(path: str) -> dict:
         grid = img // patch if img and patch else None
         info["model"] = {
             "model_type": cfg.get("model_type"),
-            "vision": {k: vc.get(k) for k in ("model_type", "hidden_size", "num_hidden_layers", "image_size", "patch_size")},
+            "vision": {k: vc.get(k) for k in ("model_type", "hidden_size", "num_hidden_layers", "image_size",
+                                              "patch_size")},
             "text": {k: tc.get(k) for k in ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads",
                                              "num_key_value_heads", "vocab_size")},
             "patch_grid": grid,

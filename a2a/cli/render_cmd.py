@@ -85,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
         terms = dict(zip(term_names, batch.reward_terms[0].tolist()))
         why = step_why(terms, bool(batch.asked[0]), bool(batch.useful[0]), reason)
         lines.append(f"{name}  {action}" + (f"  -> {answer}" if answer else ""))
-        lines.append(f"         reward {float(batch.reward[0]):+.2f} = {terms_text(terms) or '0'}" + (f"  ({why})" if why else ""))
+        lines.append(f"         reward {float(batch.reward[0]):+.2f} = {terms_text(terms) or '0'}"
+                     + (f"  ({why})" if why else ""))
         if batch.terminated[0] or batch.truncated[0]:
             lines.append("success" if batch.success[0] else "episode ended without success")
             break

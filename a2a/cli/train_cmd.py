@@ -26,7 +26,8 @@ def register(sub, help_text: str) -> None:
     from ..env.config import RewardWeights
     from ..rl.config import PPOConfig, TrainConfig
 
-    p = sub.add_parser("train", help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser("train", help=help_text, description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     g = p.add_argument_group("run")
     g.add_argument("--run-dir", default=None, help="output directory (default: runs/train-<time>)")
     g.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
@@ -40,11 +41,13 @@ def register(sub, help_text: str) -> None:
                    help="past steps kept in the prompt (default: the policy's; whole episodes let PPO re-score "
                         "each episode in one forward)")
     g.add_argument("--finetune-llm", action=argparse.BooleanOptionalAction, default=None,
-                   help="train every LLM weight instead of LoRA adapters (default: on for the tiny model, which is random)")
+                   help="train every LLM weight instead of LoRA adapters (default: on for the tiny model, which is "
+                        "random)")
     g = p.add_argument_group("data, evaluation and rewards")
     add_config_args(g, TrainConfig, only=("split", "dataset", "eval_split", "eval_episodes", "eval_every", "compare",
                                           "reward_set", "judge"))
-    g.add_argument("--budget-delta", type=int, default=RewardWeights().budget_delta, help="question budget B = K + delta")
+    g.add_argument("--budget-delta", type=int, default=RewardWeights().budget_delta,
+                   help="question budget B = K + delta")
     g.add_argument("--reward", action="append", default=[], metavar="TERM=WEIGHT",
                    help="a reward term's weight (repeatable); terms and defaults: " +
                         ", ".join(f"{k}={v:g}" for k, v in RewardWeights().as_dict().items() if k != "budget_delta"))

@@ -152,7 +152,8 @@ class ManifestError(ValueError):
 
 
 def _manifest_error(path: Path, what: str) -> ManifestError:
-    return ManifestError(f"{path}: malformed manifest: {what} (regenerate the dataset with `a2a generate {path.parent}`)")
+    return ManifestError(f"{path}: malformed manifest: {what} (regenerate the dataset with `a2a generate "
+                         f"{path.parent}`)")
 
 
 def _histogram(values) -> dict[str, int]:

@@ -11,10 +11,11 @@ import os
 import tempfile
 import zlib
 from pathlib import Path
+from typing import TypeAlias
 
 from .. import _core
 
-EpisodeSet = _core.EpisodeSet
+EpisodeSet: TypeAlias = _core.EpisodeSet
 
 
 class EpisodeFileError(ValueError):

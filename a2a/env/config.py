@@ -41,7 +41,8 @@ RewardWeights = _reward_weights_class()
 
 def check_frame_size(frame_size: int, what: str = "frame_size") -> None:
     """The one check of a square frame size: 0 (no rendering) or 16..1024 pixels."""
-    if isinstance(frame_size, bool) or not isinstance(frame_size, int) or (frame_size != 0 and not 16 <= frame_size <= 1024):
+    if (isinstance(frame_size, bool) or not isinstance(frame_size, int)
+            or (frame_size != 0 and not 16 <= frame_size <= 1024)):
         raise ValueError(f"{what} must be 0 (no rendering) or in [16, 1024], got {frame_size!r}")
 
 
@@ -74,5 +75,6 @@ class EnvConfig:
         config becomes a core. batch_size < num_envs: async send/recv in batches of that size."""
         return _core.BatchedEnv(episodes, num_envs=num_envs, batch_size=batch_size, num_threads=self.num_threads,
                                 history=self.history, width=self.frame_size, height=self.frame_size,
-                                set_of_marks=self.set_of_marks, rewards=self.rewards.as_dict(), autoreset=self.autoreset,
+                                set_of_marks=self.set_of_marks, rewards=self.rewards.as_dict(),
+                                autoreset=self.autoreset,
                                 sampling=self.sampling, seed=self.seed)

@@ -20,7 +20,8 @@ def attach_frame_buffer(core, tensor) -> None:
     import torch
 
     if not isinstance(tensor, torch.Tensor) or tensor.device.type != "cpu":
-        raise TypeError("attach_frame_buffer needs a CPU torch tensor (pinned or not); use attach_cuda_frames for GPU tensors")
+        raise TypeError("attach_frame_buffer needs a CPU torch tensor (pinned or not); use attach_cuda_frames for GPU "
+                        "tensors")
     core.set_frame_target(tensor.numpy())  # shares memory; the core keeps the array alive
 
 

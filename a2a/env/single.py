@@ -19,7 +19,8 @@ from .spaces import action_space, info_from_batch, observation_from_batch, singl
 class AskToActEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 2}
 
-    def __init__(self, episodes=None, config: EnvConfig | None = None, render_mode: str | None = None, split: str = "train"):
+    def __init__(self, episodes=None, config: EnvConfig | None = None, render_mode: str | None = None,
+                 split: str = "train"):
         if episodes is None:
             from ..data import load_split
 

@@ -28,7 +28,8 @@ class AskToActVectorEnv(VectorEnv):
         """user: an a2a.llm.UserSpec when an LLM should answer (some) questions; None: the core's
         built-in user answers every question."""
         if not isinstance(episodes, _core.EpisodeSet):
-            raise TypeError(f"episodes must be an a2a EpisodeSet (see a2a.data.load_split), got {type(episodes).__name__}")
+            raise TypeError("episodes must be an a2a EpisodeSet (see a2a.data.load_split), got "
+                            f"{type(episodes).__name__}")
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         if render_mode not in (None, "rgb_array"):

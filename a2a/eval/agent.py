@@ -17,8 +17,9 @@ Optional attributes the runner reads: `frame_size` (views to render, 0 for none)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 

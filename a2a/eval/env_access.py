@@ -9,8 +9,9 @@ class PrivilegedAccessError(PermissionError):
 
 class RunnerEnvAccess:
     """EnvAccess over a `_core.BatchedEnv`: the canonical vocabulary (cached per episode), the
-    observed world and the Set-of-Marks table for every agent; privileged state, and the core's oracle question (an extra beyond the EnvAccess protocol;
-    agents must check for it with getattr), only for agents with `privileged = True`."""
+    observed world and the Set-of-Marks table for every agent; privileged state, and the core's oracle
+    question (an extra beyond the EnvAccess protocol; agents must check for it with getattr), only for
+    agents with `privileged = True`."""
 
     def __init__(self, env, privileged: bool, agent_name: str = "agent"):
         self._env = env

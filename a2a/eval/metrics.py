@@ -18,8 +18,9 @@ group (the same records give the same intervals whatever else is in the run).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -174,7 +175,8 @@ def group_indices(records: Sequence[Any]) -> dict[str, dict[str, list[int]]]:
     """Episode indices per group: by split, by task type (fetch, clean_clutter, preference_reasoning),
     by ambiguity label, by single ambiguity bit (an episode counts for each bit it has; K=0 episodes
     form "none"), and by K."""
-    groups: dict[str, dict[str, list[int]]] = {"by_split": {}, "by_task": {}, "by_ambiguity": {}, "by_ambiguity_bit": {},
+    groups: dict[str, dict[str, list[int]]] = {"by_split": {}, "by_task": {}, "by_ambiguity": {},
+                                               "by_ambiguity_bit": {},
                                                "by_K": {}}
     for i, r in enumerate(records):
         groups["by_split"].setdefault(_get(r, "split"), []).append(i)

@@ -10,8 +10,9 @@ value still spans one unit around it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from .metrics import sr_by
 
@@ -40,7 +41,7 @@ class MethodStyles:
     """One colour and marker per method (run label), one line style per split and one marker fill per
     budget delta: the same in every plot of a report."""
 
-    def __init__(self, runs: Sequence["Run"]):
+    def __init__(self, runs: Sequence[Run]):
         plt = _pyplot()
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         self.methods = sorted({r.label for r in runs})
@@ -91,7 +92,7 @@ def _legend(fig, ax, columns: int) -> None:
     fig.tight_layout(rect=(0, min(0.4, 0.02 + 0.05 * rows), 1, 1))
 
 
-def budget_figure(runs: list["Run"], styles: MethodStyles) -> "Figure":
+def budget_figure(runs: list[Run], styles: MethodStyles) -> Figure:
     """SR and QR against the budget delta: one line per (method, split)."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
@@ -117,8 +118,8 @@ def budget_figure(runs: list["Run"], styles: MethodStyles) -> "Figure":
     return fig
 
 
-def sr_by_figure(runs: list["Run"], styles: MethodStyles, key: Callable, xlabel: str, title: str,
-                 ticks: tuple[list[int], list[str]] | None = None) -> "Figure":
+def sr_by_figure(runs: list[Run], styles: MethodStyles, key: Callable, xlabel: str, title: str,
+                 ticks: tuple[list[int], list[str]] | None = None) -> Figure:
     """SR against an integer property of the episodes (K, questions asked): one line per run."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.4))
@@ -142,20 +143,22 @@ def sr_by_figure(runs: list["Run"], styles: MethodStyles, key: Callable, xlabel:
     return fig
 
 
-def report_figures(runs: list["Run"]) -> list[tuple[str, str, "Figure"]]:
+def report_figures(runs: list[Run]) -> list[tuple[str, str, Figure]]:
     """(file name, title, figure) of every plot of a report, all with the same method styles."""
     styles = MethodStyles(runs)
     buckets = list(range(MAX_Q_BUCKET + 1))
     return [
         ("sr_qr_vs_budget.png", "SR and QR against the budget delta", budget_figure(runs, styles)),
-        ("sr_vs_k.png", "SR against K", sr_by_figure(runs, styles, lambda r: r.K, "K (minimum questions)", "SR against K")),
+        ("sr_vs_k.png", "SR against K",
+         sr_by_figure(runs, styles, lambda r: r.K, "K (minimum questions)", "SR against K")),
         ("sr_vs_questions.png", "SR against questions asked",
-         sr_by_figure(runs, styles, lambda r: min(r.Q, MAX_Q_BUCKET), "questions asked (Q)", "SR against questions asked",
+         sr_by_figure(runs, styles, lambda r: min(r.Q, MAX_Q_BUCKET), "questions asked (Q)",
+                      "SR against questions asked",
                       (buckets, [str(b) for b in buckets[:-1]] + [f"{MAX_Q_BUCKET}+"]))),
     ]
 
 
-def write_plots(runs: list["Run"], out: Path) -> list[tuple[str, str]]:
+def write_plots(runs: list[Run], out: Path) -> list[tuple[str, str]]:
     """Writes the PNGs into `out`; returns (file name, title) pairs."""
     plt = _pyplot()
     made = []

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 RECORD_FORMAT = "a2a-eval-record/1"
 RECORDS_FILE = "episodes.jsonl"
@@ -70,7 +70,7 @@ class EpisodeRecord:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @staticmethod
-    def from_dict(d: dict) -> "EpisodeRecord":
+    def from_dict(d: dict) -> EpisodeRecord:
         known = {f for f in EpisodeRecord.__dataclass_fields__}
         fields = {k: v for k, v in d.items() if k in known}
         if "delivered" not in d:  # a record from before multi-object tasks: one object, delivered iff success
@@ -132,7 +132,8 @@ def read_records(path: str | os.PathLike) -> list[EpisodeRecord]:
     seen: dict[str, int] = {}
     for n, d in enumerate(dicts, start=1):
         if d["episode_id"] in seen:
-            raise RecordError(f"{path}: episode {d['episode_id']!r} recorded twice (records {seen[d['episode_id']]} and {n})")
+            raise RecordError(f"{path}: episode {d['episode_id']!r} recorded twice (records {seen[d['episode_id']]} "
+                              f"and {n})")
         seen[d["episode_id"]] = n
     return [EpisodeRecord.from_dict(d) for d in dicts]
 
@@ -173,7 +174,7 @@ class RecordWriter:
             os.fsync(self._f.fileno())
             self._f.close()
 
-    def __enter__(self) -> "RecordWriter":
+    def __enter__(self) -> RecordWriter:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from .agent import Agent
 
@@ -104,7 +105,8 @@ def register_agent(name: str, factory: Callable[[dict], Agent] | str, *, help: s
     if not name or not all(c.isalnum() or c in "-_." for c in name):
         raise ValueError(f"agent name {name!r}: use letters, digits, '-', '_' or '.'")
     if not (callable(factory) or isinstance(factory, str)):
-        raise TypeError(f"agent {name!r}: factory must be a callable or a 'module:attr' string, got {type(factory).__name__}")
+        raise TypeError(f"agent {name!r}: factory must be a callable or a 'module:attr' string, got "
+                        f"{type(factory).__name__}")
     if name in _REGISTRY.specs and not replace:
         raise ValueError(f"agent {name!r} is already registered (pass replace=True to override)")
     names = [o.name for o in options]

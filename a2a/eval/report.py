@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from .metrics import summarize
 from .records import EpisodeRecord, read_records
@@ -102,8 +102,10 @@ def runs_table(runs: list[Run]) -> str:
     for r in runs:
         o = r.summary["overall"]
         rows.append([r.label, r.split, str(r.delta), str(r.summary["episodes"]), fmt("SR", o["SR"], True),
-                     fmt("PSR", o.get("PSR")), fmt("ARS", o["ARS"], True), fmt("QR", o["QR"], True), fmt("Q_K0", o["Q_K0"]),
-                     fmt("useful_rate", o["useful_rate"]), fmt("invalid_rate", o["invalid_rate"]), fmt("length", o["length"])])
+                     fmt("PSR", o.get("PSR")), fmt("ARS", o["ARS"], True), fmt("QR", o["QR"], True),
+                     fmt("Q_K0", o["Q_K0"]),
+                     fmt("useful_rate", o["useful_rate"]), fmt("invalid_rate", o["invalid_rate"]),
+                     fmt("length", o["length"])])
     return markdown_table(header, rows)
 
 
@@ -139,10 +141,12 @@ def usage_table(runs: list[Run]) -> str | None:
         u = r.summary.get("llm")
         if u:
             rows.append([r.label, r.split, str(r.summary["episodes"]), str(u["calls"]), str(u["cache_hits"]),
-                         f"{u['tokens_per_episode']:.0f}", f"{u['latency_s_mean']:.2f}", f"{u['usd_per_100_episodes']:.4f}"])
+                         f"{u['tokens_per_episode']:.0f}", f"{u['latency_s_mean']:.2f}",
+                         f"{u['usd_per_100_episodes']:.4f}"])
     if not rows:
         return None
-    return markdown_table(["run", "split", "n", "LLM calls", "cached", "tokens / episode", "latency s", "$ / 100 episodes"], rows)
+    return markdown_table(["run", "split", "n", "LLM calls", "cached", "tokens / episode", "latency s",
+                           "$ / 100 episodes"], rows)
 
 
 def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plots: bool = True,
@@ -156,9 +160,11 @@ def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plot
     out.mkdir(parents=True, exist_ok=True)
     t1 = table1(runs)
     parts = ["# a2a evaluation report", "",
-             "SR, ARS in %; QR = mean Q/K over K>0 episodes (docs/eval.md). Table 1 layout: unseen scenes | unseen tasks "
-             "(test split when present, else val).", "", t1, "", "## Runs (95% bootstrap intervals)", "", runs_table(runs), "",
-             "## Per task type", "", "PSR: partial success, the mean fraction of the objects the user wanted moved that "
+             "SR, ARS in %; QR = mean Q/K over K>0 episodes (docs/eval.md). Table 1 layout: unseen scenes | unseen "
+             "tasks (test split when present, else val).", "", t1, "", "## Runs (95% bootstrap intervals)", "",
+             runs_table(runs), "",
+             "## Per task type", "",
+             "PSR: partial success, the mean fraction of the objects the user wanted moved that "
              "were delivered.", "", task_table(runs), "",
              "## SR per ambiguity type", "", group_table(runs, "by_ambiguity_bit"), "",
              "## SR per ambiguity combination", "", group_table(runs, "by_ambiguity"), "",

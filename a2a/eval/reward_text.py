@@ -6,8 +6,8 @@ The terms, their names and what each one rewards come from the core (`_core.rewa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Mapping
 
 from .. import _core
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +24,18 @@ from .env_access import RunnerEnvAccess
 from .metrics import summarize
 from .observation import concat_observations, observation_from_batch
 from .records import RECORDS_FILE, EpisodeRecord, RecordWriter, read_records
-from .run_dir import (RUN_FILE, RUN_FORMAT, SUMMARY_FILE, ResumeError, check_resumable, git_commit, now_iso,
-                      read_run, save_frames, write_json_atomic)
+from .run_dir import (
+    RUN_FILE,
+    RUN_FORMAT,
+    SUMMARY_FILE,
+    ResumeError,
+    check_resumable,
+    git_commit,
+    now_iso,
+    read_run,
+    save_frames,
+    write_json_atomic,
+)
 
 DEFAULT_FRAME_SIZE = 128
 BUDGET_DELTAS = (0, 1, 2, 4)  # the paper's; any delta >= 0 is accepted
@@ -176,7 +187,8 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
             refill = finished[:len(queue)]
             parts = []
             if continuing:
-                parts.append(observation_from_batch(batch, None if len(continuing) == n_envs else np.asarray(continuing)))
+                parts.append(observation_from_batch(batch,
+                                                    None if len(continuing) == n_envs else np.asarray(continuing)))
             if refill:
                 parts.append(observation_from_batch(start(refill)))
             if not parts:
@@ -230,7 +242,8 @@ class EvalResult:
 
 
 def _default_out(cfg: EvalConfig) -> Path:
-    return Path("runs") / f"{cfg.agent}-{Path(cfg.split).name.split('.')[0]}-d{cfg.runner.budget_delta}-{time.strftime('%Y%m%d-%H%M%S')}"
+    split = Path(cfg.split).name.split(".")[0]
+    return Path("runs") / f"{cfg.agent}-{split}-d{cfg.runner.budget_delta}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def _dataset_id(dataset: str | None) -> str | None:

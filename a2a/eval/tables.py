@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 PERCENT = {"SR", "PSR", "ARS", "asked_K0", "useful_rate", "invalid_rate", "over_budget", "failure_rate"}
 SUMMARY_COLUMNS = ("SR", "PSR", "ARS", "QR", "Q_K0", "useful_rate", "invalid_rate", "length")
@@ -21,7 +21,10 @@ def fmt(metric: str, m: dict | None, ci: bool = False) -> str:
 
 def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return "\n".join([line(header), line(["-" * w for w in widths]), *[line(r) for r in rows]])
 
 
@@ -29,8 +32,8 @@ def summary_table(summary: dict, columns: Sequence[str] = SUMMARY_COLUMNS, ci: b
     """A plain-text table: overall, then per split, task type, ambiguity label and K (rates in %)."""
     header = ["group", "n", *columns]
     rows = [["overall", str(summary["episodes"]), *[fmt(c, summary["overall"].get(c), ci) for c in columns]]]
-    for kind, title in (("by_split", "split"), ("by_task", "task"), ("by_ambiguity", "amb"), ("by_ambiguity_bit", "bit"),
-                        ("by_K", "K")):
+    for kind, title in (("by_split", "split"), ("by_task", "task"), ("by_ambiguity", "amb"),
+                        ("by_ambiguity_bit", "bit"), ("by_K", "K")):
         for key, block in summary.get(kind, {}).items():
             rows.append([f"{title}={key}", str(block["episodes"]), *[fmt(c, block.get(c), ci) for c in columns]])
     return _grid(header, rows)

@@ -3,7 +3,8 @@ calls, cache hits, failed requests, invalid replies, tokens (per episode too), l
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def llm_usage(records: Sequence[Any]) -> dict | None:

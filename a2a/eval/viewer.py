@@ -29,13 +29,16 @@ from .run_dir import load_frames, read_run
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em;color:#222;background:#fafafa}
-h1{font-size:1.3em} table{border-collapse:collapse;margin:0.5em 0} td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
+h1{font-size:1.3em} table{border-collapse:collapse;margin:0.5em 0}
+td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 th{background:#eee} .ok{color:#176b17;font-weight:bold} .bad{color:#a31515;font-weight:bold} .q{color:#1a4f9c}
 .invalid{background:#fde8e8} .ask{background:#eef3fc} .meta td:first-child{font-weight:bold}
-img.view{image-rendering:pixelated;width:256px;height:256px;border:1px solid #999;display:block} .warn{background:#fff3cd;padding:6px}
+img.view{image-rendering:pixelated;width:256px;height:256px;border:1px solid #999;display:block}
+.warn{background:#fff3cd;padding:6px}
 .frame{position:relative;width:258px} .where{font-size:0.85em;color:#444;max-width:258px}
 .lbl{position:absolute;font:9px/1.15 system-ui,sans-serif;color:#111;background:rgba(255,255,255,0.82);padding:0 1px;
- text-align:center;overflow-wrap:break-word;pointer-events:none} .lbl.closed{font-style:italic;color:#555} .lbl.banner{text-align:left}
+ text-align:center;overflow-wrap:break-word;pointer-events:none}
+.lbl.closed{font-style:italic;color:#555} .lbl.banner{text-align:left}
 #show-labels:not(:checked) ~ #steps .lbl{display:none}
 .instruction{font-size:1.15em;padding:8px;background:#fff;border-left:4px solid #1a4f9c}
 .thought{font-style:italic;color:#444}
@@ -104,7 +107,8 @@ class _Replayer:
 
     def replay(self, r: EpisodeRecord) -> Replay:
         if not 0 <= r.episode_index < len(self.ids) or self.ids[r.episode_index] != r.episode_id:
-            return Replay(None, [], f"episode {r.episode_id} is not at index {r.episode_index} of the dataset; cannot replay")
+            return Replay(None, [],
+                          f"episode {r.episode_id} is not at index {r.episode_index} of the dataset; cannot replay")
         b = self.env.reset([0], [r.episode_index])
         frames = [np.array(b.frames[0, -1])] if self.render else []
         layouts = [self.env.view_layout(0)]
@@ -115,7 +119,8 @@ class _Replayer:
                 frames.append(np.array(b.frames[0, -1]))
             layouts.append(self.env.view_layout(0))
             rewards.append(float(b.reward[0]))
-        note = "" if np.allclose(rewards, r.rewards, atol=1e-4) else "replayed rewards differ from the record (different core or dataset?)"
+        note = ("" if np.allclose(rewards, r.rewards, atol=1e-4)
+                else "replayed rewards differ from the record (different core or dataset?)")
         return Replay(np.stack(frames) if self.render else None, layouts, note)
 
 
@@ -172,12 +177,14 @@ def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, layouts
     e = html.escape
     status = '<span class="ok">success</span>' if r.success else (
         '<span class="bad">failure (wrong delivery)</span>' if r.failure else '<span class="bad">no success</span>')
-    nav = " | ".join(x for x in [f'<a href="{prev}">&larr; previous</a>' if prev else "", '<a href="../index.html">index</a>',
+    nav = " | ".join(x for x in [f'<a href="{prev}">&larr; previous</a>' if prev else "",
+                                 '<a href="../index.html">index</a>',
                                  f'<a href="{next_}">next &rarr;</a>' if next_ else ""] if x)
     meta = "".join(f"<tr><td>{e(k)}</td><td>{v}</td></tr>" for k, v in [
         ("episode", e(r.episode_id)), ("agent", e(str(run.get("label") or run.get("agent")))), ("split", e(r.split)),
         ("ambiguity", e(r.ambiguity)), ("K / Q / budget", f"{r.K} / {r.Q} / {r.budget}"), ("result", status),
-        ("steps", str(r.length)), ("useful questions", str(r.useful_questions)), ("invalid actions", str(r.invalid_actions)),
+        ("steps", str(r.length)), ("useful questions", str(r.useful_questions)),
+        ("invalid actions", str(r.invalid_actions)),
         ("total reward", f"{r.total_reward:+.2f}")])
     marks = bool(run.get("set_of_marks"))
 
@@ -186,7 +193,8 @@ def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, layouts
 
     rows = []
     model = bool(r.agent_steps)  # a model agent: its thoughts (and raw replies) beside the actions
-    rows.append(f'<tr><td>0</td><td>{view(0, "start view")}</td><td colspan="{5 if model else 4}"><i>start</i></td></tr>')
+    rows.append(f'<tr><td>0</td><td>{view(0, "start view")}</td>'
+                f'<td colspan="{5 if model else 4}"><i>start</i></td></tr>')
     for t, action in enumerate(r.actions):
         img = view(t + 1, f"view after step {t + 1}")
         cls = "invalid" if r.invalid[t] else ("ask" if r.asked[t] else "")
@@ -198,11 +206,13 @@ def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, layouts
                     f'<td><code>{e(action)}</code>{reason}</td>'
                     f'<td>{answer}{useful}</td><td>{r.rewards[t]:+.2f}</td><td>{e(terms)}</td></tr>')
     warn = f'<p class="warn">{e(note)}</p>' if note else ""
-    body = (f"<p>{nav}</p><h1>{e(r.episode_id)}</h1><p class=\"instruction\" id=\"instruction\">{e(r.instruction)}</p>{warn}"
+    body = (f"<p>{nav}</p><h1>{e(r.episode_id)}</h1>"
+            f"<p class=\"instruction\" id=\"instruction\">{e(r.instruction)}</p>{warn}"
             f"<table class=\"meta\">{meta}</table><h2>Trajectory</h2>"
             + ('<input type="checkbox" id="show-labels" checked> <label for="show-labels">label the receptacles and '
                "objects on the views</label>" if layouts and images else "")
-            + f"<table id=\"steps\"><tr><th>step</th><th>view</th>{'<th>thought</th>' if model else ''}<th>action</th><th>answer</th><th>reward</th><th>terms</th></tr>"
+            + f"<table id=\"steps\"><tr><th>step</th><th>view</th>{'<th>thought</th>' if model else ''}"
+              "<th>action</th><th>answer</th><th>reward</th><th>terms</th></tr>"
             + "".join(rows) + "</table>")
     return _page(f"{r.episode_id} — a2a", body)
 
@@ -219,7 +229,8 @@ def _model_cell(r: EpisodeRecord, t: int) -> str:
                      f'{e(str(s.get("raw", ""))[:300])}</code></small>')
     if s.get("tool_calls"):
         parts.append("<br><small>tool calls: " + e(", ".join(f"{n}({a})" for n, a in s["tool_calls"])) + "</small>")
-    parts.append(f'<br><small>{s.get("source", "")}: {s.get("prompt_tokens", 0)}+{s.get("completion_tokens", 0)} tokens, '
+    parts.append(f'<br><small>{s.get("source", "")}: '
+                 f'{s.get("prompt_tokens", 0)}+{s.get("completion_tokens", 0)} tokens, '
                  f'{float(s.get("latency_s", 0.0)):.2f} s</small>')
     return "<td>" + "".join(parts) + "</td>"
 
@@ -271,10 +282,13 @@ def build_view(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
         f'<tr><td><a href="{e(p)}">{e(r.episode_id)}</a></td><td>{e(r.ambiguity)}</td><td>{r.K}</td><td>{r.Q}</td>'
         f'<td>{r.length}</td><td>{"<span class=ok>yes</span>" if r.success else "<span class=bad>no</span>"}</td>'
         f"<td>{e(r.instruction)}</td></tr>" for r, p in zip(shown, pages))
-    more = f"<p>{len(records) - len(shown)} more episodes not shown (--max-episodes).</p>" if len(records) > len(shown) else ""
-    body = (f"<h1>{e(str(run.get('label') or run['agent']))} on {e(run['split'])} (budget δ={run.get('budget_delta')})</h1>"
+    more = (f"<p>{len(records) - len(shown)} more episodes not shown (--max-episodes).</p>"
+            if len(records) > len(shown) else "")
+    body = (f"<h1>{e(str(run.get('label') or run['agent']))} on {e(run['split'])} "
+            f"(budget δ={run.get('budget_delta')})</h1>"
             f"<p>{len(records)} episodes, {sum(r.success for r in records)} successes. Run: {e(str(run_dir))}</p>"
-            f"<table id=\"episodes\"><tr><th>episode</th><th>ambiguity</th><th>K</th><th>Q</th><th>steps</th><th>success</th>"
+            "<table id=\"episodes\"><tr><th>episode</th><th>ambiguity</th><th>K</th><th>Q</th><th>steps</th>"
+            "<th>success</th>"
             f"<th>instruction</th></tr>{rows}</table>{more}")
     index = out / "index.html"
     index.write_text(_page(f"a2a run {run_dir.name}", body), encoding="utf-8")

@@ -15,8 +15,16 @@
 See docs/llm.md.
 """
 from .cache import ResponseCache, request_key
-from .client import (ChatRequest, ChatResult, LLMClient, LLMError, LLMResponseError, LLMStatusError,
-                     LLMUnavailableError, ToolCall)
+from .client import (
+                     ChatRequest,
+                     ChatResult,
+                     LLMClient,
+                     LLMError,
+                     LLMResponseError,
+                     LLMStatusError,
+                     LLMUnavailableError,
+                     ToolCall,
+)
 from .config import LLMConfig, default_cache_path
 from .dialogue import DialogueRecord, QuestionContext
 from .env_user import EnvUser, UserSpec
@@ -25,8 +33,10 @@ from .parsing import ParsedVerdict, parse_verdict
 from .user import LLMUser, UserAnswer, UserConfig, UserRequest, clean_answer
 
 __all__ = [
-    "ChatRequest", "ChatResult", "DialogueRecord", "EnvUser", "JudgeAgreement", "JudgeConfig", "JudgeRequest", "JudgeVerdict",
+    "ChatRequest", "ChatResult", "DialogueRecord", "EnvUser", "JudgeAgreement", "JudgeConfig", "JudgeRequest",
+           "JudgeVerdict",
     "LLMClient", "LLMConfig", "LLMError", "LLMJudge", "LLMResponseError", "LLMStatusError",
-    "LLMUnavailableError", "LLMUser", "ParsedVerdict", "QuestionContext", "ResponseCache", "ToolCall", "UserAnswer", "UserConfig",
+    "LLMUnavailableError", "LLMUser", "ParsedVerdict", "QuestionContext", "ResponseCache", "ToolCall", "UserAnswer",
+           "UserConfig",
     "UserRequest", "UserSpec", "clean_answer", "default_cache_path", "parse_verdict", "request_key",
 ]

@@ -14,9 +14,10 @@ import random
 import threading
 import time
 import weakref
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Awaitable, Iterable, Literal, Mapping, Sequence, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 
 from .cache import ResponseCache, request_key
@@ -98,7 +99,7 @@ class ChatRequest:
             object.__setattr__(self, "tools", tools)
 
     @classmethod
-    def from_prompt(cls, prompt: str, system: str | None = None, **kwargs: Any) -> "ChatRequest":
+    def from_prompt(cls, prompt: str, system: str | None = None, **kwargs: Any) -> ChatRequest:
         """A request of one user message, optionally preceded by a system message."""
         msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
         return cls(messages=tuple(msgs), **kwargs)
@@ -225,7 +226,7 @@ class LLMClient:
         self._counters = _Counters()
         self._rng = random.Random()
         self._lock = threading.Lock()
-        self._states: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState]" = (
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
             weakref.WeakKeyDictionary())
         self._bg_loop: asyncio.AbstractEventLoop | None = None
         self._bg_thread: threading.Thread | None = None
@@ -377,13 +378,13 @@ class LLMClient:
         if self._cache is not None:
             self._cache.close()
 
-    def __enter__(self) -> "LLMClient":
+    def __enter__(self) -> LLMClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def __aenter__(self) -> "LLMClient":
+    async def __aenter__(self) -> LLMClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -33,7 +33,7 @@ class QuestionContext:
         object.__setattr__(self, "dialogue", dialogue_pairs(self.dialogue, type(self).__name__))
 
     @classmethod
-    def from_privileged(cls, state: dict, dialogue, question: str) -> "QuestionContext":
+    def from_privileged(cls, state: dict, dialogue, question: str) -> QuestionContext:
         """From a core's `privileged_state(env_id)`."""
         return cls(world_graph=state["world_graph"], instruction=state["instruction"],
                    target=state["target_description"], goal=state["goal"], dialogue=tuple(dialogue), question=question)

@@ -69,7 +69,8 @@ class EnvUser:
             # With route builtin_first the grammar user's answers stand; they are passed on so that the
             # LLM user counts them (source "builtin") and sends only the others to the LLM.
             understood = np.asarray(batch.question_type)[asked] != UNKNOWN_QUESTION
-            builtin = [answers[r].decode("utf-8", "replace") if ok and self.user.config.route == "builtin_first" else None
+            builtin_first = self.user.config.route == "builtin_first"
+            builtin = [answers[r].decode("utf-8", "replace") if ok and builtin_first else None
                        for r, ok in zip(asked, understood)]
             requests = [self.dialogues.context(self.env.privileged_state(int(ids[r])), int(ids[r]), int(steps[r]),
                                                question_of(batch.last_action[r].decode("utf-8", "replace")))

@@ -6,7 +6,8 @@ import re
 
 # Pieces of the user prompt (a2a.llm.prompts) that a small model copies back instead of answering.
 _ECHO = re.compile(r"the robot asks\s*:|your answer\s*:|conversation so far\s*:|target object\s*:|goal receptacle\s*:"
-                   r"|your instruction to the robot\s*:|<world_graph>|privileged world graph|\(no questions asked yet\)", re.I)
+                   r"|your instruction to the robot\s*:|<world_graph>|privileged world graph|\(no questions asked "
+                   r"yet\)", re.I)
 _PLACEHOLDER = re.compile(r"<[a-z][a-z _-]{2,40}>", re.I)  # "<one short sentence>", "<answer>"
 
 

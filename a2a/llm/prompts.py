@@ -6,7 +6,7 @@ question cannot forge extra prompt lines.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 JUDGE_SYSTEM = """\
 You are a strict judge for a household robot that may ask its user clarification questions \

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Literal, Sequence
+from typing import Literal
 
 from ._fallback import FallbackLog
 from .client import ChatRequest, ChatResult, LLMClient

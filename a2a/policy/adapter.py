@@ -72,7 +72,8 @@ class PerceiverResampler(nn.Module):
         self.to_out = nn.Linear(dim, dim, bias=True)
         self.ffn = None
         if ffn_mult > 0:
-            self.ffn = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, ffn_mult * dim), nn.GELU(), nn.Linear(ffn_mult * dim, dim))
+            self.ffn = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, ffn_mult * dim), nn.GELU(),
+                                     nn.Linear(ffn_mult * dim, dim))
         self.reset_parameters()
 
     @property
@@ -103,7 +104,8 @@ class PerceiverResampler(nn.Module):
         k = self.to_k(kv).view(F, T, nH, D).transpose(1, 2)          # [F, nH, T, D]
         v = self.to_v(kv).view(F, T, nH, D).transpose(1, 2)
         q = self.to_q(self.norm_q(self.latents)).view(-1, nH, D).transpose(0, 1)  # [nH, Lq, D], shared by frames
-        o = kernels.resampler_attention(q.contiguous(), k.contiguous(), v.contiguous(), backend=self.backend)  # [F, nH, Lq, D]
+        o = kernels.resampler_attention(q.contiguous(), k.contiguous(), v.contiguous(),
+                                        backend=self.backend)  # [F, nH, Lq, D]
         o = o.transpose(1, 2).reshape(F, self.num_latents, C)
         y = self.latents + self.to_out(o)
         if self.ffn is not None:

@@ -12,7 +12,8 @@ Registered as agent "mllm" for `a2a eval --agent mllm --model PATH` by `a2a.poli
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 

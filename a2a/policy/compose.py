@@ -44,8 +44,14 @@ def gguf_available() -> bool:
 def compose_llava_onevision(lm_dir: str | Path, out_dir: str | Path, *, gguf_file: str | None = None,
                             vision: TinySpec | None = None, dtype: torch.dtype = torch.float32) -> Path:
     """Write a LLaVA-OneVision checkpoint with the language model of `lm_dir` (+ `gguf_file`)."""
-    from transformers import (AutoConfig, AutoModelForCausalLM, AutoTokenizer, LlavaOnevisionConfig,
-                              LlavaOnevisionForConditionalGeneration, SiglipVisionConfig)
+    from transformers import (
+        AutoConfig,
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        LlavaOnevisionConfig,
+        LlavaOnevisionForConditionalGeneration,
+        SiglipVisionConfig,
+    )
 
     vision = vision or TinySpec()
     kw = {"gguf_file": gguf_file} if gguf_file else {}

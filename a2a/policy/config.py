@@ -86,7 +86,7 @@ class PolicyConfig:
 
     # -- conversions ---------------------------------------------------------------------------------
 
-    def replace(self, **changes: Any) -> "PolicyConfig":
+    def replace(self, **changes: Any) -> PolicyConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
@@ -95,7 +95,7 @@ class PolicyConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "PolicyConfig":
+    def from_dict(cls, d: dict) -> PolicyConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:

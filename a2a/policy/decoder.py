@@ -40,7 +40,8 @@ class KVCache:
         self.num_layers, self.kv_heads, self.head_dim = num_layers, kv_heads, head_dim
         self.dtype, self.device = dtype, device
         self.capacity = max(int(capacity), 2)
-        self.k = [torch.zeros(rows, kv_heads, self.capacity, head_dim, dtype=dtype, device=device) for _ in range(num_layers)]
+        self.k = [torch.zeros(rows, kv_heads, self.capacity, head_dim, dtype=dtype,
+                              device=device) for _ in range(num_layers)]
         self.v = [torch.zeros_like(t) for t in self.k]
         self.lengths = [0] * rows
 
@@ -106,7 +107,8 @@ class Decoder:
         self.gradient_checkpointing = gradient_checkpointing
 
     def new_cache(self, rows: int, capacity: int, dtype: torch.dtype, device: torch.device) -> KVCache:
-        return KVCache(len(self.layers), rows, self.kv_heads, self.head_dim, dtype=dtype, device=device, capacity=capacity)
+        return KVCache(len(self.layers), rows, self.kv_heads, self.head_dim, dtype=dtype, device=device,
+                       capacity=capacity)
 
     # ---- the two entry points ------------------------------------------------------------------
 
@@ -144,7 +146,8 @@ class Decoder:
                 x = self._layer(*args)
         return self.norm(x)
 
-    def feed(self, cache: KVCache, rows: list[int], x: torch.Tensor, counts: list[int], *, left_padded: bool) -> torch.Tensor:
+    def feed(self, cache: KVCache, rows: list[int], x: torch.Tensor, counts: list[int], *,
+             left_padded: bool) -> torch.Tensor:
         """Appends `counts[i]` tokens to cache row `rows[i]` and returns the hidden states [B, T, H]
         (after the final norm) of the block x [B, T, H]; row i's tokens are its last counts[i]
         entries (left_padded) or its first ones. Positions continue each row's cache."""

@@ -12,7 +12,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -34,7 +35,7 @@ def _sample(logp: torch.Tensor, sample: bool, generator: torch.Generator | None)
 
 
 @torch.no_grad()
-def act(policy: "A2APolicy", inputs, vocabs, *, sample: bool = True, temperature: float | None = None,
+def act(policy: A2APolicy, inputs, vocabs, *, sample: bool = True, temperature: float | None = None,
         generator: torch.Generator | None = None, cache_keys: Sequence | None = None) -> ActOutput:
     T = policy.check_temperature(temperature)
     B = len(inputs)
@@ -106,7 +107,8 @@ def act(policy: "A2APolicy", inputs, vocabs, *, sample: bool = True, temperature
         for i, r in enumerate(runs):
             ids[i, : len(r)] = torch.tensor(r)
         counts = [len(r) for r in runs]
-        out = decoder.feed(cache, [rows[b] for b in next_todo], policy.embeddings(ids.to(dev)), counts, left_padded=False)
+        out = decoder.feed(cache, [rows[b] for b in next_todo], policy.embeddings(ids.to(dev)), counts,
+                           left_padded=False)
         h = out[torch.arange(len(runs), device=dev), torch.tensor(counts, device=dev) - 1]
         for b, n in zip(next_todo, counts):
             fed[b] += n

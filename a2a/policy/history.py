@@ -8,8 +8,8 @@ step. `PolicyInput(instruction, steps)` for step t of an episode is rebuilt from
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import torch
 
@@ -25,7 +25,8 @@ class FrameFeatures:
 
     def __init__(self, features: torch.Tensor):
         if not isinstance(features, torch.Tensor) or features.dim() != 3:
-            raise ValueError(f"FrameFeatures needs a [grid_h, grid_w, C] tensor, got {getattr(features, 'shape', features)!r}")
+            raise ValueError("FrameFeatures needs a [grid_h, grid_w, C] tensor, got "
+                             f"{getattr(features, 'shape', features)!r}")
         self.features = features
         self.tokens_cache: tuple[tuple, torch.Tensor] | None = None
 

@@ -4,8 +4,8 @@ training rollouts (a2a/rl/rollout.py) both drive the policy through it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 

@@ -66,7 +66,7 @@ def check_model_path(path: str | os.PathLike) -> str:
     return name
 
 
-def load_policy(path: str | os.PathLike, config: PolicyConfig | None = None, **overrides) -> "A2APolicy":
+def load_policy(path: str | os.PathLike, config: PolicyConfig | None = None, **overrides) -> A2APolicy:
     """A policy from a checkpoint or a saved policy. `overrides` are PolicyConfig fields: for a base
     checkpoint they complete `config`; for a saved policy the runtime fields (RUNTIME_FIELDS) are
     applied, shape fields must equal the saved ones, and `seed` is ignored (the weights exist)."""
@@ -95,7 +95,7 @@ def load_policy(path: str | os.PathLike, config: PolicyConfig | None = None, **o
     return load_base(name, cfg)
 
 
-def load_base(path: str, cfg: PolicyConfig) -> "A2APolicy":
+def load_base(path: str, cfg: PolicyConfig) -> A2APolicy:
     """A policy on a LLaVA-OneVision checkpoint, its trainable parts freshly initialised."""
     from transformers import AutoTokenizer, LlavaOnevisionForConditionalGeneration
 
@@ -117,11 +117,12 @@ def load_base(path: str, cfg: PolicyConfig) -> "A2APolicy":
     hf.eval()
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     image = load_image_config(path, hf.config.vision_config.image_size)
-    return A2APolicy(hf, tokenizer, cfg, image=image, name_or_path=os.path.abspath(path) if os.path.isdir(path) else path,
+    return A2APolicy(hf, tokenizer, cfg, image=image,
+                     name_or_path=os.path.abspath(path) if os.path.isdir(path) else path,
                      attn_implementation=getattr(hf.config, "_attn_implementation", attn), attn_reason=reason)
 
 
-def save_trainable(policy: "A2APolicy", directory: str | os.PathLike) -> Path:
+def save_trainable(policy: A2APolicy, directory: str | os.PathLike) -> Path:
     """Write the trainable weights (LoRA or the whole LLM, compression adapter, value head, projector
     if trained), the config and the base checkpoint's path; `load_policy(directory)` rebuilds all."""
     from safetensors.torch import save_file
@@ -136,7 +137,7 @@ def save_trainable(policy: "A2APolicy", directory: str | os.PathLike) -> Path:
     return d
 
 
-def load_trainable(policy: "A2APolicy", directory: str | os.PathLike) -> None:
+def load_trainable(policy: A2APolicy, directory: str | os.PathLike) -> None:
     """Load weights written by `save_trainable` into a policy of the same shapes."""
     from safetensors.torch import load_file
 
@@ -161,7 +162,7 @@ def load_trainable(policy: "A2APolicy", directory: str | os.PathLike) -> None:
             p.copy_(state[n].to(p.dtype))
 
 
-def load_for_run(path: str | os.PathLike, options: dict) -> "A2APolicy":
+def load_for_run(path: str | os.PathLike, options: dict) -> A2APolicy:
     """What `a2a train --model` and `a2a eval --agent mllm --model` load: `options` are PolicyConfig
     fields given on the command line; architecture fields (SHAPE_FIELDS) and `seed` apply to a base
     checkpoint only, a saved policy keeps its own."""

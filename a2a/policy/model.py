@@ -21,8 +21,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -89,7 +89,8 @@ class A2APolicy(nn.Module):
                 for p in self.projector.parameters():
                     p.requires_grad_(True)
             if config.compression == "resampler":
-                self.compressor: nn.Module = PerceiverResampler(hidden, config.resampler_latents, config.resampler_heads,
+                self.compressor: nn.Module = PerceiverResampler(hidden, config.resampler_latents,
+                                                                config.resampler_heads,
                                                                 config.resampler_ffn_mult, backend=config.backend)
             else:
                 size = config.pool_size or -(-grid // 2)  # 0: LLaVA-OneVision's own ceil(grid / 2)
@@ -127,7 +128,8 @@ class A2APolicy(nn.Module):
         self.image_token_id = int(hf_cfg.image_token_id)
         pad = tokenizer.pad_token_id
         self.pad_id = int(pad if pad is not None else self.terminal_id)
-        self.builder = SequenceBuilder(self._encode, self.format, image_token_id=self.image_token_id, pad_id=self.pad_id,
+        self.builder = SequenceBuilder(self._encode, self.format, image_token_id=self.image_token_id,
+                                       pad_id=self.pad_id,
                                        terminal_id=self.terminal_id, tokens_per_frame=self.tokens_per_frame,
                                        max_past_steps=config.max_past_steps)
         self.tries = TrieCache(self._encode_batch, self.terminal_id)
@@ -141,14 +143,16 @@ class A2APolicy(nn.Module):
         logger.info(
             "a2a.policy: attention=%s (%s), device=%s, dtype=%s, quantization=%s, compression=%s "
             "(%d tokens/frame, backend=%s), LoRA r=%d",
-            self.attn_implementation, attn_reason or "given", self.device, str(self.compute_dtype).replace("torch.", ""),
-            "nf4" if self.quantized else "none", config.compression, self.tokens_per_frame, config.backend, config.lora_r,
+            self.attn_implementation, attn_reason or "given", self.device,
+            str(self.compute_dtype).replace("torch.", ""),
+            "nf4" if self.quantized else "none", config.compression, self.tokens_per_frame, config.backend,
+            config.lora_r,
         )
 
     # ---- loading and saving (loading.py) -----------------------------------------------------------
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike, config: PolicyConfig | None = None, **overrides) -> "A2APolicy":
+    def from_pretrained(cls, path: str | os.PathLike, config: PolicyConfig | None = None, **overrides) -> A2APolicy:
         """Load a LLaVA-OneVision checkpoint (a local directory or a model id in the local cache), or a
         directory written by `save_trainable` (its base checkpoint, config and trained weights).
         `overrides` are PolicyConfig fields."""
@@ -160,7 +164,7 @@ class A2APolicy(nn.Module):
     def load_trainable(self, directory: str | os.PathLike) -> None:
         loading.load_trainable(self, directory)
 
-    def train(self, mode: bool = True) -> "A2APolicy":
+    def train(self, mode: bool = True) -> A2APolicy:
         """Train mode for the trainable parts; the frozen vision tower always stays in eval mode."""
         super().train(mode)
         self.encoder.eval()
@@ -278,7 +282,8 @@ class A2APolicy(nn.Module):
         """The LLM without its LoRA adapters (the KL reference); the compression adapter and the
         value head are unchanged."""
         if self.config.finetune_llm:
-            raise RuntimeError("disable_adapters: with finetune_llm the LLM has no adapters (no frozen reference for a KL)")
+            raise RuntimeError("disable_adapters: with finetune_llm the LLM has no adapters (no frozen reference for a "
+                               "KL)")
         if self.config.lora_r == 0:
             yield
             return

@@ -11,8 +11,8 @@ max_past_steps, an optimizer step) refills that row from its first token.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable
 
 from .decoder import KVCache
 from .history import FrameFeatures

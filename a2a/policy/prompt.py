@@ -17,8 +17,9 @@ on neighbouring text. `CHAT_TEMPLATE` renders the same text for plain chat messa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import TypeAlias
 
 from .history import FrameFeatures, PolicyInput, Step
 
@@ -60,7 +61,7 @@ class PastAction:
     action: str
 
 
-Segment = Union[Text, Frame, PastAction]
+Segment: TypeAlias = Text | Frame | PastAction
 
 
 @dataclass(frozen=True)

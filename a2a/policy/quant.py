@@ -9,9 +9,9 @@ weight into a CPU-specific layout the first time it runs in eval mode without gr
 forwards of layers with a bias fail afterwards ("a view of a leaf Variable that requires grad is
 being used in an in-place operation"). The switch is the per-module attribute
 `Linear4bit.support_avx512bf16_for_cpu` (set in `bitsandbytes/nn/modules.py`, `Linear4bit.__init__`,
-from `bitsandbytes.functional.has_avx512bf16()`; read in `Linear4bit.forward`), set by `disable_bnb_cpu_weight_repacking(model)` on
-every 4-bit layer of a model (instances only: no class is patched). A2APolicy calls it whenever a
-4-bit model runs on CPU.
+from `bitsandbytes.functional.has_avx512bf16()`; read in `Linear4bit.forward`), set by
+`disable_bnb_cpu_weight_repacking(model)` on every 4-bit layer of a model (instances only: no class is
+patched). A2APolicy calls it whenever a 4-bit model runs on CPU.
 """
 
 from __future__ import annotations

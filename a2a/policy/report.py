@@ -26,7 +26,7 @@ def _size(mod: nn.Module | None, trainable: bool | None = None) -> int:
     return total
 
 
-def memory_footprint(policy: "A2APolicy") -> dict[str, int]:
+def memory_footprint(policy: A2APolicy) -> dict[str, int]:
     """Bytes held by parameters and buffers, per component (4-bit weights count as stored)."""
     return {
         "vision_tower": _size(policy.encoder.vision_tower),
@@ -39,7 +39,7 @@ def memory_footprint(policy: "A2APolicy") -> dict[str, int]:
     }
 
 
-def describe(policy: "A2APolicy") -> dict:
+def describe(policy: A2APolicy) -> dict:
     counts = {
         "trainable": sum(p.numel() for p in policy.trainable_parameters()),
         "total": sum(p.numel() for p in policy.parameters()),

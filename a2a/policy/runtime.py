@@ -36,7 +36,8 @@ def resolve_attn_implementation(requested: str, device: torch.device, dtype: tor
     fa_ok = flash_attn_available()
     if requested == "flash_attention_2":
         if not fa_ok:
-            raise ValueError("attn_implementation='flash_attention_2' needs the flash-attn package (pip install flash-attn)")
+            raise ValueError("attn_implementation='flash_attention_2' needs the flash-attn package (pip install "
+                             "flash-attn)")
         if device.type != "cuda":
             raise ValueError("attn_implementation='flash_attention_2' needs a CUDA device")
         if dtype not in (torch.float16, torch.bfloat16):

@@ -3,7 +3,8 @@ one teacher-forced forward, differentiable, with the same definitions as acting 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from .model import A2APolicy
 
 
-def score(policy: "A2APolicy", inputs: Sequence[PolicyInput], actions: Sequence[str], vocabs, *,
+def score(policy: A2APolicy, inputs: Sequence[PolicyInput], actions: Sequence[str], vocabs, *,
           temperature: float | None = None) -> ScoreOutput:
     """Each input's action scored after its prompt (one forward for the batch)."""
     T = policy.check_temperature(temperature)
@@ -37,7 +38,7 @@ def score(policy: "A2APolicy", inputs: Sequence[PolicyInput], actions: Sequence[
     return ScoreOutput(logp, ent, policy.value(hs[value_at]).float(), torch.tensor(n_tok, dtype=torch.long), T)
 
 
-def _hidden_at(policy: "A2APolicy", batch, picks: list[Pick], value_at: list[tuple[int, int]]):
+def _hidden_at(policy: A2APolicy, batch, picks: list[Pick], value_at: list[tuple[int, int]]):
     """The final hidden states at the columns that picks and values read (only there, see
     Decoder.forward), with the picks' columns and the value positions re-indexed into them."""
     cols: list[dict[int, int]] = [{} for _ in range(batch.batch_size)]
@@ -61,7 +62,7 @@ def _hidden_at(policy: "A2APolicy", batch, picks: list[Pick], value_at: list[tup
     return hs, picks, (rows, at)
 
 
-def score_episodes(policy: "A2APolicy", episodes: Sequence, vocabs, *, temperature: float | None = None) -> ScoreOutput:
+def score_episodes(policy: A2APolicy, episodes: Sequence, vocabs, *, temperature: float | None = None) -> ScoreOutput:
     """Every step of whole episodes in ONE forward per episode (differentiable).
 
     `episodes`: objects with `.instruction` and `.steps` (e.g. `EpisodeHistory`) whose steps all

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import torch
 
@@ -55,7 +55,7 @@ class SequenceBatch:
     def width(self) -> int:
         return int(self.input_ids.shape[1])
 
-    def to(self, device: torch.device | str) -> "SequenceBatch":
+    def to(self, device: torch.device | str) -> SequenceBatch:
         for name in ("input_ids", "attention_mask", "position_ids", "kinds", "slot_frame", "slot_row",
                      "prompt_lengths", "action_lengths"):
             setattr(self, name, getattr(self, name).to(device, non_blocking=True))
@@ -107,7 +107,8 @@ class SequenceBuilder:
                 self._cache.popitem(last=False)
         return ids
 
-    def encode_many(self, texts: list[str], batch_encode: Callable[[list[str]], list[list[int]]]) -> list[tuple[int, ...]]:
+    def encode_many(self, texts: list[str],
+                    batch_encode: Callable[[list[str]], list[list[int]]]) -> list[tuple[int, ...]]:
         """Token ids of many texts (one batch call for those not cached yet), through the same cache
         as `encode`, so an action has the same ids in the trie and in the prompt."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]

@@ -56,7 +56,7 @@ def task_corpus(scenes: int = 6, seed: int = 0) -> list[str]:
 
     cat = _core.catalog()
     lines: list[str] = []
-    words = list(cat["room_types"]) + list(cat["colors"]) + list(cat["sizes"]) + list(cat["patterns"]) + list(cat["finishes"])
+    words = [w for key in ("room_types", "colors", "sizes", "patterns", "finishes") for w in cat[key]]
     words += [r["name"] for r in cat["receptacle_types"]] + [r["plural"] for r in cat["receptacle_types"]]
     words += [c["name"] for c in cat["categories"]]
     lines.append(" ".join(words))
@@ -103,7 +103,12 @@ def train_tokenizer(corpus: list[str], vocab_size: int = 1024):
 
 
 def build_tiny_model(spec: TinySpec, tokenizer) -> torch.nn.Module:
-    from transformers import LlavaOnevisionConfig, LlavaOnevisionForConditionalGeneration, Qwen2Config, SiglipVisionConfig
+    from transformers import (
+        LlavaOnevisionConfig,
+        LlavaOnevisionForConditionalGeneration,
+        Qwen2Config,
+        SiglipVisionConfig,
+    )
 
     vocab = max(len(tokenizer), spec.model_vocab)
     vc = SiglipVisionConfig(hidden_size=spec.vision_hidden,

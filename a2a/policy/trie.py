@@ -9,7 +9,7 @@ names one valid action. Tries are cached per vocabulary (`TrieCache`).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 
 class ActionTrie:

@@ -48,7 +48,8 @@ def evaluate_reference(agent: str, cfg, out_dir: Path) -> dict:
 
     ecfg = EvalConfig(agent=agent, split=cfg.eval_split, dataset=cfg.dataset, episodes=cfg.eval_episodes,
                       out=str(out_dir), resume=(out_dir / "run.json").exists(), label=agent,
-                      runner=RunnerConfig(num_envs=16, budget_delta=cfg.rewards.budget_delta, frame_size=0, seed=cfg.seed),
+                      runner=RunnerConfig(num_envs=16, budget_delta=cfg.rewards.budget_delta, frame_size=0,
+                                          seed=cfg.seed),
                       user=cfg.user_spec(), progress=False)
     return evaluate(ecfg, log=lambda s: None).summary
 
@@ -73,6 +74,7 @@ def table(rows: list[Row], split: str, episodes: int) -> str:
              f"  {'agent':<{width}}    SR   ARS    QR   what it is"]
     for r in rows:
         s = r.summary
-        lines.append(f"  {r.label:<{width}} {pct(metric(s, 'SR'))} {pct(metric(s, 'ARS'))}  {ratio(metric(s, 'QR'))}   {r.what}")
+        lines.append(f"  {r.label:<{width}} {pct(metric(s, 'SR'))} {pct(metric(s, 'ARS'))}  {ratio(metric(s, 'QR'))}   "
+                     f"{r.what}")
     lines.append(MEANING)
     return "\n".join(lines)

@@ -35,9 +35,11 @@ class PPOConfig:
     value_clip: float | None = field(default=0.2, metadata=_help("value clip (none: unclipped)"))
     vf_coef: float = field(default=0.5, metadata=_help("value loss coefficient"))
     ent_coef: float = field(default=0.0, metadata=_help("entropy bonus coefficient"))
-    kl_coef: float = field(default=0.0, metadata=_help("KL to the frozen reference (the LLM without its LoRA adapters)"))
+    kl_coef: float = field(default=0.0,
+                           metadata=_help("KL to the frozen reference (the LLM without its LoRA adapters)"))
     max_grad_norm: float = field(default=1.0, metadata=_help("gradient clipping norm"))
-    target_kl: float | None = field(default=None, metadata=_help("stop an update's epochs past this approx KL (none: never)"))
+    target_kl: float | None = field(default=None,
+                                    metadata=_help("stop an update's epochs past this approx KL (none: never)"))
     pipeline: bool | None = field(default=None, metadata=_help(
         "step half the envs while the policy works on the other half (auto: on GPU)"))
 
@@ -75,9 +77,11 @@ class TrainConfig:
     dataset: str | None = field(default=None, metadata=_help("dataset directory (none: the built-in dataset)"))
     eval_split: str = field(default="val_unseen_scenes", metadata=_help("split of the final evaluation"))
     eval_episodes: int = field(default=100, metadata=_help("episodes of the final evaluation (0: none)"))
-    eval_every: int = field(default=0, metadata=_help("updates between evaluations during training (0: at the end only)"))
+    eval_every: int = field(default=0,
+                            metadata=_help("updates between evaluations during training (0: at the end only)"))
     compare: bool = field(default=True, metadata=_help(
-        "evaluate the policy's starting points and the scripted agents on the same episodes and print them side by side"))
+        "evaluate the policy's starting points and the scripted agents on the same episodes and print them side by "
+        "side"))
     checkpoint_every: int = field(default=10, metadata=_help("updates between checkpoints"))
     keep_checkpoints: int = field(default=3, metadata=_help("checkpoints kept"))
     minutes: float | None = field(default=4.0, metadata=_help(

@@ -51,7 +51,8 @@ def plot_learning_curve(run_dir: Path, out: Path) -> Path | None:
         ax.set(xlabel="env steps", title=title)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="lower right")
-    run = json.loads((Path(run_dir) / "train_config.json").read_text()) if (Path(run_dir) / "train_config.json").exists() else {}
+    config = Path(run_dir) / "train_config.json"
+    run = json.loads(config.read_text()) if config.exists() else {}
     fig.suptitle(f"training episodes of {Path(run_dir).name} (split {run.get('split', '?')})", fontsize=10)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)

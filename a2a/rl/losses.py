@@ -19,7 +19,8 @@ class PPOLossTerms:
 
 
 def ppo_loss(new_logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Tensor, new_values: torch.Tensor,
-             old_values: torch.Tensor, returns: torch.Tensor, entropy: torch.Tensor, *, clip: float, value_clip: float | None,
+             old_values: torch.Tensor, returns: torch.Tensor, entropy: torch.Tensor, *, clip: float,
+             value_clip: float | None,
              vf_coef: float, ent_coef: float, ref_logp: torch.Tensor | None = None, kl_coef: float = 0.0,
              normalize_advantages: bool = True) -> PPOLossTerms:
     """All inputs are 1-D over the minibatch's valid steps."""

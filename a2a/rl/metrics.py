@@ -29,7 +29,8 @@ CSV_COLUMNS = (
     "reward/total", "reward/success", "reward/subgoal", "reward/useful_question", "reward/over_budget", "reward/slack",
     "reward/invalid", "reward/failure",
     "rollout/invalid_rate", "rollout/ask_rate", "rollout/useful_rate",
-    "loss/bc", "loss/total", "loss/policy", "loss/value", "loss/entropy", "loss/kl_ref", "ppo/approx_kl", "ppo/clip_fraction",
+    "loss/bc", "loss/total", "loss/policy", "loss/value", "loss/entropy", "loss/kl_ref", "ppo/approx_kl",
+               "ppo/clip_fraction",
     "ppo/grad_norm", "ppo/lr", "value/explained_variance",
 )
 
@@ -124,7 +125,8 @@ class MetricsLogger:
         return dropped
 
     def log(self, values: dict) -> None:
-        clean = {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in values.items()}
+        clean = {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k,
+                 v in values.items()}
         append_line(self._jsonl, self.jsonl_path, json.dumps(clean) + "\n")  # the record first
         append_line(self._csv, self.csv_path, _csv_text([clean], self.columns, header=False))
         if self._tb is not None:

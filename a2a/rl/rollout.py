@@ -44,7 +44,7 @@ class Rollout:
     episodes: list[dict] = field(default_factory=list)  # finished episodes: success, K, questions, length, return
 
     @classmethod
-    def empty(cls, T: int, N: int) -> "Rollout":
+    def empty(cls, T: int, N: int) -> Rollout:
         z = lambda dtype=torch.float32: torch.zeros(T, N, dtype=dtype)  # noqa: E731
         b = torch.bool
         return cls([[None] * N for _ in range(T)], [[None] * N for _ in range(T)], [[None] * N for _ in range(T)],
@@ -69,7 +69,8 @@ class RolloutCollector:
         self.core = core
         self.policy = policy
         self.N = core.num_envs
-        self.groups = [np.arange(self.N)] if not pipeline else [np.arange(0, self.N // 2), np.arange(self.N // 2, self.N)]
+        half = self.N // 2
+        self.groups = [np.arange(self.N)] if not pipeline else [np.arange(0, half), np.arange(half, self.N)]
         self.gen = generator
         self.question_reward = question_reward
         self.user = user  # an a2a.llm.EnvUser that answers (some) questions with an LLM, or None
@@ -123,7 +124,8 @@ class RolloutCollector:
         imitated = np.zeros(len(ids), bool)
         if self.expert is not None:
             acts = list(self.expert(ids, self.first[ids], [self.instruction[i] for i in ids],
-                                    [self.last_action[i] for i in ids], [self.answer[i] for i in ids], self.invalid[ids]))
+                                    [self.last_action[i] for i in ids], [self.answer[i] for i in ids],
+                                    self.invalid[ids]))
             imitated[:] = True
             # DART: now and then another action is taken instead, so that the expert's next actions show
             # how to recover from states its own plan never reaches (the policy's mistakes)
@@ -193,11 +195,13 @@ class RolloutCollector:
         ro.useful[t, col] = torch.from_numpy(np.asarray(batch.useful)[rows])
         ro.imitated[t, col] = torch.from_numpy(acted.imitated & ~first)
         for k, i in enumerate(ids):
-            ro.inputs[t][i], ro.actions[t][i], ro.vocabs[t][i] = acted.step.inputs[k], out.actions[k], acted.step.vocabs[k]
+            ro.inputs[t][i], ro.actions[t][i] = acted.step.inputs[k], out.actions[k]
+            ro.vocabs[t][i] = acted.step.vocabs[k]
         self.env_steps += int((~first).sum())
         # Episode bookkeeping for metrics.
         rew = np.asarray(batch.reward)[rows]
-        success, questions, K, length = (np.asarray(getattr(batch, f))[rows] for f in ("success", "questions", "K", "step"))
+        success, questions, K, length = (np.asarray(getattr(batch, f))[rows]
+                                         for f in ("success", "questions", "K", "step"))
         for k, i in enumerate(ids):
             if first[k]:
                 self.returns[i] = 0.0
@@ -207,7 +211,8 @@ class RolloutCollector:
                 ro.episodes.append({"success": bool(success[k]), "K": int(K[k]), "questions": int(questions[k]),
                                     "length": int(length[k]), "return": float(self.returns[i])})
         if self.question_reward is not None:
-            self.question_reward.observe(t, _Reordered(batch, rows), [out.actions[k] for k in range(len(ids))], self.core,
+            self.question_reward.observe(t, _Reordered(batch, rows), [out.actions[k] for k in range(len(ids))],
+                                         self.core,
                                          env_ids=ids)
         self._absorb(batch, ids)
 
@@ -231,7 +236,8 @@ def episode_metrics(episodes: list[dict]) -> dict:
     q = np.array([e["questions"] for e in episodes], float)
     ars = np.where((k == 0) & (q == 0), s, s * k / np.maximum(np.maximum(k, q), 1))
     pos = k > 0
-    return {"episode/count": float(len(episodes)), "episode/success_rate": float(s.mean()), "episode/ars": float(ars.mean()),
+    return {"episode/count": float(len(episodes)), "episode/success_rate": float(s.mean()),
+            "episode/ars": float(ars.mean()),
             "episode/questions": float(q.mean()),
             "episode/question_ratio": float((q[pos] / k[pos]).mean()) if pos.any() else float("nan"),
             "episode/length": float(np.mean([e["length"] for e in episodes])),

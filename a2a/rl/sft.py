@@ -40,7 +40,8 @@ class AgentExpert:
             self.agent.reset(starting)
         n = len(ids)
         last = tuple("" if f else a for a, f in zip(last_action, first))
-        obs = AgentObservation(env_ids=np.asarray(ids, np.int64), first=np.asarray(first, bool), image=None, history=None,
+        obs = AgentObservation(env_ids=np.asarray(ids, np.int64), first=np.asarray(first, bool), image=None,
+                               history=None,
                                history_len=None, instruction=tuple(instruction), last_action=last,
                                answer=tuple(answer), invalid=np.asarray(invalid, bool), step=np.zeros(n, np.int64))
         return self.agent.act(obs, self.access)

@@ -28,8 +28,15 @@ from ..env.config import EnvConfig
 from .checkpoint import latest_checkpoint, load_counters, load_optimizer, rng_state, save_checkpoint, set_rng_state
 from .comparison import REFERENCES, Row, evaluate_policy, evaluate_reference, metric
 from .config import TrainConfig
-from .distributed import (DistInfo, barrier, broadcast_parameters, init_distributed, mean_across_ranks,
-                          replica_checksums, shutdown)
+from .distributed import (
+    DistInfo,
+    barrier,
+    broadcast_parameters,
+    init_distributed,
+    mean_across_ranks,
+    replica_checksums,
+    shutdown,
+)
 from .metrics import MetricsLogger
 from .ppo import ppo_update
 from .rollout import RolloutCollector, episode_metrics
@@ -289,7 +296,8 @@ def train(cfg: TrainConfig) -> TrainResult:
                 m[f"reward/{name}"] = float(ro.terms[..., k][valid].mean()) if valid.any() else 0.0
             for key, flag in (("rollout/invalid_rate", ro.invalid), ("rollout/ask_rate", ro.asked)):
                 m[key] = float(flag[valid].float().mean()) if valid.any() else 0.0
-            m["rollout/useful_rate"] = float(ro.useful[ro.asked & valid].float().mean()) if (ro.asked & valid).any() else float("nan")
+            asked = ro.asked & valid
+            m["rollout/useful_rate"] = float(ro.useful[asked].float().mean()) if asked.any() else float("nan")
             if question_reward is not None:
                 m.update(question_reward.stats())
             if env_user is not None:
@@ -310,7 +318,8 @@ def train(cfg: TrainConfig) -> TrainResult:
                 logger.log(m)
             bar.step(phase, update, m, ro.episodes)
             if update % cfg.checkpoint_every == 0:
-                _checkpoint(run_dir, update, counters, policy, optimizer, generator, cpu_generator, info, cfg.keep_checkpoints)
+                _checkpoint(run_dir, update, counters, policy, optimizer, generator, cpu_generator, info,
+                            cfg.keep_checkpoints)
     finally:
         bar.close()
         if logger:
@@ -332,7 +341,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     policy_dir = run_dir / "policy"
     result = TrainResult(run_dir, update, int(counters["env_steps"]), None, policy_dir)
     if info.is_main:
-        (run_dir / "replicas.json").write_text(json.dumps({"world_size": info.world_size, "checksums": checksums}) + "\n")
+        (run_dir / "replicas.json").write_text(json.dumps({"world_size": info.world_size,
+                                                           "checksums": checksums}) + "\n")
         policy.save_trainable(policy_dir)  # A2APolicy.from_pretrained(policy_dir) reloads base + trained weights
         if cfg.eval_episodes:
             _final_evaluation(cfg, policy, run_dir, update, sft_done, frame_size, result)
@@ -365,7 +375,8 @@ def _final_evaluation(cfg: TrainConfig, policy, run_dir: Path, update: int, sft_
             if (run_dir / START_DIR / name).exists():
                 policy.load_trainable(run_dir / START_DIR / name)
                 d = run_dir / "eval" / name
-                rows.append(Row(name.replace("_", " "), what, d, evaluate_policy(policy, cfg, d, frame_size, label=name)))
+                rows.append(Row(name.replace("_", " "), what, d,
+                                evaluate_policy(policy, cfg, d, frame_size, label=name)))
         with torch.no_grad():  # back to the trained weights
             for n, p in policy.named_trainable_parameters():
                 p.copy_(trained[n])
