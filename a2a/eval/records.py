@@ -111,7 +111,8 @@ def _scan(path: Path) -> tuple[list[dict], int, bool]:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             if last:  # a line cut short by an interruption: no newline after it
                 return out, good, True
-            raise RecordError(f"{where}: not valid JSON ({e.msg}); the records file is corrupt — "
+            why = e.msg if isinstance(e, json.JSONDecodeError) else f"not UTF-8: {e.reason}"
+            raise RecordError(f"{where}: not valid JSON ({why}); the records file is corrupt — "
                               "fix or delete the line, or start a new run") from None
         if last:  # complete JSON without its newline: keep it, it was fully written
             out.append(_check(d, where))

@@ -53,6 +53,14 @@ def test_corrupt_line_in_the_middle_names_the_line(tmp_path):
         read_records(path)
 
 
+def test_line_that_is_not_utf8_is_a_record_error(tmp_path):
+    # json.loads raises UnicodeDecodeError (which has no .msg) for such a line: the message must still be built
+    path = tmp_path / "episodes.jsonl"
+    path.write_bytes(make(0).to_json().encode() + b'\n{"episode_id": "\xff"}\n' + make(2).to_json().encode() + b"\n")
+    with pytest.raises(RecordError, match=r"line 2: not valid JSON \(not UTF-8: invalid start byte\)"):
+        read_records(path)
+
+
 def test_missing_field_and_wrong_type(tmp_path):
     path = tmp_path / "episodes.jsonl"
     path.write_text('{"episode_id": "x"}\n')
