@@ -15,6 +15,7 @@ import contextlib
 import importlib
 import os
 from types import ModuleType
+from typing import Any
 
 import torch
 
@@ -128,15 +129,15 @@ def device_guard(device: torch.device) -> contextlib.AbstractContextManager:
     return torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
 
 
-def out_size_pair(out_size: object) -> tuple[int, int]:
+def out_size_pair(out_size: Any) -> tuple[int, int]:
     """Validate ``out_size`` as a pair of positive ints (an int ``n`` means ``(n, n)``)."""
     if isinstance(out_size, bool):
         raise ValueError(f"out_size must be an int or a pair of ints, got {out_size!r}")
     if isinstance(out_size, int):
-        pair = (out_size, out_size)
+        pair: tuple[Any, ...] = (out_size, out_size)
     else:
         try:
-            pair = tuple(out_size)  # type: ignore[arg-type]
+            pair = tuple(out_size)
         except TypeError:
             raise ValueError(f"out_size must be an int or a pair of ints, got {out_size!r}") from None
         if len(pair) != 2:

@@ -75,7 +75,8 @@ def next_action(instruction: str | ParsedInstruction, vocab: Vocabulary, history
     `instruction` may be given parsed (parse_instruction), as the agent does once per episode."""
     idle = f"navigate({vocab.receptacles[0]})"
     p = parse_instruction(instruction, vocab) if isinstance(instruction, str) else instruction
-    if p.category is None:
+    category = p.category
+    if category is None:
         return idle
     cat = catalog()
     colors = next(c["colors"] for c in cat["categories"] if c["name"] == p.category)
@@ -131,7 +132,7 @@ def next_action(instruction: str | ParsedInstruction, vocab: Vocabulary, history
 
     def fits(desc: str) -> bool:
         words = desc.split()
-        return (" ".join(words[-len(p.category.split()):]) == p.category
+        return (" ".join(words[-len(category.split()):]) == category
                 and (color is None or color in words or not any(w in colors for w in words))
                 and (size is None or size in words or not any(w in cat["sizes"] for w in words)))
 
@@ -171,6 +172,8 @@ class _MultiObjectScripts(ScriptedAgent):
 
     def script(self, instruction: str, vocab: Vocabulary) -> Script:
         m = parse_multi_instruction(instruction, vocab)
+        if m is None:
+            raise ValueError(f"greedy-explore: not a multi-object instruction: {instruction!r}")
         yield from (clean_clutter_script if m.task == "clean_clutter" else preference_script)(m, vocab)
 
 
@@ -198,8 +201,9 @@ class GreedyExploreAgent:
                 multi = parse_multi_instruction(obs.instruction[row], vocab) is not None
                 self._episodes[env_id] = None if multi else (parse_instruction(obs.instruction[row], vocab), vocab, [])
                 self._multi.reset([env_id])
-            elif self._episodes[env_id] is not None:  # the action the env executed last (ours or not), its outcome
-                self._episodes[env_id][2].append(Step(obs.last_action[row], obs.answer[row], bool(obs.invalid[row])))
+            elif (episode := self._episodes[env_id]) is not None:
+                # the action the env executed last (ours or not), its outcome
+                episode[2].append(Step(obs.last_action[row], obs.answer[row], bool(obs.invalid[row])))
             ep = self._episodes[env_id]
             out.append(self._multi.act_row(obs, row, env) if ep is None else
                        next_action(ep[0], ep[1], ep[2], self.config.ask_location))

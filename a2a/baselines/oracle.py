@@ -17,8 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 from ..eval.agent import AgentObservation, EnvAccess
+
+
+class OracleEnvAccess(EnvAccess, Protocol):
+    """The evaluation runner's env access, with the core's oracle question (beyond EnvAccess)."""
+
+    def oracle_question(self, env_id: int) -> tuple[str | None, int]: ...
 
 
 class OracleCheckError(AssertionError):
@@ -110,7 +117,7 @@ class OracleAgent:
 
     def _core_step(self, env_id: int, env: EnvAccess, plan: _Plan) -> str | None:
         """The core's next question, or None when the dialogue is over (after checking it)."""
-        question, remaining = env.oracle_question(env_id)
+        question, remaining = cast(OracleEnvAccess, env).oracle_question(env_id)  # _plan checked it has one
         if plan.asked == 0 and remaining != plan.K:
             self._fail(f"{plan.episode}: the core says {remaining} questions are needed, the episode's K is {plan.K}")
         if remaining < 0 or plan.asked + remaining > plan.K:

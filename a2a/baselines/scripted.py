@@ -68,7 +68,7 @@ def exploration_order(vocab: Vocabulary, source: str | None = None, room: str | 
     return [r for r in first + in_room + rest if r not in exclude]
 
 
-def fetch_from(receptacle: str, vocab: Vocabulary, description: str) -> Script:
+def fetch_from(receptacle: str, vocab: Vocabulary, description: str) -> Generator[str, Feedback, bool]:
     """Go to a receptacle, open it if it is of an articulated type, try to pick; returns whether the
     pick succeeded (via StopIteration.value)."""
     yield f"navigate({receptacle})"

@@ -60,7 +60,7 @@ SHARED = {"base_url": "base_url", "llm_model": "llm_model", "api_key_env": "api_
           "llm_timeout": "llm_timeout", "llm_concurrency": "llm_concurrency", "dataset": "dataset"}
 
 
-def _agent_options(args: argparse.Namespace, declared: set[str] = frozenset()) -> dict:
+def _agent_options(args: argparse.Namespace, declared: set[str] | frozenset[str] = frozenset()) -> dict:
     opts: dict = {name: getattr(args, attr) for name, attr in SHARED.items()
                   if name in declared and getattr(args, attr, None) is not None}
     for kv in args.agent_opt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, make_dataclass
+from typing import TYPE_CHECKING
 
 from .. import _core
 
@@ -36,7 +37,18 @@ def _reward_weights_class():
     return cls
 
 
-RewardWeights = _reward_weights_class()
+if TYPE_CHECKING:
+    @dataclass(frozen=True)
+    class RewardWeights:
+        """What type checkers see of the class made at import from the core's reward table."""
+
+        budget_delta: int = 0
+
+        def __init__(self, *, budget_delta: int = 0, **weights: float) -> None: ...
+        def __getattr__(self, term: str) -> float: ...
+        def as_dict(self) -> dict: ...
+else:
+    RewardWeights = _reward_weights_class()
 
 
 def check_frame_size(frame_size: int, what: str = "frame_size") -> None:

@@ -103,8 +103,8 @@ def budget_figure(runs: list[Run], styles: MethodStyles) -> Figure:
         rs = sorted(rs, key=lambda r: r.delta)
         dx = spread.pop("offset")
         for ax, metric, scale in ((axes[0], "SR", 100.0), (axes[1], "QR", 1.0)):
-            pts = [(r.delta, _err(r.summary["overall"].get(metric), scale)) for r in rs]
-            pts = [(d, e) for d, e in pts if e is not None]
+            errs = [(r.delta, _err(r.summary["overall"].get(metric), scale)) for r in rs]
+            pts = [(d, e) for d, e in errs if e is not None]
             if pts:
                 ax.errorbar([d + dx for d, _ in pts], [e[0] for _, e in pts],
                             yerr=[[e[1] for _, e in pts], [e[2] for _, e in pts]], capsize=3,

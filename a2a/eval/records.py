@@ -18,7 +18,7 @@ RECORD_FORMAT = "a2a-eval-record/1"
 RECORDS_FILE = "episodes.jsonl"
 
 # Fields every record must have, with their JSON types (checked when reading).
-_REQUIRED: dict[str, type | tuple[type, ...]] = {
+_REQUIRED: dict[str, type] = {
     "episode_id": str, "episode_index": int, "split": str, "ambiguity": str, "K": int, "Q": int,
     "budget": int, "success": bool, "failure": bool, "truncated": bool, "length": int,
     "useful_questions": int, "invalid_actions": int, "actions": list, "rewards": list,

@@ -149,7 +149,7 @@ def usage_table(runs: list[Run]) -> str | None:
                            "$ / 100 episodes"], rows)
 
 
-def write_report(run_dirs: list[str | os.PathLike], out: str | os.PathLike, plots: bool = True,
+def write_report(run_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, plots: bool = True,
                  figures: Sequence[tuple[str | os.PathLike, str]] = ()) -> tuple[Path, str]:
     """Writes out/report.md (and PNG plots); returns (path, the Table-1 markdown). `figures`: more
     (PNG path, title) pairs to copy into the report, e.g. a training run's learning curve."""

@@ -1,13 +1,15 @@
 """Validation shared by the judge and user request dataclasses."""
 from __future__ import annotations
 
+from typing import Any
 
-def dialogue_pairs(value: object, owner: str) -> tuple[tuple[str, str], ...]:
+
+def dialogue_pairs(value: Any, owner: str) -> tuple[tuple[str, str], ...]:
     """``value`` as a tuple of (question, answer) string pairs; ValueError otherwise."""
     try:
-        if isinstance(value, (str, bytes)) or any(isinstance(p, (str, bytes)) for p in value):  # type: ignore[union-attr]
+        if isinstance(value, (str, bytes)) or any(isinstance(p, (str, bytes)) for p in value):
             raise TypeError
-        pairs = tuple((q, a) for q, a in value)  # type: ignore[union-attr]
+        pairs = tuple((q, a) for q, a in value)
     except (TypeError, ValueError):
         raise ValueError(f"{owner}: dialogue must be a sequence of (question, answer) pairs") from None
     if not all(isinstance(q, str) and isinstance(a, str) for q, a in pairs):

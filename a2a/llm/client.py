@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeGuard, TypeVar
 from urllib.parse import urlparse
 
 from .cache import ResponseCache, request_key
@@ -105,7 +105,7 @@ class ChatRequest:
         return cls(messages=tuple(msgs), **kwargs)
 
 
-def _is_parts(content: object) -> bool:
+def _is_parts(content: object) -> TypeGuard[Sequence[Mapping]]:
     if not isinstance(content, (list, tuple)) or not content:
         return False
     for p in content:

@@ -21,12 +21,13 @@ import numpy as np
 
 from .. import _core
 from .dialogue import DialogueRecord, question_of
-from .user import LLMUser
+from .user import LLMUser, Route
 
 # Index of the "not in the grammar" question type in batch.question_type.
 UNKNOWN_QUESTION = list(_core.question_types()).index("unknown")
 _PRINTABLE = frozenset(string.ascii_letters + string.digits + string.punctuation + " ")
-ROUTES = {"builtin": None, "builtin-first": "builtin_first", "llm": "llm_only"}  # CLI name -> UserConfig.route
+# CLI name -> UserConfig.route
+ROUTES: dict[str, Route | None] = {"builtin": None, "builtin-first": "builtin_first", "llm": "llm_only"}
 
 
 def fit_answer(text: str, width: int = _core.ANSWER_CHARS) -> bytes:
@@ -124,8 +125,10 @@ class UserSpec:
     def build(self, env, num_envs: int, cache_path: str | None = None, check: bool = True) -> EnvUser | None:
         """The EnvUser over `env` (None for "builtin"), with its own client; `check` asks the endpoint
         once so that a wrong URL fails now rather than at the first question."""
-        if ROUTES[self.route] is None:
+        route = ROUTES[self.route]
+        if route is None:
             return None
+        assert self.base_url and self.model  # __post_init__ checked: an LLM route has an endpoint
         from .client import LLMClient
         from .config import LLMConfig
         from .user import UserConfig
@@ -134,5 +137,5 @@ class UserSpec:
                                      cache_path=cache_path, timeout_s=self.timeout_s, concurrency=self.concurrency))
         if check:
             client.check()
-        user = LLMUser(client, UserConfig(route=ROUTES[self.route], max_answer_chars=_core.ANSWER_CHARS - 1))
+        user = LLMUser(client, UserConfig(route=route, max_answer_chars=_core.ANSWER_CHARS - 1))
         return EnvUser(user, env, num_envs)

@@ -12,6 +12,7 @@ config; nothing is swapped at import time.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import nn
@@ -89,10 +90,11 @@ class PerceiverResampler(nn.Module):
         nn.init.eye_(self.to_out.weight)
         nn.init.zeros_(self.to_out.bias)
         if self.ffn is not None:
-            nn.init.normal_(self.ffn[1].weight, std=1.0 / math.sqrt(self.dim))
-            nn.init.zeros_(self.ffn[1].bias)
-            nn.init.normal_(self.ffn[3].weight, std=0.02 / math.sqrt(self.ffn[3].in_features))
-            nn.init.zeros_(self.ffn[3].bias)
+            up, down = cast(nn.Linear, self.ffn[1]), cast(nn.Linear, self.ffn[3])  # the Sequential built above
+            nn.init.normal_(up.weight, std=1.0 / math.sqrt(self.dim))
+            nn.init.zeros_(up.bias)
+            nn.init.normal_(down.weight, std=0.02 / math.sqrt(down.in_features))
+            nn.init.zeros_(down.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x [F, T, C] or [F, g, g, C] -> [F, num_latents, C]."""

@@ -15,9 +15,10 @@ post_attention_layernorm -> mlp -> residual`, without sliding-window layers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 SUPPORTED_MODEL_TYPES = ("qwen2", "llama")
@@ -82,7 +83,8 @@ class KVCache:
 class Decoder:
     """Runs `lm` (a transformers Llama-family base model, possibly wrapped by peft) layer by layer."""
 
-    def __init__(self, lm: nn.Module, *, gradient_checkpointing: bool = False):
+    def __init__(self, lm: Any, *, gradient_checkpointing: bool = False):
+        # lm and base are transformers modules: their submodules and config fields are dynamic attributes
         base = lm.get_base_model() if hasattr(lm, "get_base_model") else lm
         cfg = base.config
         if getattr(cfg, "model_type", None) not in SUPPORTED_MODEL_TYPES:
@@ -133,7 +135,7 @@ class Decoder:
         cos, sin = self.rotary(x, positions)
         last = len(self.layers) - 1
         for li, layer in enumerate(self.layers):
-            args = (layer, x, cos, sin, mask, None)
+            args: tuple = (layer, x, cos, sin, mask, None)
             if li == last and queries is not None:
                 key = torch.arange(T, device=x.device)
                 qmask = key[None, None, :] <= queries[:, :, None]
@@ -181,7 +183,7 @@ class Decoder:
 
     # ---- one layer -----------------------------------------------------------------------------
 
-    def _layer(self, layer: nn.Module, x, cos, sin, mask, kv, queries: torch.Tensor | None = None) -> torch.Tensor:
+    def _layer(self, layer: Any, x, cos, sin, mask, kv, queries: torch.Tensor | None = None) -> torch.Tensor:
         """One decoder layer over x [B, T, H]; with `queries` [B, Q] only those columns' outputs [B, Q, H]
         are computed (keys and values still come from all T tokens)."""
         a = layer.self_attn

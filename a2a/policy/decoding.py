@@ -51,17 +51,19 @@ def act(policy: A2APolicy, inputs, vocabs, *, sample: bool = True, temperature: 
 
     # ---- 1. the prompt: into persistent per-key rows, or a scratch cache ----
     store = policy.prefix_cache if cache_keys is not None and policy.prefix_reuse_possible() else None
-    if store is not None:
+    if store is not None and cache_keys is not None:  # (a store implies cache keys)
         pkey = policy.trainable_version()
         rows = store.rows(list(cache_keys), lambda n: decoder.new_cache(n, 2 * L, policy.compute_dtype, dev))
         cache = store.cache
+        assert cache is not None  # store.rows made it
         cached = []
-        for b, r in enumerate(rows):
-            c = store.contents(r)
-            ok = c is not None and c.prefix_of(row_ids[b], row_frames[b], pkey)
-            if not ok:
-                store.set_contents(r, None)
-            cached.append(len(c.ids) if ok else 0)
+        for b, row in enumerate(rows):
+            c = store.contents(row)
+            if c is not None and c.prefix_of(row_ids[b], row_frames[b], pkey):
+                cached.append(len(c.ids))
+            else:
+                store.set_contents(row, None)
+                cached.append(0)
         store.hits += sum(n > 0 for n in cached)
         store.misses += sum(n == 0 for n in cached)
         store.reused_tokens += sum(cached)
@@ -115,8 +117,8 @@ def act(policy: A2APolicy, inputs, vocabs, *, sample: bool = True, temperature: 
         todo = next_todo
 
     if store is not None:
-        for b, r in enumerate(rows):
-            store.set_contents(r, RowContents(row_ids[b] + tokens[b][: fed[b]], row_frames[b], pkey))
+        for b, row in enumerate(rows):
+            store.set_contents(row, RowContents(row_ids[b] + tokens[b][: fed[b]], row_frames[b], pkey))
     actions = [t.action_at(n) for t, n in zip(tries, nodes)]
     n_tok = torch.tensor([len(t) for t in tokens], dtype=torch.long)
     return ActOutput(actions, logp_sum, ent_sum, values.float(), n_tok, T)

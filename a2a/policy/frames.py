@@ -48,7 +48,7 @@ class FrameTokens:
             y = self.compressor(x)
             for j, i in enumerate(todo):
                 out[i] = y[j]
-                if use_cache:
+                if key is not None:  # use_cache
                     frames[i].tokens_cache = (key, y[j])
         return torch.stack(out)  # type: ignore[arg-type]
 

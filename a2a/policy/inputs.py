@@ -22,7 +22,7 @@ class StepInputs:
 
 
 class EnvHistories:
-    def __init__(self, policy):
+    def __init__(self, policy) -> None:
         self.policy = policy
         self.histories = HistoryStore()
         self._vocab: dict[int, list[str]] = {}
@@ -35,8 +35,9 @@ class EnvHistories:
         for e in ids:
             self._vocab.pop(e, None)
 
-    def observe(self, env_ids: Sequence[int], first: np.ndarray, instructions: Sequence[str], answers: Sequence[str],
-                invalid: np.ndarray, images, valid_actions: Callable[[int], Sequence[str]]) -> StepInputs:
+    def observe(self, env_ids: Sequence[int] | np.ndarray, first: np.ndarray, instructions: Sequence[str],
+                answers: Sequence[str], invalid: np.ndarray, images,
+                valid_actions: Callable[[int], Sequence[str]]) -> StepInputs:
         """Encode the current frames (once each) and extend every env's history; an env whose row is the
         first of an episode (or that has no history yet) starts over with a fresh vocabulary."""
         fmt = self.policy.format

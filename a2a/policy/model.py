@@ -23,6 +23,7 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -58,9 +59,11 @@ class A2APolicy(nn.Module):
         self.config = config
         self.tokenizer = tokenizer
         self.name_or_path = name_or_path
-        hf_cfg = hf_model.config
+        # a transformers LLaVA-OneVision model: its config fields and submodules are dynamic attributes
+        hf_cfg: Any = hf_model.config
         self.hf_config = hf_cfg
-        inner = hf_model.model
+        inner: Any = hf_model.model
+        lm_head: Any = hf_model.lm_head
         for p in hf_model.parameters():
             p.requires_grad_(False)
         self.quantized = bool(linear4bit_modules(inner.language_model))
@@ -100,7 +103,7 @@ class A2APolicy(nn.Module):
             language_model = inner.language_model
             if config.finetune_llm:
                 # A randomly initialised (tiny) LLM has nothing to preserve: all of it trains.
-                for p in list(language_model.parameters()) + list(hf_model.lm_head.parameters()):
+                for p in list(language_model.parameters()) + list(lm_head.parameters()):
                     p.requires_grad_(True)
                 self.lm = language_model
             elif config.lora_r > 0:
@@ -111,7 +114,7 @@ class A2APolicy(nn.Module):
                 self.lm = get_peft_model(language_model, lora)
             else:
                 self.lm = language_model
-        self.lm_head = hf_model.lm_head
+        self.lm_head = lm_head
         self.compressor.to(device)
         self.value_head.to(device)
         self.tokens_per_frame = self.compressor.tokens_per_frame

@@ -16,6 +16,8 @@ patched). A2APolicy calls it whenever a 4-bit model runs on CPU.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -42,7 +44,7 @@ def nf4_config(compute_dtype: torch.dtype, skip_modules: tuple[str, ...] = SKIP_
     )
 
 
-def linear4bit_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
+def linear4bit_modules(model: nn.Module) -> list[tuple[str, Any]]:
     """The bitsandbytes 4-bit linear layers of a model (empty without bitsandbytes)."""
     try:
         import bitsandbytes as bnb

@@ -48,10 +48,10 @@ def _hidden_at(policy: A2APolicy, batch, picks: list[Pick], value_at: list[tuple
         cols[b].setdefault(c, 0)
     Q = max(len(c) for c in cols)
     queries = torch.zeros(batch.batch_size, Q, dtype=torch.long)
-    for b, c in enumerate(cols):
-        order = sorted(c)
+    for b, index_of in enumerate(cols):
+        order = sorted(index_of)
         for j, col in enumerate(order):
-            c[col] = j
+            index_of[col] = j
         queries[b, : len(order)] = torch.tensor(order)
         queries[b, len(order):] = order[-1]  # padding: repeat a real column, never read
     hs = policy.hidden_states(batch, queries.to(policy.device))
@@ -91,11 +91,13 @@ def score_episodes(policy: A2APolicy, episodes: Sequence, vocabs, *, temperature
     # follows the prompt
     k = batch.kinds
     run_start = (k == PAST_ACTION) & torch.nn.functional.pad(k[:, :-1] != PAST_ACTION, (1, 0), value=True)
-    past_starts = [[] for _ in episodes]
+    past_starts: list[list[int]] = [[] for _ in episodes]
     for e, c in run_start.nonzero().tolist():
         past_starts[e].append(c)
     plen = batch.prompt_lengths.tolist()
-    picks, value_at, ep_idx, step_idx, n_tok = [], [], [], [], []
+    picks: list[Pick] = []
+    value_at: list[tuple[int, int]] = []
+    ep_idx, step_idx, n_tok = [], [], []
     for e, ep in enumerate(episodes):
         starts = past_starts[e] + [plen[e]]
         if len(starts) != len(ep.steps):  # pragma: no cover - the builder lays out one run per action

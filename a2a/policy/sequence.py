@@ -155,7 +155,8 @@ class SequenceBuilder:
 
     def prompt(self, inp: PolicyInput) -> tuple[list[int], list[int], list[FrameFeatures]]:
         """(token ids, kinds, frames in slot order) of one prompt (the layout of PromptFormat.segments)."""
-        ids, kinds, frames = (list(x) for x in self._tokens(self.format.header_segments(inp.instruction)))
+        head_ids, head_kinds, head_frames = self._tokens(self.format.header_segments(inp.instruction))
+        ids, kinds, frames = list(head_ids), list(head_kinds), list(head_frames)
         for step in self.format.kept_past(inp, self.max_past_steps):
             i, k, f = self._past_step(step)
             ids += i

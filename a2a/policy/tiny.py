@@ -14,10 +14,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from .prompt import CHAT_TEMPLATE, IM_END, IM_START, IMAGE_TOKEN, PAD_TOKEN, VIDEO_TOKEN, PromptFormat
+
+if TYPE_CHECKING:
+    from transformers import LlavaOnevisionForConditionalGeneration
 
 SPECIAL_TOKENS = (PAD_TOKEN, IM_START, IM_END, IMAGE_TOKEN, VIDEO_TOKEN)
 TINY_FILE = "a2a_tiny.json"
@@ -102,7 +106,7 @@ def train_tokenizer(corpus: list[str], vocab_size: int = 1024):
     return fast
 
 
-def build_tiny_model(spec: TinySpec, tokenizer) -> torch.nn.Module:
+def build_tiny_model(spec: TinySpec, tokenizer) -> LlavaOnevisionForConditionalGeneration:
     from transformers import (
         LlavaOnevisionConfig,
         LlavaOnevisionForConditionalGeneration,

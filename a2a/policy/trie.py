@@ -100,7 +100,7 @@ class ActionTrie:
 class TrieCache:
     """Tries keyed by the vocabulary (tuple of actions), least recently used dropped past `maxsize`."""
 
-    def __init__(self, tokenize: Callable[[list[str]], list[list[int]]], terminal_id: int, maxsize: int = 256):
+    def __init__(self, tokenize: Callable[[list[str]], Sequence[Sequence[int]]], terminal_id: int, maxsize: int = 256):
         self._tokenize = tokenize
         self._terminal = terminal_id
         self._maxsize = maxsize

@@ -51,6 +51,8 @@ def load_image_config(path: str, default_size: int) -> ImageConfig:
 
 
 class FrameEncoder(nn.Module):
+    mean: torch.Tensor  # buffers registered in __init__
+    std: torch.Tensor
     """Holds the frozen vision tower (and, unless it is trained, the projector)."""
 
     def __init__(self, vision_tower: nn.Module, image: ImageConfig, *, feature_layer: int = -1,

@@ -114,10 +114,10 @@ def save_checkpoint(run_dir: Path, update: int, counters: dict, save_weights: Ca
                 torch.save(state, f)
         writing = tmp / "state.json"
         writing.write_text(json.dumps({"update": update, **counters}, indent=2) + "\n")
-        for f in tmp.rglob("*"):
-            if f.is_file():
-                writing = f
-                with open(f, "rb") as fh:
+        for path in tmp.rglob("*"):
+            if path.is_file():
+                writing = path
+                with open(path, "rb") as fh:
                     os.fsync(fh.fileno())
         writing = final
         if final.exists():  # a previous attempt at this same update (resumed run): replace it

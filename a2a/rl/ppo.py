@@ -18,6 +18,8 @@ def explained_variance(pred: torch.Tensor, target: torch.Tensor) -> float:
 
 
 def ppo_update(policy, optimizer, ro: Rollout, cfg: PPOConfig, info: DistInfo, generator: torch.Generator) -> dict:
+    if ro.last_values is None:
+        raise ValueError("ppo_update needs a complete rollout (RolloutCollector.collect sets last_values)")
     adv, ret = compute_gae(ro.rewards, ro.values, ro.terminated, ro.truncated, ro.valid, ro.last_values,
                            cfg.gamma, cfg.gae_lambda)
     segs = segments(ro)  # runs of one episode's steps: each is re-scored in one forward

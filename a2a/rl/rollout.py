@@ -40,7 +40,7 @@ class Rollout:
     invalid: torch.Tensor
     useful: torch.Tensor
     imitated: torch.Tensor       # the step's action is the expert's own (behavior cloning learns these)
-    last_values: torch.Tensor = None  # [N]
+    last_values: torch.Tensor | None = None  # [N], set when the rollout is complete
     episodes: list[dict] = field(default_factory=list)  # finished episodes: success, K, questions, length, return
 
     @classmethod
@@ -49,6 +49,13 @@ class Rollout:
         b = torch.bool
         return cls([[None] * N for _ in range(T)], [[None] * N for _ in range(T)], [[None] * N for _ in range(T)],
                    z(), z(), z(), torch.zeros(T, N, N_TERMS), z(b), z(b), z(b), z(b), z(b), z(b), z(b))
+
+    def input_at(self, t: int, e: int) -> PolicyInput:
+        """The policy input of cell (t, e); only the cells of valid steps have one."""
+        inp = self.inputs[t][e]
+        if inp is None:
+            raise ValueError(f"rollout cell ({t}, {e}) holds no step")
+        return inp
 
 
 @dataclass(frozen=True)
@@ -154,9 +161,10 @@ class RolloutCollector:
         G = len(self.groups)
         for t in range(T):
             for g in range(G):
-                if self.pending[g] is None:
-                    self.pending[g] = self._act(g)
-                acted, ids = self.pending[g], self.groups[g]
+                acted = self.pending[g]
+                if acted is None:
+                    acted = self.pending[g] = self._act(g)
+                ids = self.groups[g]
                 self.core.send(acted.output.actions, ids.tolist())
                 other = (g + 1) % G
                 if other != g and self.pending[other] is None:
@@ -164,12 +172,12 @@ class RolloutCollector:
                 batch = self._answered(self.core.recv())
                 self._store(ro, t, acted, ids, batch)
                 self.pending[g] = None
-        for g in range(G):
-            if self.pending[g] is None:
-                self.pending[g] = self._act(g)
         last = torch.zeros(self.N)
         for g, ids in enumerate(self.groups):
-            last[torch.from_numpy(ids)] = self.pending[g].output.values.float().cpu()
+            acted = self.pending[g]
+            if acted is None:
+                acted = self.pending[g] = self._act(g)
+            last[torch.from_numpy(ids)] = acted.output.values.float().cpu()
         ro.last_values = last
         if self.question_reward is not None:
             self.question_reward.apply(ro)  # the judge's question term, in the rewards and the logged terms

@@ -37,7 +37,7 @@ def segments(ro: Rollout) -> list[list[Cell]]:
                     out.append(cur)
                 cur, key = [], None
                 continue
-            k = id(ro.inputs[t][e].steps[0].frame)  # an episode's first frame identifies it
+            k = id(ro.input_at(t, e).steps[0].frame)  # an episode's first frame identifies it
             if cur and k != key:
                 out.append(cur)
                 cur = []
@@ -69,17 +69,20 @@ def split_minibatches(segs: list[list[Cell]], n: int, generator: torch.Generator
 
 def segment_lengths(ro: Rollout, segs: list[list[Cell]]) -> list[int]:
     """Steps in each segment's scored sequence (its episode up to the segment's last step)."""
-    return [len(ro.inputs[t][e].steps) for t, e in (seg[-1] for seg in segs)]
+    return [len(ro.input_at(t, e).steps) for t, e in (seg[-1] for seg in segs)]
 
 
 def score_segments(policy, ro: Rollout, segs: list[list[Cell]]):
     """(cells, logprobs, entropies, values) for every step of the given segments, differentiable."""
     window = policy.config.max_past_steps
-    whole, whole_vocabs, cells, picks = [], [], [], []
+    whole: list[_Episode] = []
+    whole_vocabs: list[list[str] | None] = []
+    cells: list[Cell] = []
+    picks: list[tuple[int, int]] = []
     single: list[Cell] = []
     for seg in segs:
         t1, e = seg[-1]
-        inp = ro.inputs[t1][e]
+        inp = ro.input_at(t1, e)
         if len(inp.steps) - 1 > window:
             single += seg
             continue
@@ -101,7 +104,7 @@ def score_segments(policy, ro: Rollout, segs: list[list[Cell]]):
         rows = torch.tensor([start[j] + s for j, s in picks], dtype=torch.long, device=out.logprobs.device)
         parts.append((out.logprobs[rows], out.entropies[rows], out.values[rows]))
     if single:
-        out = policy.score([ro.inputs[t][e] for t, e in single], [ro.actions[t][e] for t, e in single],
+        out = policy.score([ro.input_at(t, e) for t, e in single], [ro.actions[t][e] for t, e in single],
                            [ro.vocabs[t][e] for t, e in single])
         parts.append((out.logprobs, out.entropies, out.values))
         cells += single

@@ -19,6 +19,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -111,6 +112,7 @@ def _load_policy(cfg: TrainConfig, path: str, info: DistInfo):
 def _judge(cfg: TrainConfig, run_dir: Path, num_envs: int, weight: float, env_user=None):
     if cfg.judge != "llm":
         return None
+    assert cfg.llm_base_url and cfg.llm_model  # TrainConfig checked: the LLM judge has an endpoint
     from ..llm import JudgeConfig, LLMClient, LLMConfig, LLMJudge
     from .question_reward import LLMQuestionReward
 
@@ -164,7 +166,7 @@ class Progress:
 
         self.by_time = cfg.minutes is not None
         self.clock = clock
-        total = round(cfg.minutes, 2) if self.by_time else cfg.total_updates
+        total = round(cfg.minutes, 2) if cfg.minutes is not None else cfg.total_updates
         initial = min(round(clock.elapsed / 60, 2), total) if self.by_time else start
         self.bar = tqdm(total=total, initial=initial, unit="min" if self.by_time else "update", disable=not enabled,
                         bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} min {postfix}" if self.by_time else None)
@@ -220,7 +222,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     cpu_generator = torch.Generator().manual_seed(cfg.seed * 104729 + info.rank)
 
     # ---- resume ----
-    start, counters = 0, {"env_steps": 0, "wall_s": 0.0, "sft_done": None}
+    start = 0
+    counters: dict[str, Any] = {"env_steps": 0, "wall_s": 0.0, "sft_done": None}
     ckpt = latest_checkpoint(run_dir)
     if ckpt is not None:
         counters = {"sft_done": None, **load_counters(ckpt)}
@@ -250,7 +253,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     core = env_cfg.make_core(episodes, num_envs, batch_size=num_envs // 2 if ppo.pipeline else num_envs)
     env_user = cfg.user_spec().build(core, num_envs, cache_path=str(run_dir / f"llm_user_cache_rank{info.rank}.sqlite"))
     question_reward = _judge(cfg, run_dir, num_envs, rewards.useful_question, env_user)  # one dialogue record
-    collector = RolloutCollector(core, policy, pipeline=ppo.pipeline, generator=generator,
+    collector = RolloutCollector(core, policy, pipeline=bool(ppo.pipeline), generator=generator,
                                  question_reward=question_reward, user=env_user,
                                  seed=cfg.seed * 1_000_003 + info.rank + 17 * start)
     # Rows after the checkpoint (all of them without one) are logged again by this run: none twice.
