@@ -80,8 +80,8 @@ class TrainConfig:
     eval_every: int = field(default=0,
                             metadata=_help("updates between evaluations during training (0: at the end only)"))
     compare: bool = field(default=True, metadata=_help(
-        "evaluate the policy's starting points and the scripted agents on the same episodes and print them side by "
-        "side"))
+        "evaluate the policy's starting points and the scripted agents on the same episodes and print them "
+        "side by side"))
     checkpoint_every: int = field(default=10, metadata=_help("updates between checkpoints"))
     keep_checkpoints: int = field(default=3, metadata=_help("checkpoints kept"))
     minutes: float | None = field(default=4.0, metadata=_help(
