@@ -77,4 +77,25 @@ def table(rows: list[Row], split: str, episodes: int) -> str:
         lines.append(f"  {r.label:<{width}} {pct(metric(s, 'SR'))} {pct(metric(s, 'ARS'))}  {ratio(metric(s, 'QR'))}   "
                      f"{r.what}")
     lines.append(MEANING)
+    lines.append(verdict(rows))
     return "\n".join(lines)
+
+
+def verdict(rows: list[Row]) -> str:
+    """One sentence from the numbers: how far the policy got, against its start and never asking."""
+    by = {r.label: r.summary for r in rows}
+    mine = by.get("this policy")
+    sr = metric(mine, "SR") if mine else None
+    if mine is None or sr is None:
+        return ""
+    ci = mine.get("overall", {}).get("SR", {})
+    band = f" (95% CI {100 * ci['lo']:.0f}-{100 * ci['hi']:.0f})" if isinstance(ci, dict) and "lo" in ci else ""
+    parts = [f"this policy finishes {100 * sr:.0f}%{band} of tasks in apartments it never saw"]
+    for label, name in (("initial", "its start"), ("no-ask", "no-ask")):
+        other = metric(by[label], "SR") if label in by else None
+        if other is not None:
+            parts.append(f"{100 * (sr - other):+.0f} points over {name}")
+    qr = metric(mine, "QR")
+    if qr is not None:
+        parts.append(f"asking {qr:.2f} questions per needed one (the oracle 1.00)")
+    return "; ".join(parts) + "."

@@ -1,12 +1,18 @@
 """The learning curve of a run: success rate, ARS and return of the training episodes against env
-steps (from metrics.jsonl), with the evaluations made during training as points, as one PNG."""
+steps (from metrics.jsonl), with the greedy evaluations as points (those made during training, and the
+final comparison's: the start at 0 env steps, the behavior-cloned policy where PPO began, the final
+policy at the end), as one PNG. While behavior cloning, the training episodes are the expert's."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from .comparison import metric
 from .metrics import JSONL, read_rows
+
+# training episodes by phase: (phase, colour, whose episodes they are)
+PHASES = (("sft", "C2", "expert's episodes (cloned)"), ("ppo", "C0", "policy's episodes (sampled)"))
 
 
 def smooth(values: list[float], window: int) -> list[float]:
@@ -20,8 +26,9 @@ def smooth(values: list[float], window: int) -> list[float]:
     return out
 
 
-def plot_learning_curve(run_dir: Path, out: Path) -> Path | None:
-    """Writes `out` (PNG); None when no update was logged."""
+def plot_learning_curve(run_dir: Path, out: Path, final: dict[str, dict] | None = None) -> Path | None:
+    """Writes `out` (PNG); None when no update was logged. `final`: the comparison's summaries of
+    "initial", "behavior cloned" and "this policy" (any of them), drawn where each policy stood."""
     rows, _ = read_rows(Path(run_dir) / JSONL)
     rows = [r for r in rows if "env_steps" in r]
     if not rows:
@@ -34,28 +41,39 @@ def plot_learning_curve(run_dir: Path, out: Path) -> Path | None:
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     panels = (("episode/success_rate", "eval/SR", "success rate"), ("episode/ars", "eval/ARS", "ARS"),
               ("episode/return", None, "episode return"))
-    phase_end = next((r["env_steps"] for r in rows if r.get("phase") == "ppo"), None)
+    config = Path(run_dir) / "train_config.json"
+    run = json.loads(config.read_text()) if config.exists() else {}
+    split = run.get("eval_split", "?")
+    sft_rows = [r for r in rows if r.get("phase") == "sft"]
+    phase_end = sft_rows[-1]["env_steps"] if sft_rows and any(r.get("phase") == "ppo" for r in rows) else None
+    where = {"initial": 0, "behavior cloned": sft_rows[-1]["env_steps"] if sft_rows else None,
+             "this policy": rows[-1]["env_steps"]}
+    greedy = [(where[k], v) for k, v in (final or {}).items() if where.get(k) is not None]
     for ax, (key, eval_key, title) in zip(axes, panels):
-        pts = [(r["env_steps"], r[key]) for r in rows if isinstance(r.get(key), (int, float))]
-        if pts:
-            x, y = zip(*pts)
-            ax.plot(x, y, color="0.75", lw=0.8, label="per update")
-            ax.plot(x, smooth(list(y), 10), color="C0", lw=1.8, label="mean of 10 updates")
+        for phase, color, who in PHASES:
+            pts = [(r["env_steps"], r[key]) for r in rows if r.get("phase", "ppo") == phase
+                   and isinstance(r.get(key), (int, float))]
+            if pts:
+                x, y = zip(*pts)
+                ax.plot(x, y, color="0.8", lw=0.8)
+                ax.plot(x, smooth(list(y), 10), color=color, lw=1.8, label=f"{who}, mean of 10 updates")
         if eval_key:
             ev = [(r["env_steps"], r[eval_key]) for r in rows if isinstance(r.get(eval_key), (int, float))]
+            ev += [(x, v) for x, s in greedy if (v := metric(s, eval_key.split("/")[1])) is not None]
             if ev:
-                ax.plot(*zip(*ev), "o", color="C3", label="evaluation")
-        if phase_end is not None and any(r.get("phase") == "sft" for r in rows):
+                ax.plot(*zip(*sorted(ev)), "o-", color="C3", lw=1, label=f"greedy evaluation ({split})")
+        if phase_end is not None:
             ax.axvline(phase_end, color="0.4", ls="--", lw=1)
             ax.text(phase_end, ax.get_ylim()[1], " PPO from here", va="top", fontsize=8, color="0.3")
         ax.set(xlabel="env steps", title=title)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="lower right")
-    config = Path(run_dir) / "train_config.json"
-    run = json.loads(config.read_text()) if config.exists() else {}
-    fig.suptitle(f"training episodes of {Path(run_dir).name} (split {run.get('split', '?')})", fontsize=10)
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"learning curve of {Path(run_dir).name}: training episodes on {run.get('split', '?')}, "
+                 f"greedy evaluations on {split}", fontsize=10)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
+

@@ -351,7 +351,8 @@ def train(cfg: TrainConfig) -> TrainResult:
             _final_evaluation(cfg, policy, run_dir, update, sft_done, frame_size, result)
         from .curves import plot_learning_curve
 
-        result.curve = plot_learning_curve(run_dir, run_dir / "learning_curve.png")
+        result.curve = plot_learning_curve(run_dir, run_dir / "learning_curve.png",
+                                           {r.label: r.summary for r in result.comparison})
     barrier(info)
     shutdown(info)
     return result
