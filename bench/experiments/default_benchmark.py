@@ -7,10 +7,11 @@ Stages (each resumable: rerunning skips what is done; `--stages` picks some):
   bc         behavior cloning of greedy-explore (non-privileged: it sees what the policy sees) from a
              random tiny model, one run per seed: the "BC" rows and the start of the RL runs;
   rl         PPO with the full reward (question reward included) from each seed's BC policy;
-  sft        behavior cloning of the oracle's trajectories (the paper's SFT row), one run per seed;
   ablation   PPO with the reward sets success / success+subgoal / full from a weak start (BC stopped
              after --weak-updates updates: it does not yet solve the task, like the paper's start that
              never saw it), seed 0;
+  sft        behavior cloning of the oracle's trajectories (the paper's SFT row), one run per seed
+             (--sft-seeds);
   budgets    PPO from seed 0's BC policy with budgets B = K + d, d in 0 1 2 4 (Fig. 3), seed 0.
 
 Every policy is evaluated with greedy decoding on the first --eval-episodes episodes of both test splits
@@ -25,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 from pathlib import Path
@@ -34,7 +36,7 @@ from runs import sh, summary_of  # bench/experiments/runs.py (the script's own f
 TEST_SPLITS = ("test_unseen_scenes", "test_unseen_tasks")
 REWARD_SETS = ("success", "success+subgoal", "full")
 BUDGETS = (0, 1, 2, 4)
-STAGES = ("baselines", "bc", "rl", "sft", "ablation", "budgets")
+STAGES = ("baselines", "bc", "rl", "ablation", "sft", "budgets")
 
 
 class Experiment:
@@ -56,24 +58,33 @@ class Experiment:
         self.results_file.write_text(json.dumps(self.results, indent=2) + "\n")
 
     def evaluate(self, name: str, agent: str, model: Path | None = None, budget: int = 0) -> None:
-        """`name` on both test splits (the same first --eval-episodes episodes for every row)."""
+        """`name` on both test splits (the same first --eval-episodes episodes for every row); a policy
+        is evaluated again when its run was trained further since."""
+        trained = json.loads((model.parent / "recipe_args.json").read_text()) if model else None
         for split in TEST_SPLITS:
             key = f"{name} | {split}"
-            if key in self.results:
+            if key in self.results and self.results[key].get("trained_with") == trained:
                 continue
             d = self.work / "eval" / name.replace(" ", "_").replace("/", "-") / split
+            if d.exists() and key in self.results:  # an evaluation of the policy before it trained further
+                shutil.rmtree(d)
             if not (d / "summary.json").exists():
                 sh(["a2a", "eval", "--agent", agent, *(["--model", str(model)] if model else []), "--split", split,
                     "--episodes", str(self.args.eval_episodes), "--budget-delta", str(budget), "--out", str(d),
                     *(["--resume"] if d.exists() else [])], self.log)
-            self.results[key] = summary_of(d)
+            self.results[key] = {**summary_of(d), "trained_with": trained}
             self.save()
 
     def train(self, name: str, extra: list[str], seed: int) -> Path:
+        """`a2a train` into work/runs/NAME; done when it finished with these arguments. A run that
+        stopped early, or finished with other arguments (e.g. fewer --sft-updates), is resumed with them."""
         run = self.work / "runs" / name
-        if not (run / "policy" / "a2a_policy.json").exists():  # written when the run has finished
+        args = ["--seed", str(seed), *self.common, *extra]
+        done = run / "recipe_args.json"
+        if not (done.exists() and json.loads(done.read_text()) == args):
             resume = ["--resume"] if (run / "checkpoints" / "latest").exists() else []
-            sh(["a2a", "train", "--run-dir", str(run), "--seed", str(seed), *self.common, *extra, *resume], self.log)
+            sh(["a2a", "train", "--run-dir", str(run), *args, *resume], self.log)
+            done.write_text(json.dumps(args) + "\n")
         return run / "policy"
 
     def bc(self, expert: str, seed: int, updates: int, tag: str) -> Path:
@@ -98,9 +109,6 @@ class Experiment:
             for s in a.seeds:
                 start = self.bc("greedy-explore", s, a.bc_updates, "bc")
                 self.evaluate(f"RL (BC + PPO full), seed {s}", "mllm", self.ppo(f"rl-seed{s}", start, s))
-        if "sft" in a.stages:
-            for s in a.seeds:
-                self.evaluate(f"SFT oracle, seed {s}", "mllm", self.bc("oracle", s, a.bc_updates, "sft-oracle"))
         s0 = a.seeds[0]
         if "ablation" in a.stages:
             weak = self.bc("greedy-explore", s0, a.weak_updates, "weak")
@@ -108,6 +116,9 @@ class Experiment:
             for rs in REWARD_SETS:
                 self.evaluate(f"weak + PPO {rs}, seed {s0}", "mllm",
                               self.ppo(f"ablation-{rs}-seed{s0}", weak, s0, "--reward-set", rs))
+        if "sft" in a.stages:
+            for s in a.sft_seeds or a.seeds:
+                self.evaluate(f"SFT oracle, seed {s}", "mllm", self.bc("oracle", s, a.bc_updates, "sft-oracle"))
         if "budgets" in a.stages:
             start = self.bc("greedy-explore", s0, a.bc_updates, "bc")
             for d in BUDGETS:
@@ -134,7 +145,10 @@ class Experiment:
             xs = [r[k] for s in a.seeds if (k := f"{family}, seed {s} | {split}") in r]
             if not xs:
                 return "not run"
-            sd = (lambda m: statistics.stdev([x[m] for x in xs]) if len(xs) > 1 else 0.0)
+
+            def sd(m: str) -> float:
+                return statistics.stdev([x[m] for x in xs]) if len(xs) > 1 else 0.0
+
             return (f"{pct(statistics.fmean(x['SR'] for x in xs))} ± {pct(sd('SR'))} / "
                     f"{pct(statistics.fmean(x['ARS'] for x in xs))} ± {pct(sd('ARS'))} / "
                     f"{statistics.fmean(x['QR'] for x in xs):.2f}  (n={len(xs)})")
@@ -191,7 +205,8 @@ def main() -> None:
     ap.add_argument("--work", default=None, help="scratch directory for runs and evaluations (default: OUT/work)")
     ap.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--bc-updates", type=int, default=150, help="behavior-cloning updates (16 envs x 32 steps)")
+    ap.add_argument("--bc-updates", type=int, default=450, help="behavior-cloning updates (16 envs x 32 steps)")
+    ap.add_argument("--sft-seeds", type=int, nargs="+", default=None, help="seeds of the SFT-oracle rows (default: --seeds)")
     ap.add_argument("--weak-updates", type=int, default=40, help="behavior-cloning updates of the ablation's weak start")
     ap.add_argument("--ppo-updates", type=int, default=40)
     ap.add_argument("--ppo-lr", type=float, default=3e-5)
