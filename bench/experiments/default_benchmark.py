@@ -210,7 +210,7 @@ def main() -> None:
     ap.add_argument("--weak-updates", type=int, default=40, help="behavior-cloning updates of the ablation's weak start")
     ap.add_argument("--ppo-updates", type=int, default=40)
     ap.add_argument("--ppo-lr", type=float, default=3e-5)
-    ap.add_argument("--eval-episodes", type=int, default=100)
+    ap.add_argument("--eval-episodes", type=int, default=200, help="episodes of each test split (all 200 of the built-in dataset)")
     args = ap.parse_args()
     Path(args.out).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
