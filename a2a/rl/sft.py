@@ -1,9 +1,10 @@
-"""Behavior cloning from the privileged oracle: the paper's SFT baseline ("synthetic expert data"),
-and the warm start of PPO (`a2a train --sft-updates N`).
+"""Behavior cloning of a scripted expert: the paper's SFT baseline ("synthetic expert data"), and
+the warm start of PPO (`a2a train --sft-updates N`).
 
-The oracle (a2a/baselines/oracle.py) acts in the same collector that PPO uses — the policy still
+The expert (`--sft-expert`: greedy-explore by default, which sees what the policy sees, or the
+privileged oracle, a2a/baselines/) acts in the same collector that PPO uses — the policy still
 encodes every frame and keeps every env's history, so its inputs are exactly those it will see when
-acting — and the policy is trained to maximise the log-probability of the oracle's actions under
+acting — and the policy is trained to maximise the log-probability of the expert's actions under
 the same constrained distribution that PPO samples from.
 """
 
