@@ -169,7 +169,7 @@ class Progress:
         total = round(cfg.minutes, 2) if cfg.minutes is not None else cfg.total_updates
         initial = min(round(clock.elapsed / 60, 2), total) if self.by_time else start
         self.bar = tqdm(total=total, initial=initial, unit="min" if self.by_time else "update", disable=not enabled,
-                        bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} min {postfix}" if self.by_time else None)
+                        bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} min{postfix}" if self.by_time else None)
         self.recent: deque = deque(maxlen=100)
         self.phase = ""
 
