@@ -211,7 +211,7 @@ class Decoder:
             if first is not None:  # the rows are a contiguous range: views, no copy
                 k, v = K[first:first + B, :, :S], V[first:first + B, :, :S]
             else:
-                k, v = K.index_select(0, row_t)[:, :, :S], V.index_select(0, row_t)[:, :, :S]
+                k, v = K[:, :, :S].index_select(0, row_t), V[:, :, :S].index_select(0, row_t)  # copy S columns only
         o = F.scaled_dot_product_attention(q, k.to(q.dtype), v.to(q.dtype), attn_mask=mask, is_causal=mask is None,
                                            scale=self.scaling, enable_gqa=self.kv_heads != self.num_heads)
         x = x + a.o_proj(o.transpose(1, 2).reshape(B, Q, -1))
