@@ -190,9 +190,13 @@ class Experiment:
         fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
         for split, marker in zip(TEST_SPLITS, ("o", "s")):
             xs = [self.results[f"RL budget K+{d}, seed {s0} | {split}"] for d in have]
-            for ax, m, scale in zip(axes, ("SR", "ARS", "QR"), (100, 100, 1)):
-                ax.plot(have, [x[m] * scale for x in xs], marker=marker, label=split)
-                ax.set(xlabel="budget delta d (B = K + d)", ylabel=m, xticks=list(BUDGETS))
+            sr = [100 * x["SR"] for x in xs]
+            err = [[v - 100 * x["SR_ci"][0] for v, x in zip(sr, xs)], [100 * x["SR_ci"][1] - v for v, x in zip(sr, xs)]]
+            axes[0].errorbar(have, sr, yerr=err, marker=marker, capsize=3, label=f"{split} (SR: 95% CI)")
+            axes[1].plot(have, [100 * x["ARS"] for x in xs], marker=marker)
+            axes[2].plot(have, [x["QR"] for x in xs], marker=marker)
+        for ax, m, top in zip(axes, ("SR (%)", "ARS (%)", "QR"), (102, 102, None)):
+            ax.set(xlabel="budget delta d (B = K + d)", ylabel=m, xticks=list(BUDGETS), ylim=(0, top))
         axes[0].legend(fontsize=8)
         fig.suptitle("PPO with budget B = K + d (trained and evaluated with that budget)")
         fig.tight_layout()
