@@ -225,7 +225,8 @@ TEST(concurrent_sync_async_and_reads_never_corrupt) {
   std::vector<std::thread> threads;
   for (int k = 0; k < 2; ++k)
     threads.emplace_back([&, k] {
-      for (int t = 0; t < 1500; ++t) {
+      // 1500 tries, then on until one step got through (a thread can lose every race to the async caller)
+      for (int t = 0; t < 1500 || (stepped.load() == 0 && t < 1000000); ++t) {
         try {
           check_batch(*envs.step({kinds[(t * 7 + k) % 6]}));
           ++stepped;
@@ -235,7 +236,7 @@ TEST(concurrent_sync_async_and_reads_never_corrupt) {
       }
     });
   threads.emplace_back([&] {
-    for (int t = 0; t < 1500; ++t) {
+    for (int t = 0; t < 1500 || (read.load() == 0 && t < 1000000); ++t) {  // as above: until one read got in
       try {
         envs.with_env(0, [&](AskEnvSlot& s) { read += !s.env().world().receptacles.empty(); return 0; });
       } catch (const std::runtime_error&) {
