@@ -36,6 +36,16 @@ class LLMAgent:
     tools: tuple[dict, ...] | None = None
     stop: tuple[str, ...] | None = None  # stop sequences (text agents: before an invented observation)
 
+    @classmethod
+    def react(cls, options: dict) -> LLMAgent:
+        """The registry's factory of the ReAct variant (a thought and an action per step)."""
+        return cls(LLMAgentConfig.from_options(options, react=True))
+
+    @classmethod
+    def direct(cls, options: dict) -> LLMAgent:
+        """The registry's factory of the direct variant (the action alone)."""
+        return cls(LLMAgentConfig.from_options(options, react=False))
+
     def __init__(self, config: LLMAgentConfig, client: LLMClient | None = None, check: bool = True):
         self.config = config
         self.client = client or LLMClient(config.llm_config())

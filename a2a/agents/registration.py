@@ -7,13 +7,13 @@ from ..eval.registry import builtin_specs, register_agent
 from .config import SET_OF_MARKS_OPTIONS, WORLD_GRAPH_OPTIONS
 
 AGENTS = (
-    ("wg-react", "a2a.agents.world_graph:make_react", WORLD_GRAPH_OPTIONS,
+    ("wg-react", "a2a.agents.world_graph:WorldGraphAgent.react", WORLD_GRAPH_OPTIONS,
      "text LLM over a world graph (--observability full|partial), Thought + Action per step (ReAct); --shots N"),
-    ("wg-direct", "a2a.agents.world_graph:make_direct", WORLD_GRAPH_OPTIONS,
+    ("wg-direct", "a2a.agents.world_graph:WorldGraphAgent.direct", WORLD_GRAPH_OPTIONS,
      "text LLM over a world graph, the action alone (no thought)"),
-    ("som-react", "a2a.agents.set_of_marks:make_react", SET_OF_MARKS_OPTIONS,
+    ("som-react", "a2a.agents.set_of_marks:SetOfMarksAgent.react", SET_OF_MARKS_OPTIONS,
      "vision LLM over Set-of-Marks views, a thought and one tool call per step (picks by mark)"),
-    ("som-direct", "a2a.agents.set_of_marks:make_direct", SET_OF_MARKS_OPTIONS,
+    ("som-direct", "a2a.agents.set_of_marks:SetOfMarksAgent.direct", SET_OF_MARKS_OPTIONS,
      "vision LLM over Set-of-Marks views, one tool call per step (no thought)"),
 )
 

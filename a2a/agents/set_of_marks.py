@@ -84,14 +84,3 @@ class SetOfMarksAgent(LLMAgent):
         shown = (thought + "\n" if thought else "") + f"Called: {call.name}({one_line_cut(call.arguments, 120)})"
         return thought, action, error, shown
 
-
-def make(options: dict, react: bool) -> SetOfMarksAgent:
-    return SetOfMarksAgent(LLMAgentConfig.from_options(options, react=react))
-
-
-def make_react(options: dict) -> SetOfMarksAgent:
-    return make(options, react=True)
-
-
-def make_direct(options: dict) -> SetOfMarksAgent:
-    return make(options, react=False)

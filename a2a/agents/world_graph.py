@@ -47,14 +47,3 @@ class WorldGraphAgent(LLMAgent):
             shown = " ".join(result.text.split())[:300] or "(empty reply)"
         return p.thought, p.action, p.error, shown
 
-
-def make(options: dict, react: bool) -> WorldGraphAgent:
-    return WorldGraphAgent(LLMAgentConfig.from_options(options, react=react))
-
-
-def make_react(options: dict) -> WorldGraphAgent:
-    return make(options, react=True)
-
-
-def make_direct(options: dict) -> WorldGraphAgent:
-    return make(options, react=False)
