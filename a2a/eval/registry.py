@@ -87,7 +87,7 @@ class AgentSpec:
         module, _, attr = self.factory.partition(":")
         if not module or not attr:
             raise ValueError(f"agent {self.name!r}: factory {self.factory!r} is not 'module:attr'")
-        obj = importlib.import_module(module)
+        obj: Any = importlib.import_module(module)
         for part in attr.split("."):  # 'module:Class.classmethod' as well as 'module:function'
             obj = getattr(obj, part)
         return obj
