@@ -109,15 +109,13 @@ def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True)
 
 
 def _evaluate(path: Path, cfg: PretrainConfig) -> dict:
-    from ..eval.runner import EvalConfig, RunnerConfig, evaluate
-    from .agent import MLLMAgent
+    """The start's own greedy evaluation on val_unseen_scenes of the built-in dataset (the main job's)."""
+    from ..rl.comparison import evaluate_policy, metric
+    from ..rl.config import TrainConfig
     from .loading import load_policy
 
-    agent = MLLMAgent(load_policy(path, device="cpu"), sample=False)
-    out = path / ".work" / "eval"
-    res = evaluate(EvalConfig(agent="mllm", split="val_unseen_scenes", episodes=cfg.eval_episodes, out=str(out),
-                              label="pretrained tiny", agent_options={"model": str(path)},
-                              runner=RunnerConfig(num_envs=16, frame_size=agent.frame_size), progress=False),
-                   agent=agent, log=lambda s: None)
-    o = res.summary["overall"]
-    return {k: (o[k]["value"] if isinstance(o[k], dict) else o[k]) for k in ("SR", "ARS", "QR")}
+    policy = load_policy(path, device="cpu")
+    summary = evaluate_policy(policy, TrainConfig(run_dir=str(path / ".work"), eval_episodes=cfg.eval_episodes,
+                                                  progress=False),
+                              path / ".work" / "eval", 0, label="pretrained tiny")
+    return {k: metric(summary, k) for k in ("SR", "ARS", "QR")}

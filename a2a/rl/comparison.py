@@ -26,7 +26,8 @@ class Row:
 
 
 def evaluate_policy(policy, cfg, out_dir: Path, frame_size: int, label: str, episodes: int | None = None) -> dict:
-    """Greedy evaluation of a policy through the evaluation runner (records + summary in out_dir)."""
+    """Greedy evaluation of a policy through the evaluation runner (records + summary in out_dir);
+    frame_size 0: the agent's own (its vision tower's input size)."""
     from ..eval.runner import EvalConfig, RunnerConfig, evaluate
     from ..policy.agent import MLLMAgent
 
@@ -35,7 +36,7 @@ def evaluate_policy(policy, cfg, out_dir: Path, frame_size: int, label: str, epi
     ecfg = EvalConfig(agent="mllm", split=cfg.eval_split, dataset=cfg.dataset, episodes=n, out=str(out_dir),
                       resume=(out_dir / "run.json").exists(), label=label,
                       runner=RunnerConfig(num_envs=min(16, n), budget_delta=cfg.rewards.budget_delta,
-                                          frame_size=frame_size, seed=cfg.seed),
+                                          frame_size=frame_size or agent.frame_size, seed=cfg.seed),
                       user=cfg.user_spec(), progress=cfg.progress, agent_options={"model": "(training)"})
     res = evaluate(ecfg, agent=agent, log=lambda s: None)
     policy.eval()
