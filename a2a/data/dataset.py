@@ -27,7 +27,7 @@ from .episodes import EpisodeSet, load_episodes, save_episodes
 SPLITS = ("train", "val_unseen_scenes", "val_unseen_tasks", "test_unseen_scenes", "test_unseen_tasks")
 # The built-in dataset. Its train split is large and drawn from many apartments because a policy
 # trained on few of them learns those apartments instead of the task (behavior cloning of the tiny
-# policy: 44% SR on val_unseen_scenes from 2,000 episodes of 100 apartments, 74% from 20,000 of 1,000).
+# policy generalised far better to unseen apartments from 20,000 episodes of 1,000 than from 2,000 of 100).
 # The unseen-scenes splits do not depend on it; the unseen-tasks splits are drawn over the train apartments.
 DEFAULT_COUNTS = {"train": 20000, "val_unseen_scenes": 200, "val_unseen_tasks": 200,
                   "test_unseen_scenes": 200, "test_unseen_tasks": 200}

@@ -47,9 +47,8 @@ class PolicyConfig:
     lora_dropout: float = 0.0
     lora_target_modules: tuple[str, ...] = DEFAULT_LORA_TARGETS
     value_hidden: int = 256
-    # True: the value loss trains the value head only, not the LLM's weights. On the tiny policy a
-    # shared trunk let the critic's gradient undo behavior cloning (val SR 73% -> 61% in 40 PPO updates;
-    # detached: 74%), see docs/training.md.
+    # True: the value loss trains the value head only, not the LLM's weights: on the cloned tiny
+    # policy a shared trunk let the critic's gradient undo behavior cloning during PPO.
     value_detach: bool = True
     temperature: float = 1.0            # the policy's distribution is softmax(logits / temperature)
     max_past_steps: int = 64            # older steps are dropped from the prompt (0: current step only)
