@@ -121,9 +121,10 @@ class Experiment:
                 self.evaluate(f"SFT oracle, seed {s}", "mllm", self.bc("oracle", s, a.bc_updates, "sft-oracle"))
         if "budgets" in a.stages:
             start = self.bc("greedy-explore", s0, a.bc_updates, "bc")
-            for d in BUDGETS:
-                self.evaluate(f"RL budget K+{d}, seed {s0}", "mllm",
-                              self.ppo(f"budget{d}-seed{s0}", start, s0, "--budget-delta", str(d)), budget=d)
+            for d in BUDGETS:  # d = 0 is the rl stage's run of this seed (B = K is the default budget)
+                run = self.ppo(f"rl-seed{s0}", start, s0) if d == 0 else \
+                    self.ppo(f"budget{d}-seed{s0}", start, s0, "--budget-delta", str(d))
+                self.evaluate(f"RL budget K+{d}, seed {s0}", "mllm", run, budget=d)
         self.save()
         self.write_tables()
 
