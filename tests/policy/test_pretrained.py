@@ -34,6 +34,7 @@ def test_the_recipe_writes_a_self_contained_policy(tmp_path):
                         command="a2a model pretrain-tiny made --updates 1", progress=False)
     rec = json.loads((out / PRETRAINING_FILE).read_text())
     assert rec["updates"] == 1 and rec["config"]["preset"] == "easy" and rec["eval"]["episodes"] == 2
+    assert all(0.0 <= rec["eval"][k] <= 1.0 for k in ("SR", "ARS"))  # the start's evaluation really ran
     assert not (out / ".work").exists()
     moved = shutil.move(str(out), str(tmp_path / "elsewhere"))  # the base checkpoint travels with it
     policy = A2APolicy.from_pretrained(moved, device="cpu")
