@@ -98,7 +98,8 @@ def _start_description(cfg: TrainConfig) -> str:
     from ..policy.pretrained import pretraining_record, shipped_tiny
 
     rec = pretraining_record(shipped_tiny()) or {}
-    return (f"its start: the tiny policy shipped with a2a, behavior-cloned from greedy-explore "
+    expert = rec.get("config", {}).get("expert", "?")  # from its PRETRAINING.json, not assumed
+    return (f"its start: the tiny policy shipped with a2a, behavior-cloned from {expert} "
             f"({rec.get('env_steps', '?')} env steps, no PPO)")
 
 
