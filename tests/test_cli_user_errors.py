@@ -77,3 +77,21 @@ def test_output_piped_into_head_ends_without_a_traceback(dataset_dir, tmp_path):
     proc.stdout.close()  # the reader has gone before anything is printed, as `| head -1` does
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141 and "BrokenPipeError" not in err, err
+
+
+def test_commands_print_no_third_party_chatter(dataset_dir, tmp_path):
+    """`a2a eval` of the shipped policy in a fresh process: the output is a2a's table, without the
+    weight-loading bar of transformers or bitsandbytes' kernel-hub notice (a2a.cli.quiet)."""
+    import subprocess
+    import sys
+
+    from a2a.policy.pretrained import shipped_tiny
+
+    r = subprocess.run([sys.executable, "-m", "a2a.cli.main", "eval", "--agent", "mllm", "--model", str(shipped_tiny()),
+                        "--split", "val_unseen_scenes", "--episodes", "2", "--num-envs", "2", "--no-progress",
+                        "--dataset", str(dataset_dir), "--out", str(tmp_path / "run")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "overall" in r.stdout
+    for chatter in ("Loading weights", "kernels-community", "Warning"):
+        assert chatter not in r.stdout + r.stderr, r.stderr[-2000:]

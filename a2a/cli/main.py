@@ -13,6 +13,7 @@ import os
 import sys
 
 from .errors import USER_ERROR_EXIT, UserError
+from .quiet import quiet_third_party
 
 # module name -> one-line help (kept here so `a2a --help` does not import torch)
 COMMANDS = {
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    quiet_third_party()
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not at exit

@@ -95,28 +95,6 @@ def config_from_args(args: argparse.Namespace):
                           "policy": policy})
 
 
-def quiet_third_party() -> None:
-    """The main job's output is a2a's: no weight-loading bars, deprecation warnings or kernel-hub
-    notices of the libraries it drives."""
-    import logging
-    import warnings
-
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"(torch|transformers|peft|bitsandbytes)\b")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    for name in ("bitsandbytes", "transformers", "peft", "huggingface_hub"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover - the train extra is missing; train() says so
-        pass
-
-
 def _check_splits(cfg) -> None:
     """A mistyped split fails now in one line, not in a traceback after a model is built (or, for the
     evaluation split, after the whole training)."""
@@ -138,7 +116,6 @@ def run(args: argparse.Namespace) -> int:
     from ..rl.metrics import MetricsError, logged_updates
     from ..rl.storage import RunWriteError
 
-    quiet_third_party()
     try:
         cfg = config_from_args(args)
         if cfg.model:
