@@ -7,12 +7,13 @@ Stages (each resumable: rerunning skips what is done; `--stages` picks some):
   bc         behavior cloning of greedy-explore (non-privileged: it sees what the policy sees) from a
              random tiny model, one run per seed: the "BC" rows and the start of the RL runs;
   rl         PPO with the full reward (question reward included) from each seed's BC policy;
-  ablation   PPO with the reward sets success / success+subgoal / full from a weak start (BC stopped
-             after --weak-updates updates: it does not yet solve the task, like the paper's start that
-             never saw it), seed 0;
+  ablation   PPO with the reward sets success / success+subgoal / full from two starts that do not
+             solve the task: "weak" (BC stopped after --weak-updates updates: it fails nearly every
+             episode, like the paper's start that never saw the task) and "partial" (BC stopped after
+             --partial-updates: it solves some), one run per seed;
   sft        behavior cloning of the oracle's trajectories (the paper's SFT row), one run per seed
              (--sft-seeds);
-  budgets    PPO from seed 0's BC policy with budgets B = K + d, d in 0 1 2 4 (Fig. 3), seed 0.
+  budgets    PPO from each seed's BC policy with budgets B = K + d, d in 0 1 2 4 (Fig. 3), one run per seed.
 
 Every policy is evaluated with greedy decoding on the first --eval-episodes episodes of both test splits
 (the same episodes for every row); SR has a bootstrap 95% interval per run and the seeds' mean. Nothing
@@ -37,6 +38,11 @@ TEST_SPLITS = ("test_unseen_scenes", "test_unseen_tasks")
 REWARD_SETS = ("success", "success+subgoal", "full")
 BUDGETS = (0, 1, 2, 4)
 STAGES = ("baselines", "bc", "rl", "ablation", "sft", "budgets")
+# Rows run once per seed, summarised over seeds.
+ABLATION_STARTS = ("weak", "partial")  # BC stopped after --weak-updates / --partial-updates
+FAMILIES = ("BC greedy-explore", "RL (BC + PPO full)", "SFT oracle",
+            *[f"{st}{what}" for st in ABLATION_STARTS for what in (" start", *[f" + PPO {rs}" for rs in REWARD_SETS])],
+            *[f"RL budget K+{d}" for d in BUDGETS])
 
 
 class Experiment:
@@ -109,22 +115,25 @@ class Experiment:
             for s in a.seeds:
                 start = self.bc("greedy-explore", s, a.bc_updates, "bc")
                 self.evaluate(f"RL (BC + PPO full), seed {s}", "mllm", self.ppo(f"rl-seed{s}", start, s))
-        s0 = a.seeds[0]
         if "ablation" in a.stages:
-            weak = self.bc("greedy-explore", s0, a.weak_updates, "weak")
-            self.evaluate(f"weak start, seed {s0}", "mllm", weak)
-            for rs in REWARD_SETS:
-                self.evaluate(f"weak + PPO {rs}, seed {s0}", "mllm",
-                              self.ppo(f"ablation-{rs}-seed{s0}", weak, s0, "--reward-set", rs))
+            for st in a.ablation_starts:
+                for s in a.seeds:
+                    start = self.bc("greedy-explore", s, a.weak_updates if st == "weak" else a.partial_updates, st)
+                    self.evaluate(f"{st} start, seed {s}", "mllm", start)
+                    for rs in REWARD_SETS:
+                        run = f"ablation-{rs}-seed{s}" if st == "weak" else f"ablation-{st}-{rs}-seed{s}"
+                        self.evaluate(f"{st} + PPO {rs}, seed {s}", "mllm",
+                                      self.ppo(run, start, s, "--reward-set", rs))
         if "sft" in a.stages:
             for s in a.sft_seeds or a.seeds:
                 self.evaluate(f"SFT oracle, seed {s}", "mllm", self.bc("oracle", s, a.bc_updates, "sft-oracle"))
         if "budgets" in a.stages:
-            start = self.bc("greedy-explore", s0, a.bc_updates, "bc")
-            for d in BUDGETS:  # d = 0 is the rl stage's run of this seed (B = K is the default budget)
-                run = self.ppo(f"rl-seed{s0}", start, s0) if d == 0 else \
-                    self.ppo(f"budget{d}-seed{s0}", start, s0, "--budget-delta", str(d))
-                self.evaluate(f"RL budget K+{d}, seed {s0}", "mllm", run, budget=d)
+            for s in a.seeds:
+                start = self.bc("greedy-explore", s, a.bc_updates, "bc")
+                for d in BUDGETS:  # d = 0 is the rl stage's run of this seed (B = K is the default budget)
+                    run = self.ppo(f"rl-seed{s}", start, s) if d == 0 else \
+                        self.ppo(f"budget{d}-seed{s}", start, s, "--budget-delta", str(d))
+                    self.evaluate(f"RL budget K+{d}, seed {s}", "mllm", run, budget=d)
         self.save()
         self.write_tables()
 
@@ -147,40 +156,40 @@ class Experiment:
             if not xs:
                 return "not run"
 
-            def sd(m: str) -> float:
-                return statistics.stdev([x[m] for x in xs]) if len(xs) > 1 else 0.0
+            def mean_sd(m: str) -> str:  # no spread from a single run
+                mean = pct(statistics.fmean(x[m] for x in xs))
+                return f"{mean} ± {pct(statistics.stdev([x[m] for x in xs]))}" if len(xs) > 1 else mean
 
-            return (f"{pct(statistics.fmean(x['SR'] for x in xs))} ± {pct(sd('SR'))} / "
-                    f"{pct(statistics.fmean(x['ARS'] for x in xs))} ± {pct(sd('ARS'))} / "
+            return (f"{mean_sd('SR')} / {mean_sd('ARS')} / "
                     f"{statistics.fmean(x['QR'] for x in xs):.2f}  (n={len(xs)})")
 
         meta = r.get("_meta", {})
         lines = [f"# The default benchmark: SR [95% CI] / ARS / QR, first {a.eval_episodes} episodes of each test split",
                  "", f"`python bench/experiments/default_benchmark.py --seeds {' '.join(map(str, a.seeds))} "
                  f"--bc-updates {a.bc_updates} --ppo-updates {a.ppo_updates} --ppo-lr {a.ppo_lr} "
-                 f"--weak-updates {a.weak_updates} --eval-episodes {a.eval_episodes}` at commit {meta.get('commit')}, "
+                 f"--weak-updates {a.weak_updates} --partial-updates {a.partial_updates} "
+                 f"--eval-episodes {a.eval_episodes}` at commit {meta.get('commit')}, "
                  f"{meta.get('cores')} CPU cores. Greedy decoding; every row on the same episodes.", "",
                  "| agent | " + " | ".join(TEST_SPLITS) + " |", "|---|---|---|"]
-        names = ["oracle", "greedy-explore", "no-ask"]
-        for fam in ("BC greedy-explore", "RL (BC + PPO full)", "SFT oracle"):
-            names += [f"{fam}, seed {s}" for s in a.seeds]
-        s0 = a.seeds[0]
-        names += [f"weak start, seed {s0}", *[f"weak + PPO {rs}, seed {s0}" for rs in REWARD_SETS],
-                  *[f"RL budget K+{d}, seed {s0}" for d in BUDGETS]]
+        names = ["oracle", "greedy-explore", "no-ask", *[f"{fam}, seed {s}" for fam in FAMILIES for s in a.seeds]]
         for n in names:
             if any(f"{n} | {sp}" in r for sp in TEST_SPLITS):
                 lines.append(f"| {n} | " + " | ".join(row(n, sp) for sp in TEST_SPLITS) + " |")
         lines += ["", "Over seeds (mean ± sample std of the runs' SR / ARS, mean QR):", "",
                   "| family | " + " | ".join(TEST_SPLITS) + " |", "|---|---|---|"]
-        for fam in ("BC greedy-explore", "RL (BC + PPO full)", "SFT oracle"):
-            lines.append(f"| {fam} | " + " | ".join(seeds_row(fam, sp) for sp in TEST_SPLITS) + " |")
+        for fam in FAMILIES:
+            if any(f"{fam}, seed {s} | {sp}" in r for s in a.seeds for sp in TEST_SPLITS):
+                lines.append(f"| {fam} | " + " | ".join(seeds_row(fam, sp) for sp in TEST_SPLITS) + " |")
         (self.out / "results.md").write_text("\n".join(lines) + "\n")
         self.plot_budgets()
         print("\n".join(lines))
 
     def plot_budgets(self) -> None:
-        s0 = self.args.seeds[0]
-        have = [d for d in BUDGETS if f"RL budget K+{d}, seed {s0} | {TEST_SPLITS[0]}" in self.results]
+        """Fig. 3: SR, ARS and QR against the budget delta; the seeds' mean with their runs as dots."""
+        def runs(d: int, split: str) -> list[dict]:
+            return [x for s in self.args.seeds if (x := self.results.get(f"RL budget K+{d}, seed {s} | {split}"))]
+
+        have = [d for d in BUDGETS if runs(d, TEST_SPLITS[0])]
         if not have:
             return
         import matplotlib
@@ -189,17 +198,16 @@ class Experiment:
         import matplotlib.pyplot as plt
 
         fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
-        for split, marker in zip(TEST_SPLITS, ("o", "s")):
-            xs = [self.results[f"RL budget K+{d}, seed {s0} | {split}"] for d in have]
-            sr = [100 * x["SR"] for x in xs]
-            err = [[v - 100 * x["SR_ci"][0] for v, x in zip(sr, xs)], [100 * x["SR_ci"][1] - v for v, x in zip(sr, xs)]]
-            axes[0].errorbar(have, sr, yerr=err, marker=marker, capsize=3, label=f"{split} (SR: 95% CI)")
-            axes[1].plot(have, [100 * x["ARS"] for x in xs], marker=marker)
-            axes[2].plot(have, [x["QR"] for x in xs], marker=marker)
+        for split, marker, color in zip(TEST_SPLITS, ("o", "s"), ("tab:blue", "tab:orange")):
+            for ax, metric, scale in zip(axes, ("SR", "ARS", "QR"), (100, 100, 1)):
+                ax.plot(have, [statistics.fmean(scale * x[metric] for x in runs(d, split)) for d in have],
+                        marker=marker, color=color, label=f"{split} (mean of {len(runs(have[0], split))} seeds)")
+                dots = [(d, scale * x[metric]) for d in have for x in runs(d, split)]
+                ax.scatter([d for d, _ in dots], [v for _, v in dots], color=color, alpha=0.35, s=12)
         for ax, m, top in zip(axes, ("SR (%)", "ARS (%)", "QR"), (102, 102, None)):
             ax.set(xlabel="budget delta d (B = K + d)", ylabel=m, xticks=list(BUDGETS), ylim=(0, top))
         axes[0].legend(fontsize=8)
-        fig.suptitle("PPO with budget B = K + d (trained and evaluated with that budget)")
+        fig.suptitle("PPO with budget B = K + d (trained and evaluated with that budget); dots: single seeds")
         fig.tight_layout()
         fig.savefig(self.out / "budgets.png", dpi=120)
 
@@ -213,6 +221,9 @@ def main() -> None:
     ap.add_argument("--bc-updates", type=int, default=450, help="behavior-cloning updates (16 envs x 32 steps)")
     ap.add_argument("--sft-seeds", type=int, nargs="+", default=None, help="seeds of the SFT-oracle rows (default: --seeds)")
     ap.add_argument("--weak-updates", type=int, default=40, help="behavior-cloning updates of the ablation's weak start")
+    ap.add_argument("--ablation-starts", nargs="+", default=list(ABLATION_STARTS), choices=ABLATION_STARTS)
+    ap.add_argument("--partial-updates", type=int, default=100,
+                    help="behavior-cloning updates of the ablation's partial start (the shipped tiny start's)")
     ap.add_argument("--ppo-updates", type=int, default=40)
     ap.add_argument("--ppo-lr", type=float, default=3e-5)
     ap.add_argument("--eval-episodes", type=int, default=200, help="episodes of each test split (all 200 of the built-in dataset)")
