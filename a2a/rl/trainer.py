@@ -162,7 +162,7 @@ class Progress:
     """The progress bar, in the unit that stops the run: minutes under a time budget, else updates;
     live SR and return over the last 100 training episodes."""
 
-    def __init__(self, cfg: TrainConfig, clock: Clock, start: int, enabled: bool):
+    def __init__(self, cfg: TrainConfig, clock: Clock, start: int, enabled: bool, first_phase: str):
         from tqdm import tqdm
 
         self.by_time = cfg.minutes is not None
@@ -170,6 +170,7 @@ class Progress:
         total = round(cfg.minutes, 2) if cfg.minutes is not None else cfg.total_updates
         initial = min(round(clock.elapsed / 60, 2), total) if self.by_time else start
         self.bar = tqdm(total=total, initial=initial, unit="min" if self.by_time else "update", disable=not enabled,
+                        desc=self.describe(first_phase),
                         bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} min{postfix}" if self.by_time else None)
         self.recent: deque = deque(maxlen=100)
         self.phase = ""
@@ -179,7 +180,7 @@ class Progress:
             self.recent.clear()
             self.phase = phase
         self.recent.extend(episodes)
-        self.bar.set_description("behavior cloning" if phase == "sft" else "PPO")
+        self.bar.set_description(self.describe(phase))
         post = {"update": update, "steps/s": f"{m['steps_per_s']:.0f}"}
         if self.recent:  # while cloning, the episodes are the expert's
             who = "expert " if phase == "sft" else ""
@@ -190,6 +191,10 @@ class Progress:
             self.bar.update(min(round(self.clock.elapsed / 60, 2), self.bar.total) - self.bar.n)
         else:
             self.bar.update(1)
+
+    @staticmethod
+    def describe(phase: str) -> str:
+        return "behavior cloning" if phase == "sft" else "PPO"
 
     def close(self) -> None:
         self.bar.close()
@@ -266,7 +271,8 @@ def train(cfg: TrainConfig) -> TrainResult:
 
     # ---- the loop ----
     clock = Clock(cfg, float(counters.get("wall_s", 0.0)))
-    bar = Progress(cfg, clock, start, cfg.progress and info.is_main)
+    bar = Progress(cfg, clock, start, cfg.progress and info.is_main,
+                   "sft" if sft_done is None and start < cfg.sft_updates else "ppo")
     expert = AgentExpert(core, cfg.sft_expert) if cfg.sft_updates else None
     update = start
     stopped_by_time = False
