@@ -1,13 +1,15 @@
 """Throughput of the whole PPO loop (run: `pytest bench/test_train_throughput.py -s`).
 
-- CPU: the tiny policy, 16 envs x 32 steps per update: env steps per second of collect + update,
-  and the share of each.
+- CPU: the tiny policy, 16 and 64 envs x 32 steps per update: env steps per second of collect +
+  update, the share of each, and where one more (profiled) update spends its time.
 - GPU (skipped visibly without one): the LLaVA-OneVision-0.5B architecture (Qwen2-0.5B LLM,
   SigLIP-so400m at 384 px; random weights, built from configs) in 4-bit NF4 with 64 envs.
 """
 
 from __future__ import annotations
 
+import cProfile
+import pstats
 import time
 
 import pytest
@@ -20,8 +22,10 @@ from a2a.rl.ppo import ppo_update
 from a2a.rl.rollout import RolloutCollector
 
 
-def loop_rate(record, policy, episodes, num_envs: int, steps: int, updates: int, pipeline: bool):
-    """Env steps per second of each update (collect + PPO update; the samples) and the run's totals."""
+def loop_rate(record, policy, episodes, num_envs: int, steps: int, updates: int, pipeline: bool,
+              profile: bool = False):
+    """Env steps per second of each update (collect + PPO update; the samples), the run's totals and, with
+    `profile`, the shares of one more update's time (profile_update; after the timed ones, not in them)."""
     fs = int(min(max(policy.encoder.image.size, 64), 512))
     core = _core.BatchedEnv(episodes, num_envs=num_envs, batch_size=num_envs // 2 if pipeline else num_envs,
                             width=fs, height=fs, sampling="random", num_threads=1)
@@ -47,11 +51,42 @@ def loop_rate(record, policy, episodes, num_envs: int, steps: int, updates: int,
             env_steps += int(ro.valid.sum())
             per_update.append(int(ro.valid.sum()) / (t2 - t0))
     total = t_collect + t_update
-    return record.samples(per_update, load), {"env_steps_per_s": env_steps / total, "collect_share": t_collect / total,
-                                              "update_s": t_update / updates, "collect_s": t_collect / updates}
+    totals = {"env_steps_per_s": env_steps / total, "collect_share": t_collect / total,
+              "update_s": t_update / updates, "collect_s": t_collect / updates}
+    if profile:
+        totals["profile_shares"] = profile_update(policy, col, opt, cfg, steps)
+    return record.samples(per_update, load), totals
 
 
-def test_ppo_loop_tiny_cpu(record, tmp_path):
+# Where an update's time goes: (label, file the function is in, function name); cumulative, so a part
+# includes what it calls (decoding includes the prompt forward; the update includes re-scoring and backward).
+PROFILE_PARTS = (("collect", "a2a/rl/rollout.py", "collect"), ("decoding (act)", "a2a/policy/model.py", "act"),
+                 ("vision tower", "a2a/policy/model.py", "encode_frames"), ("env core", "~", "BatchedEnv"),
+                 ("PPO update", "a2a/rl/ppo.py", "ppo_update"),
+                 ("re-scoring forward", "a2a/policy/model.py", "score_episodes"),
+                 ("backward", "torch/_tensor.py", "backward"), ("optimizer step", "torch/optim/adamw.py", "step"))
+
+
+def profile_update(policy, col, opt, cfg, steps: int) -> dict:
+    """One collect + PPO update under cProfile: each PROFILE_PARTS entry's share of its wall time."""
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    ro = col.collect(steps)
+    ppo_update(policy, opt, ro, cfg, DistInfo(device=policy.device), torch.Generator().manual_seed(0))
+    prof.disable()
+    total = time.perf_counter() - t0
+    stats = pstats.Stats(prof).stats.items()  # (file, line, function) -> (calls, ..., cumulative s, callers)
+
+    def cumulative(where: str, func: str) -> float:  # "~": a builtin or C method, named as cProfile shows it
+        return sum(row[3] for (file, _, name), row in stats
+                   if (func in name if where == "~" else file.endswith(where) and name == func))
+
+    return {label: round(cumulative(where, func) / total, 3) for label, where, func in PROFILE_PARTS}
+
+
+@pytest.mark.parametrize("num_envs", [16, 64])
+def test_ppo_loop_tiny_cpu(record, tmp_path, num_envs):
     from a2a.policy import A2APolicy, PolicyConfig
     from a2a.policy.tiny import init_tiny
 
@@ -60,11 +95,13 @@ def test_ppo_loop_tiny_cpu(record, tmp_path):
     # The whole episode in the prompt (as the paper): PPO re-scores each episode segment in one forward.
     policy = A2APolicy.from_pretrained(path, PolicyConfig(device="cpu", max_past_steps=40, finetune_llm=True))
     episodes = _core.EpisodeSet.generate("train", 400, seed=0)
-    samples, r = loop_rate(record, policy, episodes, num_envs=16, steps=32, updates=3, pipeline=False)
-    record("train", "ppo_loop_tiny_cpu", samples, "env steps/s", params={"num_envs": 16, "rollout_steps": 32},
+    samples, r = loop_rate(record, policy, episodes, num_envs=num_envs, steps=32, updates=3, pipeline=False,
+                           profile=True)
+    record("train", "ppo_loop_tiny_cpu", samples, "env steps/s", params={"num_envs": num_envs, "rollout_steps": 32},
            torch_threads=1, **r)
-    print(f"\ntiny policy, CPU: {r['env_steps_per_s']:.1f} env steps/s (collect {r['collect_s']:.1f} s, "
-          f"update {r['update_s']:.1f} s per update of 512 steps)")
+    print(f"\ntiny policy, CPU, {num_envs} envs: {r['env_steps_per_s']:.1f} env steps/s "
+          f"(collect {r['collect_s']:.1f} s, update {r['update_s']:.1f} s per update of {num_envs * 32} steps); one profiled update: "
+          + ", ".join(f"{k} {100 * v:.1f}%" for k, v in r["profile_shares"].items()))
 
 
 @pytest.mark.gpu
