@@ -58,13 +58,14 @@ def loop_rate(record, policy, episodes, num_envs: int, steps: int, updates: int,
     return record.samples(per_update, load), totals
 
 
-# Where an update's time goes: (label, file the function is in, function name); cumulative, so a part
-# includes what it calls (decoding includes the prompt forward; the update includes re-scoring and backward).
+# Where an update's time goes: (label, file the function is in, function name; "~": the calls into a C
+# extension whose name contains it); cumulative, so a part includes what it calls (decoding includes the prompt
+# forward; the update includes re-scoring and backward). torch's AdamW steps in Adam's `step`.
 PROFILE_PARTS = (("collect", "a2a/rl/rollout.py", "collect"), ("decoding (act)", "a2a/policy/model.py", "act"),
-                 ("vision tower", "a2a/policy/model.py", "encode_frames"), ("env core", "~", "BatchedEnv"),
+                 ("vision tower", "a2a/policy/model.py", "encode_frames"), ("env core", "~", "a2a._core"),
                  ("PPO update", "a2a/rl/ppo.py", "ppo_update"),
                  ("re-scoring forward", "a2a/policy/model.py", "score_episodes"),
-                 ("backward", "torch/_tensor.py", "backward"), ("optimizer step", "torch/optim/adamw.py", "step"))
+                 ("backward", "torch/_tensor.py", "backward"), ("optimizer step", "torch/optim/adam.py", "step"))
 
 
 def profile_update(policy, col, opt, cfg, steps: int) -> dict:
