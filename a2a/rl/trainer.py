@@ -272,7 +272,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     # ---- the loop ----
     clock = Clock(cfg, float(counters.get("wall_s", 0.0)))
     bar = Progress(cfg, clock, start, cfg.progress and info.is_main,
-                   "sft" if sft_done is None and start < cfg.sft_updates else "ppo")
+                   "sft" if sft_done is None and start < cfg.sft_updates and not clock.sft_over() else "ppo")
     expert = AgentExpert(core, cfg.sft_expert) if cfg.sft_updates else None
     update = start
     stopped_by_time = False

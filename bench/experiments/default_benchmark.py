@@ -82,12 +82,16 @@ class Experiment:
             self.save()
 
     def train(self, name: str, extra: list[str], seed: int) -> Path:
-        """`a2a train` into work/runs/NAME; done when it finished with these arguments. A run that
-        stopped early, or finished with other arguments (e.g. fewer --sft-updates), is resumed with them."""
+        """`a2a train` into work/runs/NAME; done when it finished with these arguments, resumed when it
+        stopped early. A run that finished with other arguments is refused: resuming would not redo it (its
+        checkpoint records where cloning ended), so a changed setting needs another --work or the run removed."""
         run = self.work / "runs" / name
         args = ["--seed", str(seed), *self.common, *extra]
         done = run / "recipe_args.json"
-        if not (done.exists() and json.loads(done.read_text()) == args):
+        if done.exists() and (old := json.loads(done.read_text())) != args:
+            raise SystemExit(f"default_benchmark: {run} finished with other arguments ({' '.join(old)}); "
+                             "remove it or choose another --work")
+        if not done.exists():
             resume = ["--resume"] if (run / "checkpoints" / "latest").exists() else []
             sh(["a2a", "train", "--run-dir", str(run), *args, *resume], self.log)
             done.write_text(json.dumps(args) + "\n")
@@ -189,7 +193,7 @@ class Experiment:
         def runs(d: int, split: str) -> list[dict]:
             return [x for s in self.args.seeds if (x := self.results.get(f"RL budget K+{d}, seed {s} | {split}"))]
 
-        have = [d for d in BUDGETS if runs(d, TEST_SPLITS[0])]
+        have = [d for d in BUDGETS if all(runs(d, split) for split in TEST_SPLITS)]
         if not have:
             return
         import matplotlib
@@ -200,8 +204,9 @@ class Experiment:
         fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
         for split, marker, color in zip(TEST_SPLITS, ("o", "s"), ("tab:blue", "tab:orange")):
             for ax, metric, scale in zip(axes, ("SR", "ARS", "QR"), (100, 100, 1)):
+                seeds = sorted({len(runs(d, split)) for d in have})
                 ax.plot(have, [statistics.fmean(scale * x[metric] for x in runs(d, split)) for d in have],
-                        marker=marker, color=color, label=f"{split} (mean of {len(runs(have[0], split))} seeds)")
+                        marker=marker, color=color, label=f"{split} (mean of {'-'.join(map(str, seeds))} seeds)")
                 dots = [(d, scale * x[metric]) for d in have for x in runs(d, split)]
                 ax.scatter([d for d, _ in dots], [v for _, v in dots], color=color, alpha=0.35, s=12)
         for ax, m, top in zip(axes, ("SR (%)", "ARS (%)", "QR"), (102, 102, None)):
