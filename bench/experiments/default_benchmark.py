@@ -14,6 +14,9 @@ Stages (each resumable: rerunning skips what is done; `--stages` picks some):
   sft        behavior cloning of the oracle's trajectories (the paper's SFT row), one run per seed
              (--sft-seeds);
   budgets    PPO from each seed's BC policy with budgets B = K + d, d in 0 1 2 4 (Fig. 3), one run per seed.
+  longer_ppo --longer-ppo-updates PPO updates from the first seed's BC policy, evaluated on all 200
+             val_unseen_scenes episodes every 50 updates beside its start and greedy-explore (the
+             development split only): longer_ppo_val.json and curve_longer_ppo_val.png.
 
 Every policy is evaluated with greedy decoding on the first --eval-episodes episodes of both test splits
 (the same episodes for every row); SR has a bootstrap 95% interval per run and the seeds' mean. Nothing
@@ -24,6 +27,7 @@ Writes results.json, results.md and budgets.png / curves.png into --out.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -37,7 +41,7 @@ from runs import sh, summary_of  # bench/experiments/runs.py (the script's own f
 TEST_SPLITS = ("test_unseen_scenes", "test_unseen_tasks")
 REWARD_SETS = ("success", "success+subgoal", "full")
 BUDGETS = (0, 1, 2, 4)
-STAGES = ("baselines", "bc", "rl", "ablation", "sft", "budgets")
+STAGES = ("baselines", "bc", "rl", "ablation", "sft", "budgets", "longer_ppo")
 # Rows run once per seed, summarised over seeds.
 ABLATION_STARTS = ("weak", "partial")  # BC stopped after --weak-updates / --partial-updates
 FAMILIES = ("BC greedy-explore", "RL (BC + PPO full)", "SFT oracle",
@@ -81,12 +85,12 @@ class Experiment:
             self.results[key] = {**summary_of(d), "trained_with": trained}
             self.save()
 
-    def train(self, name: str, extra: list[str], seed: int) -> Path:
+    def train(self, name: str, extra: list[str], seed: int, common: list[str] | None = None) -> Path:
         """`a2a train` into work/runs/NAME; done when it finished with these arguments, resumed when it
         stopped early. A run that finished with other arguments is refused: resuming would not redo it (its
         checkpoint records where cloning ended), so a changed setting needs another --work or the run removed."""
         run = self.work / "runs" / name
-        args = ["--seed", str(seed), *self.common, *extra]
+        args = ["--seed", str(seed), *(self.common if common is None else common), *extra]
         done = run / "recipe_args.json"
         if done.exists() and (old := json.loads(done.read_text())) != args:
             raise SystemExit(f"default_benchmark: {run} finished with other arguments ({' '.join(old)}); "
@@ -138,8 +142,41 @@ class Experiment:
                     run = self.ppo(f"rl-seed{s}", start, s) if d == 0 else \
                         self.ppo(f"budget{d}-seed{s}", start, s, "--budget-delta", str(d))
                     self.evaluate(f"RL budget K+{d}, seed {s}", "mllm", run, budget=d)
+        if "longer_ppo" in a.stages:
+            self.longer_ppo(a.seeds[0])
         self.save()
         self.write_tables()
+
+    def longer_ppo(self, seed: int) -> None:
+        """A longer PPO run from a cloned policy, judged on val_unseen_scenes only (never on test)."""
+        a = self.args
+        start = self.bc("greedy-explore", seed, a.bc_updates, "bc")
+        common = ["--minutes", "0", "--no-tensorboard", "--eval-episodes", "200", "--eval-split", "val_unseen_scenes",
+                  "--eval-every", "50", "--no-compare", "--checkpoint-every", "50"]
+        run = self.train(f"longer-ppo-seed{seed}", ["--model", str(start), "--sft-updates", "0", "--updates",
+                                                     str(a.longer_ppo_updates), "--lr", str(a.ppo_lr),
+                                                     "--ent-coef", "0"], seed, common).parent
+        evals = {}
+        for name, agent, model in (("start (BC, update 0)", "mllm", start), ("greedy-explore", "greedy-explore", None)):
+            d = self.work / "eval" / "val" / f"{agent}-seed{seed}"
+            if not (d / "summary.json").exists():
+                sh(["a2a", "eval", "--agent", agent, *(["--model", str(model)] if model else []), "--split",
+                    "val_unseen_scenes", "--episodes", "200", "--out", str(d), *(["--resume"] if d.exists() else [])],
+                   self.log)
+            evals[name] = summary_of(d)
+        for d in sorted((run / "eval").glob("update_*")):
+            evals[f"PPO update {int(d.name[7:])}"] = summary_of(d)
+        with open(run / "metrics.csv") as f:
+            rows = list(csv.DictReader(f))
+        returns = [float(r["episode/return"]) for r in rows if r["episode/return"] not in ("", "nan")]
+        record = {"what": f"PPO from the BC policy of seed {seed} for {a.longer_ppo_updates} updates, full reward, "
+                          f"lr {a.ppo_lr}; greedy evaluation on all 200 val_unseen_scenes episodes every 50 updates",
+                  "run": str(run), "evaluations": evals,
+                  "training": {"updates": len(rows), "env_steps": int(float(rows[-1]["env_steps"])),
+                               "episode_return_mean_first_10_updates": round(statistics.fmean(returns[:10]), 2),
+                               "episode_return_mean_last_10_updates": round(statistics.fmean(returns[-10:]), 2)}}
+        (self.out / "longer_ppo_val.json").write_text(json.dumps(record, indent=2) + "\n")
+        shutil.copy(run / "learning_curve.png", self.out / "curve_longer_ppo_val.png")
 
     def write_tables(self) -> None:
         a = self.args
@@ -231,6 +268,7 @@ def main() -> None:
                     help="behavior-cloning updates of the ablation's partial start (the shipped tiny start's)")
     ap.add_argument("--ppo-updates", type=int, default=40)
     ap.add_argument("--ppo-lr", type=float, default=3e-5)
+    ap.add_argument("--longer-ppo-updates", type=int, default=200, help="PPO updates of the longer_ppo stage")
     ap.add_argument("--eval-episodes", type=int, default=200, help="episodes of each test split (all 200 of the built-in dataset)")
     args = ap.parse_args()
     Path(args.out).mkdir(parents=True, exist_ok=True)

@@ -21,5 +21,6 @@ def summary_of(eval_dir: Path) -> dict:
     """SR, ARS, QR, questions and invalid-action rate of an evaluation, with SR's bootstrap 95% interval."""
     s = json.loads((eval_dir / "summary.json").read_text())["overall"]
     out = {k: (s[k]["value"] if isinstance(s[k], dict) else s[k]) for k in ("SR", "ARS", "QR", "questions", "invalid_rate")}
+    out["Q_K0"] = (s.get("Q_K0") or {}).get("value")  # questions in episodes that need none (K = 0)
     out["SR_ci"] = [s["SR"].get("lo"), s["SR"].get("hi")]
     return out
