@@ -1,7 +1,8 @@
 """Throughput of the whole PPO loop (run: `pytest bench/test_train_throughput.py -s`).
 
-- CPU: the tiny policy, 16 and 64 envs x 32 steps per update: env steps per second of collect +
-  update, the share of each, and where one more (profiled) update spends its time.
+- CPU: the tiny policy, 16 and 64 envs x 32 steps per update, with 1 torch thread and with every core (what
+  `a2a train` uses on CPU): env steps per second of collect + update, the share of each, and where one more
+  (profiled) update spends its time.
 - GPU (skipped visibly without one): the LLaVA-OneVision-0.5B architecture (Qwen2-0.5B LLM,
   SigLIP-so400m at 384 px; random weights, built from configs) in 4-bit NF4 with 64 envs.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import cProfile
 import inspect
+import os
 import pstats
 import time
 
@@ -24,12 +26,12 @@ from a2a.rl.rollout import RolloutCollector
 
 
 def loop_rate(record, policy, episodes, num_envs: int, steps: int, updates: int, pipeline: bool,
-              profile: bool = False):
+              profile: bool = False, env_threads: int = 1):
     """Env steps per second of each update (collect + PPO update; the samples), the run's totals and, with
     `profile`, the shares of one more update's time (profile_update; after the timed ones, not in them)."""
     fs = int(min(max(policy.encoder.image.size, 64), 512))
     core = _core.BatchedEnv(episodes, num_envs=num_envs, batch_size=num_envs // 2 if pipeline else num_envs,
-                            width=fs, height=fs, sampling="random", num_threads=1)
+                            width=fs, height=fs, sampling="random", num_threads=env_threads)
     gen = torch.Generator(device=policy.device).manual_seed(0)
     col = RolloutCollector(core, policy, pipeline=pipeline, generator=gen)
     opt = torch.optim.AdamW(policy.trainable_parameters(), lr=1e-4)
@@ -87,21 +89,28 @@ def profile_update(policy, col, opt, cfg, steps: int) -> dict:
     return {k: round(v, 3) for k, v in shares.items()}
 
 
+@pytest.mark.parametrize("threads", ["1", "all"])
 @pytest.mark.parametrize("num_envs", [16, 64])
-def test_ppo_loop_tiny_cpu(record, tmp_path, num_envs):
+def test_ppo_loop_tiny_cpu(record, tmp_path, num_envs, threads):
     from a2a.policy import A2APolicy, PolicyConfig
     from a2a.policy.tiny import init_tiny
 
-    torch.set_num_threads(1)
-    path = init_tiny(tmp_path / "tiny")
-    # The whole episode in the prompt (as the paper): PPO re-scores each episode segment in one forward.
-    policy = A2APolicy.from_pretrained(path, PolicyConfig(device="cpu", max_past_steps=40, finetune_llm=True))
-    episodes = _core.EpisodeSet.generate("train", 400, seed=0)
-    samples, r = loop_rate(record, policy, episodes, num_envs=num_envs, steps=32, updates=3, pipeline=False,
-                           profile=True)
-    record("train", "ppo_loop_tiny_cpu", samples, "env steps/s", params={"num_envs": num_envs, "rollout_steps": 32},
-           torch_threads=1, **r)
-    print(f"\ntiny policy, CPU, {num_envs} envs: {r['env_steps_per_s']:.1f} env steps/s "
+    # "all": as `a2a train` on CPU, torch and the env core each use every core (they take turns)
+    n = 1 if threads == "1" else (os.cpu_count() or 1)
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        path = init_tiny(tmp_path / "tiny")
+        # The whole episode in the prompt (as the paper): PPO re-scores each episode segment in one forward.
+        policy = A2APolicy.from_pretrained(path, PolicyConfig(device="cpu", max_past_steps=40, finetune_llm=True))
+        episodes = _core.EpisodeSet.generate("train", 400, seed=0)
+        samples, r = loop_rate(record, policy, episodes, num_envs=num_envs, steps=32, updates=3, pipeline=False,
+                               profile=True, env_threads=n)
+    finally:
+        torch.set_num_threads(before)
+    record("train", "ppo_loop_tiny_cpu", samples, "env steps/s",
+           params={"num_envs": num_envs, "rollout_steps": 32, "torch_threads": n}, torch_threads=n, **r)
+    print(f"\ntiny policy, CPU, {num_envs} envs, {n} torch threads: {r['env_steps_per_s']:.1f} env steps/s "
           f"(collect {r['collect_s']:.1f} s, update {r['update_s']:.1f} s per update of {num_envs * 32} steps); one profiled update: "
           + ", ".join(f"{k} {100 * v:.1f}%" for k, v in r["profile_shares"].items()))
 

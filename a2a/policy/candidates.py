@@ -8,19 +8,29 @@ entropy, so neither acting nor scoring evaluates them (see outputs.py for the de
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 # (output row, batch row, column, candidate token ids, index of the taken token among them)
 Pick = tuple[int, int, int, tuple[int, ...], int]
+
+# candidate_logits computes every logit when the vocabulary has at most this many tokens per candidate
+DENSE_VOCAB_PER_CANDIDATE = 32
 
 
 def candidate_logits(lm_head: nn.Module, h: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
     """fp32 logits [N, C] of the candidate token ids `cand` [N, C] given hidden states h [N, H]."""
     w = getattr(lm_head, "weight", None)
     if type(lm_head) is nn.Linear and w is not None and w.dtype.is_floating_point:
+        bias = lm_head.bias
+        if w.shape[0] <= DENSE_VOCAB_PER_CANDIDATE * cand.shape[1]:
+            # a small vocabulary: all logits in one GEMM beat gathering C rows of W per pick, whose
+            # backward scatter-adds N x C x H (measured 6-11x slower for the tiny policy's 1,024 tokens)
+            b = bias.float() if bias is not None else None
+            return F.linear(h.float(), w.float(), b).gather(1, cand)
         logits = torch.bmm(w[cand].float(), h.float().unsqueeze(-1)).squeeze(-1)
-        if lm_head.bias is not None:
-            logits = logits + lm_head.bias[cand].float()
+        if bias is not None:
+            logits = logits + bias[cand].float()
         return logits
     return lm_head(h).float().gather(1, cand)
 

@@ -32,12 +32,16 @@ class FrameTokens:
 
     def compress(self, frames: list[FrameFeatures]) -> torch.Tensor:
         """Compressed tokens [F, k, H] (float32) of distinct frames."""
-        use_cache = not torch.is_grad_enabled()
-        key = self._cache_key() if use_cache else None
+        if torch.is_grad_enabled():
+            # training: every frame afresh, in order. (Picking y[j] one frame at a time would make the
+            # backward add one full-size zero gradient per frame: quadratic in the minibatch's frames.)
+            x = torch.stack([f.features for f in frames]).float()
+            return self.compressor(self.projector(x) if self.projector is not None else x)
+        key = self._cache_key()  # acting: a frame's tokens are kept until a parameter changes
         out: list[torch.Tensor | None] = [None] * len(frames)
         todo = []
         for i, f in enumerate(frames):
-            if use_cache and f.tokens_cache is not None and f.tokens_cache[0] == key:
+            if f.tokens_cache is not None and f.tokens_cache[0] == key:
                 out[i] = f.tokens_cache[1]
             else:
                 todo.append(i)
@@ -48,8 +52,7 @@ class FrameTokens:
             y = self.compressor(x)
             for j, i in enumerate(todo):
                 out[i] = y[j]
-                if key is not None:  # use_cache
-                    frames[i].tokens_cache = (key, y[j])
+                frames[i].tokens_cache = (key, y[j])
         return torch.stack(out)  # type: ignore[arg-type]
 
     def embed(self, batch: SequenceBatch, embeddings: nn.Embedding, start: int = 0) -> torch.Tensor:

@@ -193,8 +193,9 @@ class SequenceBuilder:
         for b, ((p_ids, p_kinds, p_frames), act) in enumerate(zip(prompts, acts)):
             n = len(p_ids)
             start = L - n if align == "left" else 0
+            row_kinds = torch.tensor(p_kinds, dtype=torch.uint8)
             ids[b, start:start + n] = torch.tensor(p_ids, dtype=torch.long)
-            kinds[b, start:start + n] = torch.tensor(p_kinds, dtype=torch.uint8)
+            kinds[b, start:start + n] = row_kinds
             if act:
                 ids[b, start + n:start + n + len(act)] = torch.tensor(act, dtype=torch.long)
                 kinds[b, start + n:start + n + len(act)] = ACTION
@@ -203,7 +204,7 @@ class SequenceBuilder:
             pos[b, start:start + m] = torch.arange(m)
             plen.append(n)
             # frame slots, in order of appearance
-            cols = [start + i for i, kd in enumerate(p_kinds) if kd == FRAME][:: self.tokens_per_frame]
+            cols = ((row_kinds == FRAME).nonzero().squeeze(1)[:: self.tokens_per_frame] + start).tolist()
             for f, c in zip(p_frames, cols):
                 j = frame_index.get(id(f))
                 if j is None:

@@ -181,3 +181,21 @@ def test_score_episodes_equals_per_step_scores(policy, episodes):
     torch.testing.assert_close(ep.logprobs.detach(), torch.tensor(acted[0] + acted[1]), rtol=0, atol=2e-5)
     with pytest.raises(ValueError, match="action"):
         policy.score_episodes([EpisodeHistory("x", [hists[0].steps[0].__class__(hists[0].steps[0].frame)])], vocabs[:1])
+
+
+@pytest.mark.parametrize("vocab", [64, 5000])  # all logits in one GEMM vs gathering the candidates' rows
+@pytest.mark.parametrize("bias", [False, True])
+def test_candidate_logits_paths_agree_with_the_head(vocab, bias):
+    from a2a.policy.candidates import DENSE_VOCAB_PER_CANDIDATE, candidate_logits
+
+    g = seeded(vocab)
+    head = torch.nn.Linear(16, vocab, bias=bias)
+    h = torch.randn(7, 16, generator=g, requires_grad=True)
+    cand = torch.randint(0, vocab, (7, 5), generator=g)
+    assert (vocab <= DENSE_VOCAB_PER_CANDIDATE * 5) == (vocab == 64)  # each case takes its own path
+    got = candidate_logits(head, h, cand)
+    want = head(h).gather(1, cand)
+    torch.testing.assert_close(got, want)
+    (gw,) = torch.autograd.grad(got.square().sum(), head.weight)
+    (ww,) = torch.autograd.grad(want.square().sum(), head.weight)
+    torch.testing.assert_close(gw, ww)
