@@ -216,10 +216,9 @@ def train(cfg: TrainConfig) -> TrainResult:
             torch.set_num_threads(max(1, cores // 2))
             env_threads = env_threads or max(1, cores - torch.get_num_threads())
         else:
-            # the envs and the policy take turns: each may use every core while the other waits
-            # (bench/test_train_throughput.py measures the loop at 1 thread and at all cores)
-            torch.set_num_threads(cores)
-            env_threads = env_threads or cores
+            # the envs and the policy take turns: each may use every core while the other waits, so torch
+            # keeps its default (bench/test_train_throughput.py measures the loop at 1 thread and at all cores)
+            env_threads = env_threads or torch.get_num_threads()
     _seed(cfg.seed * 7919 + info.rank)
 
     # ---- model, data, envs, judge, optimizer ----
