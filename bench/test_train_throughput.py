@@ -89,13 +89,13 @@ def profile_update(policy, col, opt, cfg, steps: int) -> dict:
     return {k: round(v, 3) for k, v in shares.items()}
 
 
-@pytest.mark.parametrize("threads", ["1", "all"])
+@pytest.mark.parametrize("threads", ["1", "all"])  # "all": a thread per CPU, as `a2a train` on a CPU
 @pytest.mark.parametrize("num_envs", [16, 64])
 def test_ppo_loop_tiny_cpu(record, tmp_path, num_envs, threads):
     from a2a.policy import A2APolicy, PolicyConfig
     from a2a.policy.tiny import init_tiny
 
-    # "all": as `a2a train` on CPU, torch and the env core each use every core (they take turns)
+    # "all": as `a2a train` on a CPU (a2a/rl/trainer.py), torch and the env core each use every CPU (they take turns)
     n = 1 if threads == "1" else (os.cpu_count() or 1)
     before = torch.get_num_threads()
     torch.set_num_threads(n)

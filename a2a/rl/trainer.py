@@ -209,16 +209,18 @@ def train(cfg: TrainConfig) -> TrainResult:
     env_threads = cfg.num_threads
     ppo = cfg.ppo
     if info.device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:
-        cores = os.cpu_count() or 1
+        # this rank's share of the node's CPUs (launchers other than torchrun leave OMP_NUM_THREADS unset)
+        cores = max(1, (os.cpu_count() or 1) // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
         if ppo.pipeline:
             # the envs step while the policy works: small torch ops slow down many-fold when their threads
             # fight the env threads for cores, so each gets its share
             torch.set_num_threads(max(1, cores // 2))
             env_threads = env_threads or max(1, cores - torch.get_num_threads())
         else:
-            # the envs and the policy take turns: each may use every core while the other waits, so torch
-            # keeps its default (bench/test_train_throughput.py measures the loop at 1 thread and at all cores)
-            env_threads = env_threads or torch.get_num_threads()
+            # the envs and the policy take turns: each may use every core while the other waits
+            # (bench/test_train_throughput.py measures the loop at 1 thread and at every core)
+            torch.set_num_threads(cores)
+            env_threads = env_threads or cores
     _seed(cfg.seed * 7919 + info.rank)
 
     # ---- model, data, envs, judge, optimizer ----
