@@ -18,6 +18,25 @@ except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
 
+def __getattr__(name: str):
+    # `from a2a import _core` looks here first: say why the compiled core is missing (typically Python started in
+    # a clone of the repository imports its source tree, which has no build, instead of the installed package)
+    if name == "_core":
+        import importlib
+        from pathlib import Path
+
+        try:
+            return importlib.import_module(f"{__name__}._core")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}._core":
+                raise
+            here = Path(__file__).resolve().parent
+            hint = (" (this is a source tree: run Python outside the repository, or with PYTHONSAFEPATH=1, to use the "
+                    "installed package)" if (here.parent / "pyproject.toml").exists() else "")
+            raise ImportError(f"a2a's compiled core (a2a._core) is not built in {here}{hint}", name=e.name) from None
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def make_vec(split: str = "train", num_envs: int = 1, *, dataset=None, config=None, render_mode=None, user=None,
              **config_kwargs):
     """A Gymnasium VectorEnv of `num_envs` Ask-to-Act environments.

@@ -61,7 +61,7 @@ ROWS = [
         {"num_envs": 16, "torch_threads": 1}),
     Row("PPO loop, tiny policy, 64 envs x 32 steps, 1 torch thread", "train", "ppo_loop_tiny_cpu",
         {"num_envs": 64, "torch_threads": 1}),
-    Row("PPO loop, tiny policy, 16 envs x 32 steps, 2 torch threads (`a2a train` on 2 cores)", "train",
+    Row("PPO loop, tiny policy, 16 envs x 32 steps, 2 torch threads (`OMP_NUM_THREADS=2 a2a train`)", "train",
         "ppo_loop_tiny_cpu", {"num_envs": 16, "torch_threads": 2}),
     Row("PPO loop, tiny policy, 64 envs x 32 steps, 2 torch threads", "train", "ppo_loop_tiny_cpu",
         {"num_envs": 64, "torch_threads": 2}),

@@ -1,7 +1,8 @@
 """Throughput of the whole PPO loop (run: `pytest bench/test_train_throughput.py -s`).
 
-- CPU: the tiny policy, 16 and 64 envs x 32 steps per update, with 1 torch thread and with every core (what
-  `a2a train` uses on CPU): env steps per second of collect + update, the share of each, and where one more
+- CPU: the tiny policy, 16 and 64 envs x 32 steps per update, with 1 torch thread (`a2a train` on a 2-core
+  CPU) and with every core (`OMP_NUM_THREADS=<cores> a2a train` on an idle machine): env steps per second of
+  collect + update, the share of each, and where one more
   (profiled) update spends its time.
 - GPU (skipped visibly without one): the LLaVA-OneVision-0.5B architecture (Qwen2-0.5B LLM,
   SigLIP-so400m at 384 px; random weights, built from configs) in 4-bit NF4 with 64 envs.
@@ -89,13 +90,13 @@ def profile_update(policy, col, opt, cfg, steps: int) -> dict:
     return {k: round(v, 3) for k, v in shares.items()}
 
 
-@pytest.mark.parametrize("threads", ["1", "all"])  # "all": a thread per CPU, as `a2a train` on a CPU
+@pytest.mark.parametrize("threads", ["1", "all"])  # "all": a thread per CPU
 @pytest.mark.parametrize("num_envs", [16, 64])
 def test_ppo_loop_tiny_cpu(record, tmp_path, num_envs, threads):
     from a2a.policy import A2APolicy, PolicyConfig
     from a2a.policy.tiny import init_tiny
 
-    # "all": as `a2a train` on a CPU (a2a/rl/trainer.py), torch and the env core each use every CPU (they take turns)
+    # "all": torch and the env core each use every CPU (they take turns; a2a/rl/trainer.py explains the default)
     n = 1 if threads == "1" else (os.cpu_count() or 1)
     before = torch.get_num_threads()
     torch.set_num_threads(n)

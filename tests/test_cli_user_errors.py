@@ -96,3 +96,60 @@ def test_commands_print_no_third_party_chatter(dataset_dir, tmp_path):
     assert "overall" in r.stdout
     for chatter in ("Loading weights", "Warning"):  # transformers' weight-loading bar; library warnings
         assert chatter not in r.stdout + r.stderr, r.stderr[-2000:]
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--episodes", "2", "--out", "{file}"], "{file}"),
+    (["render", "{file}"], "{file}"),
+    (["train", "--run-dir", "{file}"], "exists and is not a directory"),
+], ids=["eval --out", "render", "train --run-dir"])
+def test_an_output_folder_that_is_a_file_is_one_line(argv, says, dataset_dir, tmp_path, capsys):
+    path = tmp_path / "afile"
+    path.write_text("mine\n")
+    argv = [a.replace("{file}", str(path)) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip() and "%|" not in line]
+    assert len(lines) == 1 and lines[0].startswith(f"a2a {argv[0]}: error: "), err
+    assert says.replace("{file}", str(path)) in lines[0] and "Traceback" not in err
+    assert path.read_text() == "mine\n"
+
+
+def test_train_refuses_a_folder_that_is_not_a_run(dataset_dir, tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "manifest.json").write_text("{}\n")
+    assert main(["train", "--run-dir", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "holds files a training run does not write (manifest.json)" in err and "Traceback" not in err
+    assert sorted(p.name for p in data.iterdir()) == ["manifest.json"]
+
+
+def test_a_source_tree_without_the_core_says_why(tmp_path):
+    """Python started in a clone imports its source tree, which has no compiled core: one clear line."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import a2a
+
+    tree = tmp_path / "clone"
+    (tree / "a2a").mkdir(parents=True)
+    shutil.copy(a2a.__file__, tree / "a2a" / "__init__.py")
+    (tree / "pyproject.toml").write_text("[project]\nname = 'a2a'\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"}
+    out = subprocess.run([sys.executable, "-c", "from a2a import _core"], cwd=tree, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode != 0
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: a2a's compiled core (a2a._core) is not built in "), out.stderr
+    assert "PYTHONSAFEPATH=1" in last
+
+
+def test_model_info_on_the_readme_path_from_elsewhere_names_the_shipped_policy(tmp_path, monkeypatch, capsys):
+    from a2a.policy.pretrained import SHIPPED_TINY
+
+    monkeypatch.chdir(tmp_path)  # not a clone: a2a/pretrained/tiny does not exist here
+    assert main(["model", "info", "a2a/pretrained/tiny"]) == 2
+    assert f"the tiny policy shipped with a2a is {SHIPPED_TINY}" in capsys.readouterr().err

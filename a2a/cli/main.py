@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"a2a {args.command}: error: {e}", file=sys.stderr)
         return USER_ERROR_EXIT
+    except (FileExistsError, NotADirectoryError, IsADirectoryError) as e:  # e.g. an output folder that is a file
+        where = f": {e.filename}" if e.filename else ""
+        print(f"a2a {args.command}: error: {e.strerror or e}{where}", file=sys.stderr)
+        return USER_ERROR_EXIT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from .errors import UserError
 
@@ -127,7 +128,11 @@ def _checkpoint_info(path: str) -> dict:
 def run_info(args: argparse.Namespace) -> int:
     info = _checkpoint_info(args.path)
     if "model" not in info and "saved_policy" not in info:
-        raise UserError(f"{args.path}: no config.json or a2a_policy.json (not a checkpoint)")
+        from a2a.policy.pretrained import SHIPPED_TINY
+
+        shipped = Path(args.path).parts[-3:] == ("a2a", "pretrained", "tiny")  # the README's path, from elsewhere
+        hint = f"; the tiny policy shipped with a2a is {SHIPPED_TINY}" if shipped else ""
+        raise UserError(f"{args.path}: no config.json or a2a_policy.json (not a checkpoint){hint}")
     if args.load:
         from a2a.policy import A2APolicy, PolicyConfig
 

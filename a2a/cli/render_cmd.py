@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     env = EnvConfig(frame_size=args.size, set_of_marks=args.marks, autoreset="disabled").make_core(episodes, 1)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for old in [*out.glob("[0-9][0-9][0-9].png"), out / "000_start.png"]:  # an earlier render's frames: index.txt
+        old.unlink(missing_ok=True)                                           # would no longer list them
     batch = env.reset([0], [args.episode])
     lines = [f"episode {ep['id']}: {ep['instruction']}  (K={ep['K']}, {ep['ambiguity']})",
              "each step: the view after it, the action, the user's answer, then its reward = the sum of the terms "

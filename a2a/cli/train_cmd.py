@@ -1,13 +1,14 @@
 """`a2a train`: behavior cloning then PPO of the MLLM policy (the main job).
 
-With no arguments it builds a tiny policy in the run directory (no download), clones the non-privileged
-scripted agent greedy-explore for 2 minutes, trains it with PPO and the exact oracle judge for 2 more
-(on CPU), then evaluates it on val_unseen_scenes beside its starting points, no-ask, greedy-explore
-and the oracle, on the same episodes, and prints the table and where the run, its report and its
-learning curve are. With --model PATH it starts from a real LLaVA-OneVision checkpoint (or a saved a2a
-policy); with --judge llm --base-url URL --llm-model NAME the useful-question reward comes from an LLM
-judge over an OpenAI-compatible endpoint, and with --user llm an LLM user answers the policy's
-questions. Multi-GPU: `torchrun --nproc-per-node G -m a2a.cli.main train ...`.
+With no arguments it continues the tiny policy shipped with a2a (a2a/pretrained/tiny, itself behavior-cloned
+from greedy-explore; `a2a model info` shows what it knows; no download), clones the non-privileged scripted
+agent greedy-explore for 2 minutes, trains it with PPO and the exact oracle judge for 2 more (on CPU), then
+evaluates it on val_unseen_scenes beside its starting points, no-ask, greedy-explore and the oracle, on the
+same episodes, and prints the table and where the run, its report and its learning curve are. With --model
+PATH it starts from a real LLaVA-OneVision checkpoint (or a saved a2a policy); with --judge llm --base-url URL
+--llm-model NAME the useful-question reward comes from an LLM judge over an OpenAI-compatible endpoint, and
+with --user llm an LLM user answers the policy's questions. Multi-GPU: `torchrun --nproc-per-node G -m
+a2a.cli.main train ...`.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def register(sub, help_text: str) -> None:
                    help="past steps kept in the prompt (default: the policy's; whole episodes let PPO re-score "
                         "each episode in one forward)")
     g.add_argument("--finetune-llm", action=argparse.BooleanOptionalAction, default=None,
-                   help="train every LLM weight instead of LoRA adapters (default: on for the tiny model, which is "
-                        "random)")
+                   help="train every LLM weight instead of LoRA adapters (default: on without --model, i.e. for the "
+                        "tiny policy, whose LLM is small enough to train whole)")
     g = p.add_argument_group("data, evaluation and rewards")
     add_config_args(g, TrainConfig, only=("split", "dataset", "eval_split", "eval_episodes", "eval_every", "compare",
                                           "reward_set", "judge"))
@@ -115,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     from ..rl.checkpoint import latest_checkpoint
     from ..rl.metrics import MetricsError, logged_updates
     from ..rl.storage import RunWriteError
+    from ..rl.trainer import foreign_entries
 
     try:
         cfg = config_from_args(args)
@@ -124,6 +126,13 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(e)) from None
     _check_splits(cfg)
     run_dir = Path(cfg.run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UserError(f"--run-dir {run_dir} exists and is not a directory")
+    foreign = foreign_entries(run_dir)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise UserError(f"--run-dir {run_dir} holds files a training run does not write ({shown}); "
+                        f"choose a new or empty --run-dir")
     try:  # a run dir holds a run once an update was logged; a failed start leaves nothing that blocks a retry
         holds_run = latest_checkpoint(run_dir) is not None or logged_updates(run_dir) > 0
     except MetricsError as e:

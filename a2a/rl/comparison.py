@@ -82,6 +82,12 @@ def table(rows: list[Row], split: str, episodes: int) -> str:
     return "\n".join(lines)
 
 
+def points_against(sr: float, other: float, name: str) -> str:
+    """'+12 points over X', '5 points below X' or 'level with X' (SR in percentage points, rounded)."""
+    d = round(100 * (sr - other))
+    return f"+{d} points over {name}" if d > 0 else f"{-d} points below {name}" if d < 0 else f"level with {name}"
+
+
 def verdict(rows: list[Row]) -> str:
     """One sentence from the numbers: how far the policy got, against its start and never asking."""
     by = {r.label: r.summary for r in rows}
@@ -95,7 +101,7 @@ def verdict(rows: list[Row]) -> str:
     for label, name in (("initial", "its start"), ("no-ask", "no-ask")):
         other = metric(by[label], "SR") if label in by else None
         if other is not None:
-            parts.append(f"{100 * (sr - other):+.0f} points over {name}")
+            parts.append(points_against(sr, other, name))
     qr = metric(mine, "QR")
     if qr is not None:
         parts.append(f"asking {qr:.2f} questions per needed one (the oracle 1.00)")

@@ -45,6 +45,18 @@ from .sft import AgentExpert, bc_update
 
 REWARD_TERMS = list(_core.reward_terms())
 START_DIR = "start"  # the policy at update 0 and after behavior cloning, kept for the comparison
+# the top-level entries a training run writes (llm_* are the LLM judge's and user's caches); anything else in a
+# run directory means it is not one
+RUN_ENTRIES = frozenset({"train_config.json", "base_model", ".base_model.tmp", "checkpoints", "metrics.jsonl",
+                         "metrics.csv", "tensorboard", START_DIR, "eval", "policy", "replicas.json", "final_eval.json",
+                         "learning_curve.png", "report"})
+
+
+def foreign_entries(run_dir: Path) -> list[str]:
+    """Entries at the top of `run_dir` that no training run writes (none: a new directory or a run's)."""
+    if not run_dir.is_dir():
+        return []
+    return sorted(p.name for p in run_dir.iterdir() if p.name not in RUN_ENTRIES and not p.name.startswith("llm_"))
 
 
 @dataclass
@@ -209,18 +221,13 @@ def train(cfg: TrainConfig) -> TrainResult:
     env_threads = cfg.num_threads
     ppo = cfg.ppo
     if info.device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:
-        # this rank's share of the node's CPUs (launchers other than torchrun leave OMP_NUM_THREADS unset)
+        # Half of this rank's share of the CPUs (launchers other than torchrun leave OMP_NUM_THREADS unset) for torch,
+        # the rest for the envs. All of them make the loop ~1.2-1.5x faster on an otherwise idle machine, but up to
+        # ~2x slower when another job holds a core (small torch ops' threads then wait on each other); a user who
+        # owns the machine sets OMP_NUM_THREADS (docs/training.md).
         cores = max(1, (os.cpu_count() or 1) // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
-        if ppo.pipeline:
-            # the envs step while the policy works: small torch ops slow down many-fold when their threads
-            # fight the env threads for cores, so each gets its share
-            torch.set_num_threads(max(1, cores // 2))
-            env_threads = env_threads or max(1, cores - torch.get_num_threads())
-        else:
-            # the envs and the policy take turns: each may use every core while the other waits
-            # (bench/test_train_throughput.py measures the loop at 1 thread and at every core)
-            torch.set_num_threads(cores)
-            env_threads = env_threads or cores
+        torch.set_num_threads(max(1, cores // 2))
+        env_threads = env_threads or max(1, cores - torch.get_num_threads())
     _seed(cfg.seed * 7919 + info.rank)
 
     # ---- model, data, envs, judge, optimizer ----

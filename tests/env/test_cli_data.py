@@ -19,3 +19,8 @@ def test_generate_and_render(tmp_path, capsys):
     img = Image.open(pngs[0])
     assert img.size == (64, 64)
     assert "frames written" in capsys.readouterr().out
+    # rendering a shorter episode into the same folder leaves only its own frames (and the user's files)
+    (frames / "notes.txt").write_text("mine\n")
+    assert main(["render", str(frames), "--dataset", str(out), "--episode", "2", "--size", "64",
+                 "--actions", "ask(where is it?)"]) == 0
+    assert sorted(p.name for p in frames.iterdir()) == ["000_start.png", "001.png", "index.txt", "notes.txt"]

@@ -4,7 +4,7 @@ all on the same episodes, and the sentence that reads it."""
 from __future__ import annotations
 
 from a2a.rl import train
-from a2a.rl.comparison import MEANING, metric, table
+from a2a.rl.comparison import MEANING, metric, points_against, table
 
 
 def test_a_run_with_cloning_and_ppo_ends_with_the_comparison(make_cfg):
@@ -24,5 +24,11 @@ def test_a_run_with_cloning_and_ppo_ends_with_the_comparison(make_cfg):
     assert text[8] == MEANING
     mine, start, no_ask = (metric(result.comparison[i].summary, "SR") for i in (0, 1, 3))
     assert text[9].startswith(f"this policy finishes {100 * mine:.0f}% (95% CI ")
-    assert f"{100 * (mine - start):+.0f} points over its start" in text[9]
-    assert f"{100 * (mine - no_ask):+.0f} points over no-ask" in text[9]
+    assert points_against(mine, start, "its start") in text[9]
+    assert points_against(mine, no_ask, "no-ask") in text[9]
+
+
+def test_points_against_reads_the_sign():
+    assert points_against(0.73, 0.37, "its start") == "+36 points over its start"
+    assert points_against(0.25, 0.30, "no-ask") == "5 points below no-ask"
+    assert points_against(0.301, 0.30, "no-ask") == "level with no-ask"
