@@ -18,7 +18,8 @@ MISTAKES = [
     (["eval", "--agent", "oracle"], "--split is required"),
     (["report", "{tmp}/nope"], "not an evaluation run directory"),
     (["view", "{tmp}/nope"], "not an evaluation run directory"),
-    (["generate", "{tmp}/ds", "--train", "-1"], "count must be >= 0"),
+    (["generate", "{tmp}/ds", "--train", "-1"], "episode counts must be >= 0, got {'train': -1}"),
+    (["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--episodes", "0"], "--episodes must be >= 1, got 0"),
     (["model", "info", "{tmp}/nope"], "not a checkpoint"),
     (["train", "--split", "val_unseen", "--run-dir", "{tmp}/run"], "unknown split 'val_unseen'"),
     (["train", "--eval-split", "test_unseen", "--run-dir", "{tmp}/run"], "unknown split 'test_unseen'"),
@@ -35,6 +36,11 @@ def test_a_mistake_is_one_line_with_the_command_prefix(argv, says, dataset_dir, 
     assert lines[0].startswith(f"a2a {argv[0]}: error: "), err
     assert says in lines[0]
     assert "Traceback" not in err
+
+
+def test_generate_with_a_negative_count_writes_nothing(tmp_path, capsys):
+    assert main(["generate", str(tmp_path / "ds"), "--train", "-5"]) == 2
+    assert not (tmp_path / "ds").exists()
 
 
 def test_train_with_a_bad_split_leaves_no_run_directory(dataset_dir, tmp_path, capsys):

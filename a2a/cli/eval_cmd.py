@@ -51,7 +51,7 @@ def register(sub, help_text: str) -> None:
                 continue
             seen.add(o.name)
             g.add_argument(o.flag, dest=f"agentopt_{o.name}", default=None, metavar=o.type.__name__.upper(),
-                           help=f"[{spec.name}] {o.help} (default {o.default})")
+                           help=f"[{spec.name}] {o.help}" + ("" if "(default" in o.help else f" (default {o.default})"))
     p.set_defaults(func=run)
 
 
@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--split is required: {SPLIT_HELP}")
     if args.split not in SPLITS and not args.split.endswith((".jsonl", ".jsonl.gz")):
         raise UserError(f"unknown split {args.split!r}; expected one of {list(SPLITS)} or a .jsonl(.gz) episode file")
+    if args.episodes is not None and args.episodes < 1:
+        raise UserError(f"--episodes must be >= 1, got {args.episodes}")
     try:
         declared = {o.name for o in get_spec(args.agent).options}
         options = resolve_options(args.agent, {"seed": args.seed, **_agent_options(args, declared)})

@@ -107,6 +107,9 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
     unknown = set(counts) - set(SPLITS)
     if unknown:
         raise ValueError(f"unknown split(s) {sorted(unknown)}; splits are {list(SPLITS)}")
+    negative = {k: v for k, v in counts.items() if v < 0}
+    if negative:  # before anything is written
+        raise ValueError(f"episode counts must be >= 0, got {negative}")
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     hist: dict[str, dict[str, int]] = {}
