@@ -11,6 +11,7 @@ Quick use::
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 try:  # pyproject.toml is the one place the version is written
     __version__ = version("a2a")
@@ -18,23 +19,28 @@ except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
 
-def __getattr__(name: str):
-    # `from a2a import _core` looks here first: say why the compiled core is missing (typically Python started in
-    # a clone of the repository imports its source tree, which has no build, instead of the installed package)
-    if name == "_core":
-        import importlib
-        from pathlib import Path
+if not TYPE_CHECKING:  # (for mypy, a2a keeps no dynamic attributes)
 
-        try:
-            return importlib.import_module(f"{__name__}._core")
-        except ModuleNotFoundError as e:
-            if e.name != f"{__name__}._core":
-                raise
-            here = Path(__file__).resolve().parent
-            hint = (" (this is a source tree: run Python outside the repository, or with PYTHONSAFEPATH=1, to use the "
-                    "installed package)" if (here.parent / "pyproject.toml").exists() else "")
-            raise ImportError(f"a2a's compiled core (a2a._core) is not built in {here}{hint}", name=e.name) from None
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str):
+        # `from a2a import _core` looks here first: say why the compiled core is missing (typically Python started
+        # in a clone of the repository imports its source tree, which has no build, instead of the installed one)
+        if name == "_core":
+            import importlib
+            import sys
+            from pathlib import Path
+
+            try:
+                return importlib.import_module(f"{__name__}._core")
+            except ModuleNotFoundError as e:
+                if e.name != f"{__name__}._core":
+                    raise
+                here = Path(__file__).resolve().parent
+                safe = ", or with PYTHONSAFEPATH=1," if sys.version_info >= (3, 11) else ""
+                hint = (f" (this is a source tree: run Python outside the repository{safe} to use the installed "
+                        "package)" if (here.parent / "pyproject.toml").exists() else "")
+                raise ImportError(f"a2a's compiled core (a2a._core) is not built in {here}{hint}",
+                                  name=e.name) from None
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_vec(split: str = "train", num_envs: int = 1, *, dataset=None, config=None, render_mode=None, user=None,

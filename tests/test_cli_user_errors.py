@@ -150,7 +150,8 @@ def test_a_source_tree_without_the_core_says_why(tmp_path):
     assert out.returncode != 0
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("ImportError: a2a's compiled core (a2a._core) is not built in "), out.stderr
-    assert "PYTHONSAFEPATH=1" in last
+    assert "run Python outside the repository" in last
+    assert ("PYTHONSAFEPATH=1" in last) == (sys.version_info >= (3, 11))
 
 
 def test_model_info_on_the_readme_path_from_elsewhere_names_the_shipped_policy(tmp_path, monkeypatch, capsys):
@@ -159,3 +160,21 @@ def test_model_info_on_the_readme_path_from_elsewhere_names_the_shipped_policy(t
     monkeypatch.chdir(tmp_path)  # not a clone: a2a/pretrained/tiny does not exist here
     assert main(["model", "info", "a2a/pretrained/tiny"]) == 2
     assert f"the tiny policy shipped with a2a is {SHIPPED_TINY}" in capsys.readouterr().err
+
+
+def test_a_runs_folder_may_hold_the_users_files(dataset_dir, tmp_path, capsys):
+    """The foreign-file check is for folders that hold no run: hidden temporary files (a kill during an atomic
+    write) and the LLM caches belong to a run, and a run's own folder may gain a log of the user's."""
+    from a2a.rl.trainer import foreign_entries
+
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / ".metrics.jsonl.tmp").write_text("")
+    (run / "llm_cache.sqlite-wal").write_text("")
+    assert foreign_entries(run) == []
+    (run / "train.log").write_text("")
+    assert foreign_entries(run) == ["train.log"]
+    (run / "metrics.jsonl").write_text('{"update": 1}\n')  # now it holds a run: the usual advice, not the refusal
+    assert main(["train", "--run-dir", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "holds a run; pass --resume" in err and "does not write" not in err

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"a2a {args.command}: error: {e}", file=sys.stderr)
         return USER_ERROR_EXIT
     except (FileExistsError, NotADirectoryError, IsADirectoryError) as e:  # e.g. an output folder that is a file
-        where = f": {e.filename}" if e.filename else ""
+        where = "".join(f": {f}" for f in (e.filename, e.filename2) if f)
         print(f"a2a {args.command}: error: {e.strerror or e}{where}", file=sys.stderr)
         return USER_ERROR_EXIT
     except KeyboardInterrupt:

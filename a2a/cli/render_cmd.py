@@ -9,6 +9,7 @@ was useful) are written to OUT_DIR with an index.txt.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,8 @@ def scripted_actions(episode: dict) -> list[str]:
 
 def register(sub, help_text: str) -> None:
     p = sub.add_parser("render", help=help_text, description=__doc__)
-    p.add_argument("out_dir")
+    p.add_argument("out_dir", help="folder for the PNGs and index.txt (an earlier render's frames there, those its "
+                                   "index.txt lists, are replaced)")
     p.add_argument("--split", default="train", help=f"{SPLIT_HELP} (default: train)")
     p.add_argument("--dataset", default=None, help="dataset directory (default: the built-in dataset)")
     p.add_argument("--episode", type=int, default=0, help="episode index in the split (default: 0)")
@@ -52,6 +54,18 @@ def register(sub, help_text: str) -> None:
     p.add_argument("--marks", action="store_true", help="draw Set-of-Marks numbers on visible objects")
     p.add_argument("--actions", nargs="*", default=None, help="actions to take instead of the scripted plan")
     p.set_defaults(func=run)
+
+
+def _remove_earlier_render(out: Path) -> None:
+    """The frames an earlier render wrote into `out` (those its index.txt lists): the new index.txt would not list
+    them. Nothing else in the folder is touched."""
+    index = out / "index.txt"
+    if not index.is_file():
+        return
+    names = {"000_start.png"} | {line.split()[0] for line in index.read_text(errors="replace").splitlines()
+                                 if re.fullmatch(r"\d{3}\.png", line.split()[0] if line.split() else "")}
+    for name in names:
+        (out / name).unlink(missing_ok=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
     env = EnvConfig(frame_size=args.size, set_of_marks=args.marks, autoreset="disabled").make_core(episodes, 1)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for old in [*out.glob("[0-9][0-9][0-9].png"), out / "000_start.png"]:  # an earlier render's frames: index.txt
-        old.unlink(missing_ok=True)                                           # would no longer list them
+    _remove_earlier_render(out)
     batch = env.reset([0], [args.episode])
     lines = [f"episode {ep['id']}: {ep['instruction']}  (K={ep['K']}, {ep['ambiguity']})",
              "each step: the view after it, the action, the user's answer, then its reward = the sum of the terms "

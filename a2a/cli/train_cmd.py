@@ -128,11 +128,6 @@ def run(args: argparse.Namespace) -> int:
     run_dir = Path(cfg.run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise UserError(f"--run-dir {run_dir} exists and is not a directory")
-    foreign = foreign_entries(run_dir)
-    if foreign:
-        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-        raise UserError(f"--run-dir {run_dir} holds files a training run does not write ({shown}); "
-                        f"choose a new or empty --run-dir")
     try:  # a run dir holds a run once an update was logged; a failed start leaves nothing that blocks a retry
         holds_run = latest_checkpoint(run_dir) is not None or logged_updates(run_dir) > 0
     except MetricsError as e:
@@ -141,6 +136,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"nothing to resume in {run_dir} (no update was logged yet); start it without --resume")
     if holds_run and not args.resume:
         raise UserError(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
+    foreign = [] if holds_run else foreign_entries(run_dir)  # a run's folder may gain the user's files (a log)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise UserError(f"--run-dir {run_dir} holds files a training run does not write ({shown}); "
+                        f"choose a new or empty --run-dir")
     try:
         result = train(cfg)
     except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError, FileNotFoundError,

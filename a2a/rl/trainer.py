@@ -45,8 +45,8 @@ from .sft import AgentExpert, bc_update
 
 REWARD_TERMS = list(_core.reward_terms())
 START_DIR = "start"  # the policy at update 0 and after behavior cloning, kept for the comparison
-# the top-level entries a training run writes (llm_* are the LLM judge's and user's caches); anything else in a
-# run directory means it is not one
+# the top-level entries a training run writes (llm_*: the LLM judge's and user's caches; hidden names: temporary
+# files of atomic writes, and the like); anything else in a directory that holds no run means it is not one
 RUN_ENTRIES = frozenset({"train_config.json", "base_model", ".base_model.tmp", "checkpoints", "metrics.jsonl",
                          "metrics.csv", "tensorboard", START_DIR, "eval", "policy", "replicas.json", "final_eval.json",
                          "learning_curve.png", "report"})
@@ -56,7 +56,8 @@ def foreign_entries(run_dir: Path) -> list[str]:
     """Entries at the top of `run_dir` that no training run writes (none: a new directory or a run's)."""
     if not run_dir.is_dir():
         return []
-    return sorted(p.name for p in run_dir.iterdir() if p.name not in RUN_ENTRIES and not p.name.startswith("llm_"))
+    return sorted(p.name for p in run_dir.iterdir()
+                  if p.name not in RUN_ENTRIES and not p.name.startswith(("llm_", ".")))
 
 
 @dataclass

@@ -21,6 +21,7 @@ def test_generate_and_render(tmp_path, capsys):
     assert "frames written" in capsys.readouterr().out
     # rendering a shorter episode into the same folder leaves only its own frames (and the user's files)
     (frames / "notes.txt").write_text("mine\n")
+    (frames / "999.png").write_bytes(b"mine")  # not in the earlier index.txt: kept
     assert main(["render", str(frames), "--dataset", str(out), "--episode", "2", "--size", "64",
                  "--actions", "ask(where is it?)"]) == 0
-    assert sorted(p.name for p in frames.iterdir()) == ["000_start.png", "001.png", "index.txt", "notes.txt"]
+    assert sorted(p.name for p in frames.iterdir()) == ["000_start.png", "001.png", "999.png", "index.txt", "notes.txt"]
