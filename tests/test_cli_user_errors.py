@@ -38,8 +38,10 @@ def test_a_mistake_is_one_line_with_the_command_prefix(argv, says, dataset_dir, 
     assert "Traceback" not in err
 
 
-def test_generate_with_a_negative_count_writes_nothing(tmp_path, capsys):
-    assert main(["generate", str(tmp_path / "ds"), "--train", "-5"]) == 2
+@pytest.mark.parametrize("flag, value", [("--train", "-5"), ("--max-steps", "0"), ("--train-scenes", "0")])
+def test_generate_with_a_bad_number_writes_nothing(flag, value, tmp_path, capsys):
+    assert main(["generate", str(tmp_path / "ds"), flag, value]) == 2
+    assert "Traceback" not in capsys.readouterr().err
     assert not (tmp_path / "ds").exists()
 
 

@@ -107,9 +107,14 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
     unknown = set(counts) - set(SPLITS)
     if unknown:
         raise ValueError(f"unknown split(s) {sorted(unknown)}; splits are {list(SPLITS)}")
+    # what the core would refuse, refused before anything is written
     negative = {k: v for k, v in counts.items() if v < 0}
-    if negative:  # before anything is written
+    if negative:
         raise ValueError(f"episode counts must be >= 0, got {negative}")
+    if max_steps < 1:
+        raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+    if train_scenes < 1 or eval_scenes < 1:
+        raise ValueError(f"train_scenes and eval_scenes must be >= 1, got {train_scenes} and {eval_scenes}")
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     hist: dict[str, dict[str, int]] = {}
