@@ -51,7 +51,7 @@ def register(sub, help_text: str) -> None:
                 continue
             seen.add(o.name)
             g.add_argument(o.flag, dest=f"agentopt_{o.name}", default=None, metavar=o.type.__name__.upper(),
-                           help=f"[{spec.name}] {o.help}" + ("" if "(default" in o.help else f" (default {o.default})"))
+                           help=f"[{spec.name}] {o.help}" + ("" if o.default is None else f" (default {o.default})"))
     p.set_defaults(func=run)
 
 

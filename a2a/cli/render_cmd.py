@@ -62,8 +62,8 @@ def _remove_earlier_render(out: Path) -> None:
     index = out / "index.txt"
     if not index.is_file():
         return
-    names = {"000_start.png"} | {line.split()[0] for line in index.read_text(errors="replace").splitlines()
-                                 if re.fullmatch(r"\d{3}\.png", line.split()[0] if line.split() else "")}
+    first_words = (line.split(maxsplit=1)[0] for line in index.read_text(errors="replace").splitlines() if line.strip())
+    names = {"000_start.png"} | {w for w in first_words if re.fullmatch(r"\d{3}\.png", w)}
     for name in names:
         (out / name).unlink(missing_ok=True)
 

@@ -107,16 +107,10 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
     unknown = set(counts) - set(SPLITS)
     if unknown:
         raise ValueError(f"unknown split(s) {sorted(unknown)}; splits are {list(SPLITS)}")
-    # what the core would refuse, refused before anything is written
     negative = {k: v for k, v in counts.items() if v < 0}
-    if negative:
+    if negative:  # (the core says only "count must be >= 0", and the progress bar would start first)
         raise ValueError(f"episode counts must be >= 0, got {negative}")
-    if max_steps < 1:
-        raise ValueError(f"max_steps must be >= 1, got {max_steps}")
-    if train_scenes < 1 or eval_scenes < 1:
-        raise ValueError(f"train_scenes and eval_scenes must be >= 1, got {train_scenes} and {eval_scenes}")
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
+    root = Path(root)  # created once the core has accepted the settings: a refused call writes nothing
     hist: dict[str, dict[str, int]] = {}
     task_hist: dict[str, dict[str, int]] = {}
     k_by_task: dict[str, dict[str, dict[str, int]]] = {}
@@ -137,6 +131,7 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
             eps = EpisodeSet.generate(split, n, seed=seed, train_scenes=train_scenes, eval_scenes=eval_scenes,
                                       max_steps=max_steps, progress=tick, scene=p["scene"], combinations=combos,
                                       multi_share=multi_share, multi_tasks=list(multi_tasks))
+            root.mkdir(parents=True, exist_ok=True)
             save_episodes(eps, root / f"{split}.jsonl.gz")
             summary = eps.summary()
             hist[split] = _histogram(summary["K"])
@@ -150,6 +145,7 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
                 "max_steps": max_steps, "train_scenes": train_scenes, "eval_scenes": eval_scenes,
                 "counts": {s: counts.get(s, 0) for s in SPLITS}, "k_histogram": hist, "task_histogram": task_hist,
                 "k_histogram_by_task": k_by_task}
+    root.mkdir(parents=True, exist_ok=True)  # (every count 0: only the manifest)
     tmp = root / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(tmp, root / MANIFEST)

@@ -220,15 +220,15 @@ def train(cfg: TrainConfig) -> TrainResult:
         run_dir.mkdir(parents=True, exist_ok=True)
     barrier(info)
     env_threads = cfg.num_threads
-    ppo = cfg.ppo
     if info.device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:
         # Half of this rank's share of the CPUs (launchers other than torchrun leave OMP_NUM_THREADS unset) for torch,
-        # the rest for the envs. All of them make the loop ~1.2-1.5x faster on an otherwise idle machine, but up to
-        # ~2x slower when another job holds a core (small torch ops' threads then wait on each other); a user who
+        # the rest for the envs. All of them are faster on an otherwise idle machine (bench/test_train_throughput.py)
+        # but slower when another job holds a core (small torch ops' threads then wait on each other); a user who
         # owns the machine sets OMP_NUM_THREADS (docs/training.md).
         cores = max(1, (os.cpu_count() or 1) // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
         torch.set_num_threads(max(1, cores // 2))
         env_threads = env_threads or max(1, cores - torch.get_num_threads())
+    ppo = cfg.ppo
     _seed(cfg.seed * 7919 + info.rank)
 
     # ---- model, data, envs, judge, optimizer ----
