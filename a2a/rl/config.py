@@ -112,6 +112,9 @@ class TrainConfig:
     sft_perturb: float = field(default=0.0, metadata=_help(
         "probability that a random non-question action replaces the expert's while cloning (DART): the "
         "expert's next actions then show how to recover from mistakes (slows cloning of the default expert)"))
+    sft_dagger: float = field(default=0.0, metadata=_help(
+        "probability that the policy's own sampled action is taken instead of the expert's while cloning "
+        "(DAgger): the expert still labels the step, so the policy learns to recover from its own mistakes"))
     sft_expert: str = field(default="greedy-explore", metadata=_help(
         "agent imitated by behavior cloning: greedy-explore (sees what the policy sees) or oracle (privileged)"))
     policy: dict = field(default_factory=dict)  # PolicyConfig overrides (quantization, compression, ...)
@@ -140,6 +143,8 @@ class TrainConfig:
             raise ValueError("sft_updates must be >= 0, sft_lr > 0, sft_epochs and sft_minibatches >= 1")
         if not 0 <= self.sft_perturb < 1:
             raise ValueError(f"sft_perturb must be in [0, 1), got {self.sft_perturb}")
+        if not 0 <= self.sft_dagger <= 1:
+            raise ValueError(f"sft_dagger must be in [0, 1], got {self.sft_dagger}")
         check_frame_size(self.frame_size, "frame_size (0: the vision tower's size)")
 
     @property

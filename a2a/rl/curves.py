@@ -1,7 +1,8 @@
 """The learning curve of a run: success rate, ARS and return of the training episodes against env
 steps (from metrics.jsonl), with the greedy evaluations as points (those made during training, and the
 final comparison's: the start at 0 env steps, the behavior-cloned policy where PPO began, the final
-policy at the end), as one PNG. While behavior cloning, the training episodes are the expert's."""
+policy at the end), as one PNG. While behavior cloning, the training episodes are the expert's (with
+--sft-dagger, the policy takes some of their steps)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def plot_learning_curve(run_dir: Path, out: Path, final: dict[str, dict] | None 
     greedy = [(where[k], v) for k, v in (final or {}).items() if where.get(k) is not None]
     for ax, (key, eval_key, title) in zip(axes, panels):
         for phase, color, who in PHASES:
+            if phase == "sft" and run.get("sft_dagger"):
+                who = "expert's and policy's episodes (DAgger)"
             pts = [(r["env_steps"], r[key]) for r in rows if r.get("phase", "ppo") == phase
                    and isinstance(r.get(key), (int, float))]
             if pts:

@@ -27,6 +27,8 @@ class Rollout:
     """[T, N] arrays of one rollout plus the per-row policy inputs (re-scored by PPO)."""
 
     inputs: list[list[PolicyInput | None]]
+    # what each step is scored on: the executed action, or while cloning the expert's (with DAgger the
+    # env may have executed the policy's instead; the histories in `inputs` hold what ran)
     actions: list[list[str | None]]
     vocabs: list[list[list[str] | None]]
     logprobs: torch.Tensor
@@ -65,7 +67,8 @@ class Acted:
     output: ActOutput
     step: StepInputs
     by_expert: bool
-    imitated: np.ndarray  # bool per row: the action is the expert's own (not a perturbation)
+    imitated: np.ndarray  # bool per row: the row's label is the expert's own action (trained on while cloning)
+    labels: list[str] | None = None  # while cloning: the expert's action per row, which the env may not execute
 
 
 class RolloutCollector:
@@ -97,6 +100,7 @@ class RolloutCollector:
         self.pending: list[Acted | None] = [None] * len(self.groups)
         self.expert = None  # a callable giving actions instead of the policy (behavior cloning)
         self.perturb = 0.0
+        self.dagger = 0.0
         self.rng = random.Random(seed)  # behavior cloning's perturbations
         self.last_action = [""] * self.N  # the action each env executed last (what an expert labels from)
         self._absorb(self._answered(core.reset()), np.arange(self.N))
@@ -129,6 +133,7 @@ class RolloutCollector:
         step = self.envs.observe(ids, self.first[ids], [self.instruction[i] for i in ids],
                                  [self.answer[i] for i in ids], self.invalid[ids], images, self.core.valid_actions)
         imitated = np.zeros(len(ids), bool)
+        labels = None
         if self.expert is not None:
             acts = list(self.expert(ids, self.first[ids], [self.instruction[i] for i in ids],
                                     [self.last_action[i] for i in ids], [self.answer[i] for i in ids],
@@ -140,6 +145,15 @@ class RolloutCollector:
                 if self.perturb and self.rng.random() < self.perturb:
                     acts[k] = self.rng.choice([a for a in vocab if not a.startswith("ask(")])
                     imitated[k] = False
+            labels = list(acts)
+            # DAgger: now and then the policy's own sampled action is taken instead and the expert's stays
+            # the label, so the policy learns what to do in the states its own mistakes lead to
+            own = [k for k in range(len(ids)) if imitated[k] and self.dagger and self.rng.random() < self.dagger]
+            if own:
+                mine = self.policy.act([step.inputs[k] for k in own], [step.vocabs[k] for k in own], sample=True,
+                                       generator=self.gen, cache_keys=[step.env_ids[k] for k in own])
+                for k, a in zip(own, mine.actions):
+                    acts[k] = a
             z = torch.zeros(len(ids))
             out = ActOutput(acts, z, z.clone(), z.clone(), torch.zeros(len(ids), dtype=torch.long), 1.0)
         else:
@@ -148,14 +162,17 @@ class RolloutCollector:
         self.envs.record(step.env_ids, out.actions)
         for i, a in zip(ids, out.actions):
             self.last_action[i] = a
-        return Acted(out, step, self.expert is not None, imitated)
+        return Acted(out, step, self.expert is not None, imitated, labels)
 
     # -- one rollout -----------------------------------------------------------------------------
-    def collect(self, T: int, expert=None, perturb: float = 0.0) -> Rollout:
+    def collect(self, T: int, expert=None, perturb: float = 0.0, dagger: float = 0.0) -> Rollout:
         """T steps of every env, acting with the policy, or with `expert` (behavior cloning), whose
-        actions are replaced by a random non-question action with probability `perturb`."""
+        actions are replaced by a random non-question action with probability `perturb` (DART; not
+        trained on) or by the policy's sampled action with probability `dagger` (DAgger; the expert's
+        action stays the step's label in `Rollout.actions`)."""
         self.expert = expert  # pending actions of the other actor are still taken, but not trained on
         self.perturb = perturb
+        self.dagger = dagger
         self.policy.eval()  # acting: no dropout, and each env's keys/values are reused across steps
         ro = Rollout.empty(T, self.N)
         G = len(self.groups)
@@ -203,7 +220,8 @@ class RolloutCollector:
         ro.useful[t, col] = torch.from_numpy(np.asarray(batch.useful)[rows])
         ro.imitated[t, col] = torch.from_numpy(acted.imitated & ~first)
         for k, i in enumerate(ids):
-            ro.inputs[t][i], ro.actions[t][i] = acted.step.inputs[k], out.actions[k]
+            ro.inputs[t][i] = acted.step.inputs[k]
+            ro.actions[t][i] = out.actions[k] if acted.labels is None else acted.labels[k]
             ro.vocabs[t][i] = acted.step.vocabs[k]
         self.env_steps += int((~first).sum())
         # Episode bookkeeping for metrics.

@@ -1,9 +1,11 @@
 """Re-scoring rollout steps for PPO and behavior cloning, one forward per episode segment.
 
-A rollout's steps of one env form segments of one episode each; step t's prompt is a prefix of the
-segment's last prompt, so `policy.score_episodes` scores a whole segment in one forward (equal to
-scoring every step alone). Minibatches are therefore made of segments. Episodes longer than the
-prompt window (max_past_steps) fall back to per-step `policy.score`.
+Step (t, e) is scored on `ro.actions[t][e]` given `ro.inputs[t][e]`. A rollout's steps of one env form
+segments of one episode each; step t's prompt is a prefix of the segment's last prompt, so
+`policy.score_episodes` scores a whole segment in one forward (equal to scoring every step alone).
+Minibatches are therefore made of segments. Episodes longer than the prompt window (max_past_steps),
+and steps scored on an action other than the one the env executed (DAgger's labels), fall back to
+per-step `policy.score`.
 """
 
 from __future__ import annotations
@@ -89,11 +91,18 @@ def score_segments(policy, ro: Rollout, segs: list[list[Cell]]):
         last = inp.steps[-1]
         steps = tuple(inp.steps[:-1]) + (Step(last.frame, last.feedback, ro.actions[t1][e]),)
         j = len(whole)
-        whole.append(_Episode(inp.instruction, steps))
-        whole_vocabs.append(ro.vocabs[t1][e])
+        mine = []
         for t, _ in seg:  # step index of rollout step t within the episode
-            picks.append((j, len(steps) - 1 - (t1 - t)))
-            cells.append((t, e))
+            s = len(steps) - 1 - (t1 - t)
+            if steps[s].action == ro.actions[t][e]:
+                mine.append((j, s))
+                cells.append((t, e))
+            else:  # scored on an action the env did not execute (a DAgger label): alone, on its own input
+                single.append((t, e))
+        if mine:
+            picks += mine
+            whole.append(_Episode(inp.instruction, steps))
+            whole_vocabs.append(ro.vocabs[t1][e])
     parts = []
     if whole:
         out = policy.score_episodes(whole, whole_vocabs)

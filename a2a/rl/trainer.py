@@ -180,6 +180,7 @@ class Progress:
 
         self.by_time = cfg.minutes is not None
         self.clock = clock
+        self.cloned_actor = "expert+policy " if cfg.sft_dagger else "expert "  # who acts while cloning
         total = round(cfg.minutes, 2) if cfg.minutes is not None else cfg.total_updates
         initial = min(round(clock.elapsed / 60, 2), total) if self.by_time else start
         self.bar = tqdm(total=total, initial=initial, unit="min" if self.by_time else "update", disable=not enabled,
@@ -195,8 +196,8 @@ class Progress:
         self.recent.extend(episodes)
         self.bar.set_description(self.describe(phase))
         post = {"update": update, "steps/s": f"{m['steps_per_s']:.0f}"}
-        if self.recent:  # while cloning, the episodes are the expert's
-            who = "expert " if phase == "sft" else ""
+        if self.recent:  # while cloning, the episodes are the expert's (with DAgger, partly the policy's)
+            who = self.cloned_actor if phase == "sft" else ""
             post[who + "SR"] = f"{np.mean([e['success'] for e in self.recent]):.2f}"
             post[who + "return"] = f"{np.mean([e['return'] for e in self.recent]):.1f}"
         self.bar.set_postfix(post)
@@ -309,7 +310,7 @@ def train(cfg: TrainConfig) -> TrainResult:
             for group in optimizer.param_groups:  # one optimizer (and checkpoint) for both phases
                 group["lr"] = cfg.sft_lr if sft else ppo.lr
             if sft:  # warm start: imitate the expert agent
-                ro = collector.collect(ppo.rollout_steps, expert=expert, perturb=cfg.sft_perturb)
+                ro = collector.collect(ppo.rollout_steps, expert=expert, perturb=cfg.sft_perturb, dagger=cfg.sft_dagger)
                 stats = {"phase": "sft", **bc_update(policy, optimizer, ro, cfg.sft_epochs, cfg.sft_minibatches,
                                                      ppo.max_grad_norm, info, cpu_generator, ppo.gamma, ppo.vf_coef)}
             else:

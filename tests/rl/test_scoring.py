@@ -33,6 +33,39 @@ def test_segments_score_like_single_steps(make_cfg, dataset):
     assert sorted(c for mb in mbs for s in mb for c in s) == sorted(cells)
 
 
+def test_dagger_runs_the_policys_actions_and_scores_the_experts_labels(make_cfg, dataset):
+    from a2a.data import load_split
+
+    cfg = make_cfg("d", policy={"max_past_steps": 20})  # whole episodes fit: the segment path is the one tested
+    policy = trainer_mod._load_policy(cfg, cfg.model, DistInfo())
+    core = _core.BatchedEnv(load_split("train", dataset), num_envs=3, width=64, height=64, sampling="random", seed=1)
+    col = RolloutCollector(core, policy, pipeline=False, generator=torch.Generator().manual_seed(0))
+    seen_last: list[str] = []
+
+    def expert(ids, first, instruction, last_action, answer, invalid):  # labels every step "navigate(<first>)"
+        seen_last.extend(a for a, f in zip(last_action, first) if not f)
+        return [next(a for a in core.valid_actions(int(i)) if a.startswith("navigate(")) for i in ids]
+
+    ro = col.collect(14, expert=expert, dagger=1.0)
+    cells = list(map(tuple, ro.valid.nonzero().tolist()))
+    assert all(ro.imitated[t, e] for t, e in cells)  # every step is trained on, with the expert's label
+    assert all(ro.actions[t][e].startswith("navigate(") for t, e in cells)
+    ran = [s.action for t, e in cells for s in ro.inputs[t][e].steps[:-1]]  # the histories: what the env executed
+    assert any(not a.startswith("navigate(") for a in ran)  # the random policy's samples, not the labels
+    assert any(not a.startswith("navigate(") for a in seen_last)  # the expert is told what ran
+    with torch.no_grad():
+        got_cells, logp, _ent, val = score_segments(policy, ro, segments(ro))
+        ref = policy.score([ro.inputs[t][e] for t, e in got_cells], [ro.actions[t][e] for t, e in got_cells],
+                           [ro.vocabs[t][e] for t, e in got_cells])
+    assert sorted(got_cells) == sorted(cells)
+    torch.testing.assert_close(logp, ref.logprobs, atol=2e-5, rtol=1e-4)  # each label's log-prob on its own input
+    torch.testing.assert_close(val, ref.values, atol=2e-5, rtol=1e-4)
+    ro = col.collect(14, expert=expert, dagger=0.0)  # without DAgger the labels are what runs
+    fresh = [(t, e) for t, e in map(tuple, ro.valid.nonzero().tolist()) if len(ro.inputs[t][e].steps) <= t + 1]
+    assert fresh  # episodes begun in this rollout: their histories hold the expert's actions only
+    assert all(s.action.startswith("navigate(") for t, e in fresh for s in ro.inputs[t][e].steps[:-1])
+
+
 def test_length_grouped_minibatches_cover_every_step_once_and_group_lengths():
     g = torch.Generator().manual_seed(3)
     lengths = torch.randint(1, 40, (60,), generator=g).tolist()
