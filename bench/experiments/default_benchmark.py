@@ -14,6 +14,10 @@ Stages (each resumable: rerunning skips what is done; `--stages` picks some):
   sft        behavior cloning of the oracle's trajectories (the paper's SFT row), one run per seed
              (--sft-seeds);
   budgets    PPO from each seed's BC policy with budgets B = K + d, d in 0 1 2 4 (Fig. 3), one run per seed.
+  longer_bc  behavior cloning continued from each seed's BC policy for --longer-bc-updates more updates
+             (a fresh optimizer), then PPO as in `rl`: the "BC, longer" and "RL (BC longer + PPO full)"
+             rows; each continued policy is also evaluated on all 200 episodes of both validation
+             splits beside its start (longer_bc_val.json: the development evidence for cloning longer);
   longer_ppo --longer-ppo-updates PPO updates from the first seed's BC policy, evaluated on all 200
              val_unseen_scenes episodes every 50 updates beside its start and greedy-explore (the
              development split only): longer_ppo_val.json and curve_longer_ppo_val.png.
@@ -41,10 +45,12 @@ from runs import sh, summary_of  # bench/experiments/runs.py (the script's own f
 TEST_SPLITS = ("test_unseen_scenes", "test_unseen_tasks")
 REWARD_SETS = ("success", "success+subgoal", "full")
 BUDGETS = (0, 1, 2, 4)
-STAGES = ("baselines", "bc", "rl", "ablation", "sft", "budgets", "longer_ppo")
+STAGES = ("baselines", "bc", "rl", "ablation", "sft", "budgets", "longer_bc", "longer_ppo")
+VAL_SPLITS = ("val_unseen_scenes", "val_unseen_tasks")
 # Rows run once per seed, summarised over seeds.
 ABLATION_STARTS = ("weak", "partial")  # BC stopped after --weak-updates / --partial-updates
-FAMILIES = ("BC greedy-explore", "RL (BC + PPO full)", "SFT oracle",
+FAMILIES = ("BC greedy-explore", "RL (BC + PPO full)", "BC greedy-explore, longer", "RL (BC longer + PPO full)",
+            "SFT oracle",
             *[f"{st}{what}" for st in ABLATION_STARTS for what in (" start", *[f" + PPO {rs}" for rs in REWARD_SETS])],
             *[f"RL budget K+{d}" for d in BUDGETS])
 
@@ -142,10 +148,47 @@ class Experiment:
                     run = self.ppo(f"rl-seed{s}", start, s) if d == 0 else \
                         self.ppo(f"budget{d}-seed{s}", start, s, "--budget-delta", str(d))
                     self.evaluate(f"RL budget K+{d}, seed {s}", "mllm", run, budget=d)
+        if "longer_bc" in a.stages:
+            for s in a.seeds:
+                longer = self.longer_bc(s)
+                self.evaluate(f"BC greedy-explore, longer, seed {s}", "mllm", longer)
+                self.evaluate(f"RL (BC longer + PPO full), seed {s}", "mllm", self.ppo(f"rl-longer-seed{s}", longer, s))
+            self.longer_bc_val()
         if "longer_ppo" in a.stages:
             self.longer_ppo(a.seeds[0])
         self.save()
         self.write_tables()
+
+    def longer_bc(self, seed: int) -> Path:
+        """Behavior cloning continued from the seed's BC policy (a fresh optimizer), --longer-bc-updates more."""
+        a = self.args
+        start = self.bc("greedy-explore", seed, a.bc_updates, "bc")
+        return self.train(f"bc-longer-seed{seed}", ["--model", str(start), "--finetune-llm", "--sft-expert",
+                                                     "greedy-explore", "--sft-updates", str(a.longer_bc_updates),
+                                                     "--sft-perturb", "0", "--sft-minutes", "0", "--updates", "0"], seed)
+
+    def val_summary(self, name: str, agent: str, model: Path | None, split: str) -> dict:
+        """An evaluation on all 200 episodes of a validation split (development evidence, never test)."""
+        d = self.work / "eval" / "val" / name / split
+        if not (d / "summary.json").exists():
+            sh(["a2a", "eval", "--agent", agent, *(["--model", str(model)] if model else []), "--split", split,
+                "--episodes", "200", "--out", str(d), *(["--resume"] if d.exists() else [])], self.log)
+        return summary_of(d)
+
+    def longer_bc_val(self) -> None:
+        """longer_bc_val.json: every seed's BC policy and its continuation on both validation splits."""
+        a = self.args
+        record: dict = {"what": f"behavior cloning of greedy-explore: {a.bc_updates} updates, and {a.longer_bc_updates} "
+                                "more (a fresh optimizer); greedy evaluation on all 200 episodes of each validation split",
+                        "evaluations": {}}
+        for split in VAL_SPLITS:
+            rows = record["evaluations"][split] = {"greedy-explore": self.val_summary("greedy-explore", "greedy-explore",
+                                                                                      None, split)}
+            for s in a.seeds:
+                for tag, model in (("bc", self.bc("greedy-explore", s, a.bc_updates, "bc")),
+                                   ("bc-longer", self.longer_bc(s))):
+                    rows[f"{tag}-seed{s}"] = self.val_summary(f"{tag}-seed{s}", "mllm", model, split)
+        (self.out / "longer_bc_val.json").write_text(json.dumps(record, indent=2) + "\n")
 
     def longer_ppo(self, seed: int) -> None:
         """A longer PPO run from a cloned policy, judged on val_unseen_scenes only (never on test)."""
@@ -268,6 +311,8 @@ def main() -> None:
                     help="behavior-cloning updates of the ablation's partial start (the shipped tiny start's)")
     ap.add_argument("--ppo-updates", type=int, default=40)
     ap.add_argument("--ppo-lr", type=float, default=3e-5)
+    ap.add_argument("--longer-bc-updates", type=int, default=450,
+                    help="behavior-cloning updates of the longer_bc stage, after --bc-updates")
     ap.add_argument("--longer-ppo-updates", type=int, default=200, help="PPO updates of the longer_ppo stage")
     ap.add_argument("--eval-episodes", type=int, default=200, help="episodes of each test split (all 200 of the built-in dataset)")
     args = ap.parse_args()
