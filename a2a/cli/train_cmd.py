@@ -100,10 +100,12 @@ def _check_splits(cfg) -> None:
     """A mistyped split fails now in one line, not in a traceback after a model is built (or, for the
     evaluation split, after the whole training)."""
     from ..data import load_split
+    from ..rl.sft import check_takeover
 
     try:
         for split in dict.fromkeys([cfg.split] + ([cfg.eval_split] if cfg.eval_episodes else [])):
             load_split(split, cfg.dataset)
+        check_takeover(cfg, load_split(cfg.split, cfg.dataset))
     except (ValueError, OSError) as e:
         raise UserError(str(e)) from None
 

@@ -41,7 +41,7 @@ class Rollout:
     asked: torch.Tensor
     invalid: torch.Tensor
     useful: torch.Tensor
-    imitated: torch.Tensor       # the step's action is the expert's own (behavior cloning learns these)
+    imitated: torch.Tensor       # the step's label is the expert's own action (behavior cloning learns these)
     last_values: torch.Tensor | None = None  # [N], set when the rollout is complete
     episodes: list[dict] = field(default_factory=list)  # finished episodes: success, K, questions, length, return
 

@@ -48,6 +48,17 @@ class AgentExpert:
         return self.agent.act(obs, self.access)
 
 
+def check_takeover(cfg, episodes) -> None:
+    """DART and DAgger let another actor take steps; greedy-explore's multi-object scripts (clean clutter,
+    preference reasoning) follow their own plan and cannot take over from them, so refuse those episodes."""
+    if not cfg.sft_updates or not (cfg.sft_dagger or cfg.sft_perturb):
+        return
+    multi = sum(t != "fetch" for t in episodes.summary()["task"])
+    if multi:
+        raise ValueError(f"sft_dagger and sft_perturb need single-object (fetch) episodes: the training split holds "
+                         f"{multi} multi-object episodes, whose expert scripts cannot take over from another actor")
+
+
 def bc_update(policy, optimizer, ro: Rollout, epochs: int, minibatches: int, max_grad_norm: float, info: DistInfo,
               generator: torch.Generator, gamma: float = 0.99, vf_coef: float = 0.5) -> dict:
     """Minimises -log p(expert action | input) over the rollout's steps whose action was the expert's own

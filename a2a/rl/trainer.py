@@ -41,7 +41,7 @@ from .distributed import (
 from .metrics import MetricsLogger
 from .ppo import ppo_update
 from .rollout import RolloutCollector, episode_metrics
-from .sft import AgentExpert, bc_update
+from .sft import AgentExpert, bc_update, check_takeover
 
 REWARD_TERMS = list(_core.reward_terms())
 START_DIR = "start"  # the policy at update 0 and after behavior cloning, kept for the comparison
@@ -238,6 +238,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     from ..data import load_split
 
     episodes = load_split(cfg.split, cfg.dataset)
+    check_takeover(cfg, episodes)
     rewards = cfg.effective_rewards()
     params = policy.trainable_parameters()
     optimizer = torch.optim.AdamW(params, lr=ppo.lr, weight_decay=ppo.weight_decay)
@@ -387,7 +388,8 @@ def _final_evaluation(cfg: TrainConfig, policy, run_dir: Path, update: int, sft_
     # Named by update: a resumed run that trained further evaluates its new policy afresh, while an
     # evaluation killed midway (same update, same policy) resumes.
     final_dir = run_dir / "eval" / f"update_{update:06d}"
-    phases = (f"{sft_done} updates of behavior cloning from {cfg.sft_expert}, " if sft_done else "") + \
+    dagger = f" (DAgger {cfg.sft_dagger:g})" if cfg.sft_dagger else ""
+    phases = (f"{sft_done} updates of behavior cloning from {cfg.sft_expert}{dagger}, " if sft_done else "") + \
         f"{update - sft_done} updates of PPO ({cfg.reward_set} reward)"
     result.final_eval = evaluate_policy(policy, cfg, final_dir, frame_size, label="this policy")
     result.final_eval_dir = final_dir

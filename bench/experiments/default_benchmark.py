@@ -25,7 +25,7 @@ Stages (each resumable: rerunning skips what is done; `--stages` picks some):
 Every policy is evaluated with greedy decoding on the first --eval-episodes episodes of both test splits
 (the same episodes for every row); SR has a bootstrap 95% interval per run and the seeds' mean. Nothing
 is tuned on the test splits: the settings below were chosen on val_unseen_scenes (docs/training.md).
-Writes results.json, results.md and budgets.png / curves.png into --out.
+Writes results.json, results.md, budgets.png, longer_bc_val.json and the longer_ppo files into --out.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ REWARD_SETS = ("success", "success+subgoal", "full")
 BUDGETS = (0, 1, 2, 4)
 STAGES = ("baselines", "bc", "rl", "ablation", "sft", "budgets", "longer_bc", "longer_ppo")
 VAL_SPLITS = ("val_unseen_scenes", "val_unseen_tasks")
+LONGER_BC_SEED_OFFSET = 100  # the longer_bc stage trains seed s with seed s + 100 (new episodes)
 # Rows run once per seed, summarised over seeds.
 ABLATION_STARTS = ("weak", "partial")  # BC stopped after --weak-updates / --partial-updates
 FAMILIES = ("BC greedy-explore", "RL (BC + PPO full)", "BC greedy-explore, longer", "RL (BC longer + PPO full)",
@@ -163,27 +164,37 @@ class Experiment:
         """Behavior cloning continued from the seed's BC policy (a fresh optimizer), --longer-bc-updates more."""
         a = self.args
         start = self.bc("greedy-explore", seed, a.bc_updates, "bc")
+        # another training seed: with the same one the env stream, and the deterministic expert in it, would
+        # replay the first run's episodes (the stream is seeded by seed and update, and this run starts at 0)
         return self.train(f"bc-longer-seed{seed}", ["--model", str(start), "--finetune-llm", "--sft-expert",
                                                      "greedy-explore", "--sft-updates", str(a.longer_bc_updates),
-                                                     "--sft-perturb", "0", "--sft-minutes", "0", "--updates", "0"], seed)
+                                                     "--sft-perturb", "0", "--sft-minutes", "0", "--updates", "0"],
+                          seed + LONGER_BC_SEED_OFFSET)
 
     def val_summary(self, name: str, agent: str, model: Path | None, split: str) -> dict:
-        """An evaluation on all 200 episodes of a validation split (development evidence, never test)."""
+        """An evaluation on all 200 episodes of a validation split (development evidence, never test);
+        made again when the policy's run was trained further since (its recipe_args.json, kept beside)."""
         d = self.work / "eval" / "val" / name / split
+        trained = (model.parent / "recipe_args.json").read_text() if model else ""
+        seen = d / "trained_with.json"
+        if seen.exists() and seen.read_text() != trained:
+            shutil.rmtree(d)
         if not (d / "summary.json").exists():
             sh(["a2a", "eval", "--agent", agent, *(["--model", str(model)] if model else []), "--split", split,
                 "--episodes", "200", "--out", str(d), *(["--resume"] if d.exists() else [])], self.log)
+        seen.write_text(trained)
         return summary_of(d)
 
     def longer_bc_val(self) -> None:
         """longer_bc_val.json: every seed's BC policy and its continuation on both validation splits."""
         a = self.args
-        record: dict = {"what": f"behavior cloning of greedy-explore: {a.bc_updates} updates, and {a.longer_bc_updates} "
-                                "more (a fresh optimizer); greedy evaluation on all 200 episodes of each validation split",
+        record: dict = {"what": f"behavior cloning of greedy-explore: {a.bc_updates} updates, and "
+                                f"{a.longer_bc_updates} more (seed + {LONGER_BC_SEED_OFFSET}, a fresh optimizer); "
+                                "greedy evaluation on all 200 episodes of each validation split",
                         "evaluations": {}}
         for split in VAL_SPLITS:
-            rows = record["evaluations"][split] = {"greedy-explore": self.val_summary("greedy-explore", "greedy-explore",
-                                                                                      None, split)}
+            ge = self.val_summary("greedy-explore", "greedy-explore", None, split)
+            rows = record["evaluations"][split] = {"greedy-explore": ge}
             for s in a.seeds:
                 for tag, model in (("bc", self.bc("greedy-explore", s, a.bc_updates, "bc")),
                                    ("bc-longer", self.longer_bc(s))):
@@ -252,6 +263,7 @@ class Experiment:
                  "", f"`python bench/experiments/default_benchmark.py --seeds {' '.join(map(str, a.seeds))} "
                  f"--bc-updates {a.bc_updates} --ppo-updates {a.ppo_updates} --ppo-lr {a.ppo_lr} "
                  f"--weak-updates {a.weak_updates} --partial-updates {a.partial_updates} "
+                 f"--longer-bc-updates {a.longer_bc_updates} "
                  f"--eval-episodes {a.eval_episodes}` at commit {meta.get('commit')}, "
                  f"{meta.get('cores')} CPU cores. Greedy decoding; every row on the same episodes.", "",
                  "| agent | " + " | ".join(TEST_SPLITS) + " |", "|---|---|---|"]

@@ -61,3 +61,15 @@ def test_the_llm_judge_is_told_the_preference():
     assert len(judge.requests) == 2
     for i, req in enumerate(judge.requests):
         assert req.target == env.privileged_state(i)["preference"] and "The user wants these objects moved" in req.target
+
+
+@pytest.mark.parametrize("flag", ["sft_dagger", "sft_perturb"])
+def test_an_expert_takeover_on_multi_object_episodes_is_refused(make_cfg, multi_dataset, dataset, flag):
+    """greedy-explore's multi-object scripts follow their own plan: DAgger and DART would label steps
+    from a history they never saw, so training refuses them on such episodes (fetch episodes are fine)."""
+    cfg = make_cfg("takeover", dataset=multi_dataset, sft_updates=2, **{flag: 0.5})
+    with pytest.raises(ValueError, match="24 multi-object episodes"):
+        train(cfg)
+    assert not (Path(cfg.run_dir) / "metrics.jsonl").exists()
+    fetch = make_cfg("takeover-fetch", dataset=dataset, sft_updates=1, ppo={"updates": 0}, **{flag: 0.5})
+    assert train(fetch).updates == 1

@@ -61,8 +61,9 @@ def test_dagger_runs_the_policys_actions_and_scores_the_experts_labels(make_cfg,
     torch.testing.assert_close(logp, ref.logprobs, atol=2e-5, rtol=1e-4)  # each label's log-prob on its own input
     torch.testing.assert_close(val, ref.values, atol=2e-5, rtol=1e-4)
     ro = col.collect(14, expert=expert, dagger=0.0)  # without DAgger the labels are what runs
-    fresh = [(t, e) for t, e in map(tuple, ro.valid.nonzero().tolist()) if len(ro.inputs[t][e].steps) <= t + 1]
-    assert fresh  # episodes begun in this rollout: their histories hold the expert's actions only
+    # episodes begun after this rollout's first step (its first action was acted in the DAgger rollout)
+    fresh = [(t, e) for t, e in map(tuple, ro.valid.nonzero().tolist()) if len(ro.inputs[t][e].steps) <= t]
+    assert fresh  # their histories hold the expert's actions only
     assert all(s.action.startswith("navigate(") for t, e in fresh for s in ro.inputs[t][e].steps[:-1])
 
 
