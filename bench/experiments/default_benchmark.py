@@ -15,9 +15,10 @@ Stages (each resumable: rerunning skips what is done; `--stages` picks some):
              (--sft-seeds);
   budgets    PPO from each seed's BC policy with budgets B = K + d, d in 0 1 2 4 (Fig. 3), one run per seed.
   longer_bc  behavior cloning continued from each seed's BC policy for --longer-bc-updates more updates
-             (a fresh optimizer), then PPO as in `rl`: the "BC, longer" and "RL (BC longer + PPO full)"
-             rows; each continued policy is also evaluated on all 200 episodes of both validation
-             splits beside its start (longer_bc_val.json: the development evidence for cloning longer);
+             (a fresh optimizer), --longer-bc-rounds times in a row, each round then followed by PPO as in
+             `rl`: the "BC, longer (xR)" and "RL (BC longer (xR) + PPO full)" rows; every round's policy is
+             also evaluated on all 200 episodes of both validation splits beside its start
+             (longer_bc_val.json: the development evidence for cloning longer);
   longer_ppo --longer-ppo-updates PPO updates from the first seed's BC policy, evaluated on all 200
              val_unseen_scenes episodes every 50 updates beside its start and greedy-explore (the
              development split only): longer_ppo_val.json and curve_longer_ppo_val.png.
@@ -47,13 +48,23 @@ REWARD_SETS = ("success", "success+subgoal", "full")
 BUDGETS = (0, 1, 2, 4)
 STAGES = ("baselines", "bc", "rl", "ablation", "sft", "budgets", "longer_bc", "longer_ppo")
 VAL_SPLITS = ("val_unseen_scenes", "val_unseen_tasks")
-LONGER_BC_SEED_OFFSET = 100  # the longer_bc stage trains seed s with seed s + 100 (new episodes)
+LONGER_BC_SEED_OFFSET = 100  # round r of the longer_bc stage trains seed s with seed s + 100 r (new episodes)
 # Rows run once per seed, summarised over seeds.
 ABLATION_STARTS = ("weak", "partial")  # BC stopped after --weak-updates / --partial-updates
-FAMILIES = ("BC greedy-explore", "RL (BC + PPO full)", "BC greedy-explore, longer", "RL (BC longer + PPO full)",
-            "SFT oracle",
+FAMILIES = ("BC greedy-explore", "RL (BC + PPO full)", "SFT oracle",
             *[f"{st}{what}" for st in ABLATION_STARTS for what in (" start", *[f" + PPO {rs}" for rs in REWARD_SETS])],
             *[f"RL budget K+{d}" for d in BUDGETS])
+
+
+def longer_tag(round_: int) -> str:
+    """Run-name part of round r of the longer_bc stage (round 1 keeps the name it had alone)."""
+    return "longer" if round_ == 1 else f"longer{round_}"
+
+
+def longer_families(round_: int) -> tuple[str, str]:
+    """The table families of round r of the longer_bc stage: the cloned policy, and PPO from it."""
+    x = "" if round_ == 1 else f" x{round_}"
+    return f"BC greedy-explore, longer{x}", f"RL (BC longer{x} + PPO full)"
 
 
 class Experiment:
@@ -151,25 +162,28 @@ class Experiment:
                     self.evaluate(f"RL budget K+{d}, seed {s}", "mllm", run, budget=d)
         if "longer_bc" in a.stages:
             for s in a.seeds:
-                longer = self.longer_bc(s)
-                self.evaluate(f"BC greedy-explore, longer, seed {s}", "mllm", longer)
-                self.evaluate(f"RL (BC longer + PPO full), seed {s}", "mllm", self.ppo(f"rl-longer-seed{s}", longer, s))
+                for r in range(1, a.longer_bc_rounds + 1):
+                    longer = self.longer_bc(s, r)
+                    bc_row, rl_row = longer_families(r)
+                    self.evaluate(f"{bc_row}, seed {s}", "mllm", longer)
+                    self.evaluate(f"{rl_row}, seed {s}", "mllm", self.ppo(f"rl-{longer_tag(r)}-seed{s}", longer, s))
             self.longer_bc_val()
         if "longer_ppo" in a.stages:
             self.longer_ppo(a.seeds[0])
         self.save()
         self.write_tables()
 
-    def longer_bc(self, seed: int) -> Path:
-        """Behavior cloning continued from the seed's BC policy (a fresh optimizer), --longer-bc-updates more."""
+    def longer_bc(self, seed: int, round_: int) -> Path:
+        """Round `round_` of continued behavior cloning: --longer-bc-updates more from the previous round's
+        policy (round 1: the seed's BC policy), with a fresh optimizer."""
         a = self.args
-        start = self.bc("greedy-explore", seed, a.bc_updates, "bc")
-        # another training seed: with the same one the env stream, and the deterministic expert in it, would
-        # replay the first run's episodes (the stream is seeded by seed and update, and this run starts at 0)
-        return self.train(f"bc-longer-seed{seed}", ["--model", str(start), "--finetune-llm", "--sft-expert",
-                                                     "greedy-explore", "--sft-updates", str(a.longer_bc_updates),
-                                                     "--sft-perturb", "0", "--sft-minutes", "0", "--updates", "0"],
-                          seed + LONGER_BC_SEED_OFFSET)
+        start = self.bc("greedy-explore", seed, a.bc_updates, "bc") if round_ == 1 else self.longer_bc(seed, round_ - 1)
+        # another training seed per round: with the same one the env stream, and the deterministic expert in it,
+        # would replay the previous run's episodes (the stream is seeded by seed and update; each run starts at 0)
+        return self.train(f"bc-{longer_tag(round_)}-seed{seed}",
+                          ["--model", str(start), "--finetune-llm", "--sft-expert", "greedy-explore", "--sft-updates",
+                           str(a.longer_bc_updates), "--sft-perturb", "0", "--sft-minutes", "0", "--updates", "0"],
+                          seed + LONGER_BC_SEED_OFFSET * round_)
 
     def val_summary(self, name: str, agent: str, model: Path | None, split: str) -> dict:
         """An evaluation on all 200 episodes of a validation split (development evidence, never test);
@@ -188,16 +202,17 @@ class Experiment:
     def longer_bc_val(self) -> None:
         """longer_bc_val.json: every seed's BC policy and its continuation on both validation splits."""
         a = self.args
-        record: dict = {"what": f"behavior cloning of greedy-explore: {a.bc_updates} updates, and "
-                                f"{a.longer_bc_updates} more (seed + {LONGER_BC_SEED_OFFSET}, a fresh optimizer); "
-                                "greedy evaluation on all 200 episodes of each validation split",
+        record: dict = {"what": f"behavior cloning of greedy-explore: {a.bc_updates} updates, then rounds of "
+                                f"{a.longer_bc_updates} more (round r with seed + {LONGER_BC_SEED_OFFSET} r, a fresh "
+                                "optimizer each); greedy evaluation on all 200 episodes of each validation split",
                         "evaluations": {}}
         for split in VAL_SPLITS:
             ge = self.val_summary("greedy-explore", "greedy-explore", None, split)
             rows = record["evaluations"][split] = {"greedy-explore": ge}
             for s in a.seeds:
-                for tag, model in (("bc", self.bc("greedy-explore", s, a.bc_updates, "bc")),
-                                   ("bc-longer", self.longer_bc(s))):
+                policies = [("bc", self.bc("greedy-explore", s, a.bc_updates, "bc"))]
+                policies += [(f"bc-{longer_tag(r)}", self.longer_bc(s, r)) for r in range(1, a.longer_bc_rounds + 1)]
+                for tag, model in policies:
                     rows[f"{tag}-seed{s}"] = self.val_summary(f"{tag}-seed{s}", "mllm", model, split)
         (self.out / "longer_bc_val.json").write_text(json.dumps(record, indent=2) + "\n")
 
@@ -263,17 +278,18 @@ class Experiment:
                  "", f"`python bench/experiments/default_benchmark.py --seeds {' '.join(map(str, a.seeds))} "
                  f"--bc-updates {a.bc_updates} --ppo-updates {a.ppo_updates} --ppo-lr {a.ppo_lr} "
                  f"--weak-updates {a.weak_updates} --partial-updates {a.partial_updates} "
-                 f"--longer-bc-updates {a.longer_bc_updates} "
+                 f"--longer-bc-updates {a.longer_bc_updates} --longer-bc-rounds {a.longer_bc_rounds} "
                  f"--eval-episodes {a.eval_episodes}` at commit {meta.get('commit')}, "
                  f"{meta.get('cores')} CPU cores. Greedy decoding; every row on the same episodes.", "",
                  "| agent | " + " | ".join(TEST_SPLITS) + " |", "|---|---|---|"]
-        names = ["oracle", "greedy-explore", "no-ask", *[f"{fam}, seed {s}" for fam in FAMILIES for s in a.seeds]]
+        families = [*FAMILIES, *[f for r in range(1, a.longer_bc_rounds + 1) for f in longer_families(r)]]
+        names = ["oracle", "greedy-explore", "no-ask", *[f"{fam}, seed {s}" for fam in families for s in a.seeds]]
         for n in names:
             if any(f"{n} | {sp}" in r for sp in TEST_SPLITS):
                 lines.append(f"| {n} | " + " | ".join(row(n, sp) for sp in TEST_SPLITS) + " |")
         lines += ["", "Over seeds (mean ± sample std of the runs' SR / ARS, mean QR):", "",
                   "| family | " + " | ".join(TEST_SPLITS) + " |", "|---|---|---|"]
-        for fam in FAMILIES:
+        for fam in families:
             if any(f"{fam}, seed {s} | {sp}" in r for s in a.seeds for sp in TEST_SPLITS):
                 lines.append(f"| {fam} | " + " | ".join(seeds_row(fam, sp) for sp in TEST_SPLITS) + " |")
         (self.out / "results.md").write_text("\n".join(lines) + "\n")
@@ -324,7 +340,8 @@ def main() -> None:
     ap.add_argument("--ppo-updates", type=int, default=40)
     ap.add_argument("--ppo-lr", type=float, default=3e-5)
     ap.add_argument("--longer-bc-updates", type=int, default=450,
-                    help="behavior-cloning updates of the longer_bc stage, after --bc-updates")
+                    help="behavior-cloning updates of each round of the longer_bc stage, after --bc-updates")
+    ap.add_argument("--longer-bc-rounds", type=int, default=1, help="rounds of the longer_bc stage")
     ap.add_argument("--longer-ppo-updates", type=int, default=200, help="PPO updates of the longer_ppo stage")
     ap.add_argument("--eval-episodes", type=int, default=200, help="episodes of each test split (all 200 of the built-in dataset)")
     args = ap.parse_args()
