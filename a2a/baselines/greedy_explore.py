@@ -181,6 +181,7 @@ class GreedyExploreAgent:
     name = "greedy-explore"
     privileged = False
     frame_size = 0  # does not look at images
+    takes_over = "fetch"  # the tasks whose actions follow from the executed history alone (next_action)
 
     def __init__(self, config: GreedyExploreConfig | None = None):
         self.config = config or GreedyExploreConfig()

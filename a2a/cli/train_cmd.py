@@ -104,8 +104,9 @@ def _check_splits(cfg) -> None:
 
     try:
         for split in dict.fromkeys([cfg.split] + ([cfg.eval_split] if cfg.eval_episodes else [])):
-            load_split(split, cfg.dataset)
-        check_takeover(cfg, load_split(cfg.split, cfg.dataset))
+            episodes = load_split(split, cfg.dataset)
+            if split == cfg.split:
+                check_takeover(cfg, episodes)
     except (ValueError, OSError) as e:
         raise UserError(str(e)) from None
 

@@ -145,9 +145,6 @@ class TrainConfig:
             raise ValueError(f"sft_perturb must be in [0, 1), got {self.sft_perturb}")
         if not 0 <= self.sft_dagger <= 1:
             raise ValueError(f"sft_dagger must be in [0, 1], got {self.sft_dagger}")
-        if self.sft_expert == "oracle" and (self.sft_dagger or self.sft_perturb):
-            raise ValueError("sft_dagger and sft_perturb need an expert that decides from the history "
-                             "(greedy-explore): the oracle follows the plan it made at the episode's start")
         check_frame_size(self.frame_size, "frame_size (0: the vision tower's size)")
 
     @property

@@ -49,14 +49,19 @@ class AgentExpert:
 
 
 def check_takeover(cfg, episodes) -> None:
-    """DART and DAgger let another actor take steps; greedy-explore's multi-object scripts (clean clutter,
-    preference reasoning) follow their own plan and cannot take over from them, so refuse those episodes."""
+    """DART and DAgger let another actor take steps, so the expert must decide from the executed history. An
+    agent says for which tasks it does (`takes_over`: greedy-explore's fetch episodes); the oracle and the
+    scripts (greedy-explore's multi-object ones included) follow the plan they made at the episode's start."""
     if not cfg.sft_updates or not (cfg.sft_dagger or cfg.sft_perturb):
         return
-    multi = sum(t != "fetch" for t in episodes.summary()["task"])
-    if multi:
-        raise ValueError(f"sft_dagger and sft_perturb need single-object (fetch) episodes: the training split holds "
-                         f"{multi} multi-object episodes, whose expert scripts cannot take over from another actor")
+    from ..eval.registry import make_agent
+
+    task = getattr(make_agent(cfg.sft_expert, {}), "takes_over", None)
+    others = sum(t != task for t in episodes.summary()["task"])
+    if others:
+        can = f"only on {task} episodes" if task else "on no episodes"
+        raise ValueError(f"sft_dagger and sft_perturb need an expert that decides from the executed history: "
+                         f"{cfg.sft_expert} does {can}, and the training split holds {others} others")
 
 
 def bc_update(policy, optimizer, ro: Rollout, epochs: int, minibatches: int, max_grad_norm: float, info: DistInfo,
