@@ -226,13 +226,8 @@ class Experiment:
                                                      str(a.longer_ppo_updates), "--lr", str(a.ppo_lr),
                                                      "--ent-coef", "0"], seed, common).parent
         evals = {}
-        for name, agent, model in (("start (BC, update 0)", "mllm", start), ("greedy-explore", "greedy-explore", None)):
-            d = self.work / "eval" / "val" / f"{agent}-seed{seed}"
-            if not (d / "summary.json").exists():
-                sh(["a2a", "eval", "--agent", agent, *(["--model", str(model)] if model else []), "--split",
-                    "val_unseen_scenes", "--episodes", "200", "--out", str(d), *(["--resume"] if d.exists() else [])],
-                   self.log)
-            evals[name] = summary_of(d)
+        evals["start (BC, update 0)"] = self.val_summary(f"bc-seed{seed}", "mllm", start, "val_unseen_scenes")
+        evals["greedy-explore"] = self.val_summary("greedy-explore", "greedy-explore", None, "val_unseen_scenes")
         for d in sorted((run / "eval").glob("update_*")):
             evals[f"PPO update {int(d.name[7:])}"] = summary_of(d)
         with open(run / "metrics.csv") as f:
