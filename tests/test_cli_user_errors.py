@@ -53,6 +53,25 @@ def test_train_with_a_bad_split_leaves_no_run_directory(dataset_dir, tmp_path, c
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("env, says", [
+    ({"LOCAL_WORLD_SIZE": "abc"}, "LOCAL_WORLD_SIZE='abc' in the environment must be an integer >= 1"),
+    ({"WORLD_SIZE": "0"}, "WORLD_SIZE='0' in the environment must be an integer >= 1"),
+    ({"WORLD_SIZE": "2"}, "WORLD_SIZE=2 in the environment but RANK is not set"),
+    ({"WORLD_SIZE": "2", "RANK": "2"}, "RANK=2 in the environment must be below WORLD_SIZE=2"),
+])
+def test_train_with_a_malformed_launcher_environment_is_one_line(env, says, dataset_dir, tmp_path, monkeypatch,
+                                                                 capsys):
+    """torchrun's variables, set by hand or by another launcher, are checked before anything is built."""
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["train", "--run-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("a2a train: error: ") and says in err and err.count("\n") == 1, err
+    assert not (tmp_path / "run").exists()
+
+
 def test_render_help_says_which_split_is_the_default(capsys):
     with pytest.raises(SystemExit):
         main(["render", "--help"])

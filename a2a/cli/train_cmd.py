@@ -14,7 +14,6 @@ a2a.cli.main train ...`.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
@@ -117,11 +116,13 @@ def run(args: argparse.Namespace) -> int:
     from ..policy.loading import ModelPathError, check_model_path
     from ..rl import train
     from ..rl.checkpoint import latest_checkpoint
+    from ..rl.distributed import launcher_env
     from ..rl.metrics import MetricsError, logged_updates
     from ..rl.storage import RunWriteError
     from ..rl.trainer import foreign_entries
 
     try:
+        launcher = launcher_env()  # RANK, WORLD_SIZE, ... checked before anything is built
         cfg = config_from_args(args)
         if cfg.model:
             check_model_path(cfg.model)  # before a run directory exists
@@ -149,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError, FileNotFoundError,
             ModelPathError) as e:
         raise UserError(str(e)) from None
-    if int(os.environ.get("RANK", "0")) != 0:
+    if launcher.rank != 0:
         return 0  # torchrun: rank 0 reports
     print(f"\nrun:        {result.run_dir}")
     print(f"updates:    {result.updates}  env steps: {result.env_steps}")

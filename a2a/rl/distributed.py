@@ -23,15 +23,54 @@ class DistInfo:
         return self.rank == 0
 
 
+@dataclass(frozen=True)
+class LauncherEnv:
+    """What a launcher (torchrun) says about this process: RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    local_world_size: int = 1
+
+
+def _env_int(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ValueError(f"{name}={raw!r} in the environment must be an integer >= {minimum} (a launcher such as "
+                         f"torchrun sets it; unset it for a single-process run)")
+    return value
+
+
+def launcher_env() -> LauncherEnv:
+    """The launcher's variables, checked: a malformed or inconsistent one raises ValueError in one line."""
+    world = _env_int("WORLD_SIZE", 1, 1)
+    if world == 1:
+        return LauncherEnv(local_world_size=_env_int("LOCAL_WORLD_SIZE", 1, 1))
+    if not os.environ.get("RANK", "").strip():
+        raise ValueError(f"WORLD_SIZE={world} in the environment but RANK is not set: start multi-process runs "
+                         f"with torchrun (docs/training.md), or unset WORLD_SIZE")
+    env = LauncherEnv(rank=_env_int("RANK", 0, 0), world_size=world, local_rank=_env_int("LOCAL_RANK", 0, 0),
+                      local_world_size=_env_int("LOCAL_WORLD_SIZE", 1, 1))
+    if env.rank >= world:
+        raise ValueError(f"RANK={env.rank} in the environment must be below WORLD_SIZE={world}")
+    return env
+
+
 def init_distributed(device: str = "auto") -> DistInfo:
-    """Reads torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK); single-process without it."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    """Reads torchrun's environment (launcher_env); single-process without it."""
+    env = launcher_env()
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    if world == 1:
+    if env.world_size == 1:
         dev = torch.device("cuda", 0) if device == "cuda" else torch.device("cpu")
         return DistInfo(device=dev)
-    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    local = env.local_rank
     if device == "cuda":
         torch.cuda.set_device(local)
         dev = torch.device("cuda", local)
@@ -41,7 +80,7 @@ def init_distributed(device: str = "auto") -> DistInfo:
         backend = "gloo"
     if not dist.is_initialized():
         dist.init_process_group(backend=backend)
-    return DistInfo(rank=rank, world_size=world, local_rank=local, device=dev)
+    return DistInfo(rank=env.rank, world_size=env.world_size, local_rank=local, device=dev)
 
 
 def allreduce_gradients(params: list[torch.nn.Parameter], info: DistInfo) -> None:
