@@ -67,6 +67,30 @@ def test_dagger_runs_the_policys_actions_and_scores_the_experts_labels(make_cfg,
     assert all(s.action.startswith("navigate(") for t, e in fresh for s in ro.inputs[t][e].steps[:-1])
 
 
+def test_dagger_leaves_dart_rows_to_dart(make_cfg, dataset):
+    """A DART-perturbed step runs its random non-question action, whatever the DAgger probability: the policy's
+    own samples replace only steps whose label is the expert's."""
+    from a2a.data import load_split
+
+    cfg = make_cfg("d", policy={"max_past_steps": 20})
+    policy = trainer_mod._load_policy(cfg, cfg.model, DistInfo())
+    core = _core.BatchedEnv(load_split("train", dataset), num_envs=3, width=64, height=64, sampling="random", seed=1)
+    col = RolloutCollector(core, policy, pipeline=False, generator=torch.Generator().manual_seed(0))
+
+    def expert(ids, first, instruction, last_action, answer, invalid):
+        return [next(a for a in core.valid_actions(int(i)) if a.startswith("navigate(")) for i in ids]
+
+    ro = col.collect(14, expert=expert, perturb=1.0, dagger=1.0)
+    cells = list(map(tuple, ro.valid.nonzero().tolist()))
+    assert not ro.imitated.any()  # every step perturbed: none is trained on
+    ran = [s.action for t, e in cells for s in ro.inputs[t][e].steps[:-1]]
+    assert ran and not any(a.startswith("ask(") for a in ran)  # DART's actions ran, not the policy's samples
+    assert any(not a.startswith("navigate(") for a in ran)
+    ro = col.collect(14, expert=expert, perturb=0.0, dagger=1.0)  # the same policy's samples do ask
+    assert any(s.action.startswith("ask(") for t, e in map(tuple, ro.valid.nonzero().tolist())
+               for s in ro.inputs[t][e].steps[:-1])
+
+
 def test_length_grouped_minibatches_cover_every_step_once_and_group_lengths():
     g = torch.Generator().manual_seed(3)
     lengths = torch.randint(1, 40, (60,), generator=g).tolist()
