@@ -168,6 +168,9 @@ def write_report(run_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, 
              "were delivered.", "", task_table(runs), "",
              "## SR per ambiguity type", "", group_table(runs, "by_ambiguity_bit"), "",
              "## SR per ambiguity combination", "", group_table(runs, "by_ambiguity"), "",
+             "## ARS per ambiguity combination", "",
+             "Where ARS falls below SR, the agent asked more than K questions there (in an episode with K = 0, any "
+             "question makes its ARS 0).", "", group_table(runs, "by_ambiguity", "ARS"), "",
              "## SR per K", "", group_table(runs, "by_K"), "", "## QR per K", "", group_table(runs, "by_K", "QR"), ""]
     usage = usage_table(runs)
     if usage:

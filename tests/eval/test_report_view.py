@@ -28,6 +28,10 @@ def runs(dataset_dir, tmp_path_factory):
                     args += ["--save-frames", "2"]
                 assert main(args) == 0
                 dirs.append(out)
+    out = root / "greedy-explore-val_unseen_scenes-0"  # a script that asks more than K at times
+    assert main(["eval", "--agent", "greedy-explore", "--split", "val_unseen_scenes", "--dataset", str(dataset_dir),
+                 "--episodes", "12", "--out", str(out), "--no-progress", "--bootstrap", "50"]) == 0
+    dirs.append(out)
     return dirs
 
 
@@ -48,10 +52,34 @@ def test_report_command_writes_markdown_and_plots(runs, tmp_path, capsys):
     assert "| oracle | yes | yes | 0 | 100.0 |" in printed
     md = (out / "report.md").read_text()
     assert "## SR per K" in md and "![SR against K](sr_vs_k.png)" in md
+    sr, ars = (_section_rows(md, f"## {m} per ambiguity combination") for m in ("SR", "ARS"))
+    assert sr.keys() == ars.keys() and len(ars) >= 3
+    header = next(iter(_section_rows(md, "## ARS per ambiguity combination", header=True).values()))
+    col = {name: header.index(f"{name} δ=0 val_unseen_scenes") for name in ("oracle", "no-ask", "greedy-explore")}
+    greedy = [(float(row[col["greedy-explore"]]), float(sr[a][col["greedy-explore"]]))
+              for a, row in ars.items() if row[col["greedy-explore"]] != "-"]  # "-": none of its episodes
+    for ambiguity, row in ars.items():  # ARS = S K / max(K, Q): only asking more than K lowers it below SR
+        assert row[col["oracle"]] == sr[ambiguity][col["oracle"]]  # asks exactly K
+        assert row[col["no-ask"]] == sr[ambiguity][col["no-ask"]]  # never asks
+    assert greedy and all(a <= s for a, s in greedy) and any(a < s for a, s in greedy)
     for png in ("sr_qr_vs_budget.png", "sr_vs_k.png", "sr_vs_questions.png"):
         with Image.open(out / png) as im:
             assert im.size[0] > 300 and im.size[1] > 200
             assert len(np.unique(np.asarray(im.convert("L")))) > 10  # something was drawn
+
+
+def _section_rows(md: str, title: str, header: bool = False) -> dict[str, list[str]]:
+    """The markdown table under `title`: first cell -> cells (or {"header": header cells})."""
+    lines = md.split(title + "\n", 1)[1].splitlines()
+    table: list[list[str]] = []
+    for line in lines:
+        if line.startswith("|"):
+            table.append([c.strip() for c in line.strip().strip("|").split("|")])
+        elif table:
+            break
+    if header:
+        return {"header": table[0]}
+    return {row[0]: row for row in table[2:]}
 
 
 def test_report_errors(tmp_path, capsys):
