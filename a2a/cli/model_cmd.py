@@ -5,6 +5,8 @@
     a2a model pretrain-tiny DIR  the tiny policy a2a ships: behavior cloning of greedy-explore from a random
                                  tiny model (the recipe of a2a/pretrained/tiny, see a2a/policy/pretrained.py)
     a2a model info DIR           what a checkpoint (or a saved policy) holds and how the policy sees it
+    a2a model export POLICY OUT  a self-contained copy of a saved policy (e.g. runs/<run>/policy) with its
+                                 base checkpoint inside, to move or share
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ def register(sub, help_text: str) -> None:
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.set_defaults(func=run_info)
 
+    e = msub.add_parser("export", help="copy a saved policy and its base checkpoint into one directory")
+    e.add_argument("policy", help="a saved policy directory (a training run's policy/)")
+    e.add_argument("out_dir", help="a new (or empty) directory")
+    e.set_defaults(func=run_export)
+
     p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
 
 
@@ -84,6 +91,17 @@ def run_pretrain_tiny(args: argparse.Namespace) -> int:
     ev = rec["eval"]
     print(f"tiny policy written to {out}: {rec['updates']} updates, {rec['env_steps']} env steps, "
           f"{rec['cpu_hours']:.2f} h; val_unseen_scenes SR {ev['SR']:.2f}, ARS {ev['ARS']:.2f}, QR {ev['QR']:.2f}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from ..policy.pretrained import export_policy
+
+    try:
+        out = export_policy(args.policy, args.out_dir)
+    except (FileNotFoundError, FileExistsError, ValueError) as e:
+        raise UserError(str(e)) from None
+    print(f"policy written to {out} (a2a eval --agent mllm --model {out} ...)")
     return 0
 
 

@@ -35,6 +35,36 @@ def shipped_tiny() -> Path:
     return SHIPPED_TINY
 
 
+def export_policy(policy_dir: str | Path, out: str | Path) -> Path:
+    """Copies a saved policy (a run's `policy/`, whose a2a_policy.json names its base checkpoint by path) and
+    that base checkpoint into `out`: a self-contained directory (base/ inside) that can be moved or shared.
+    `out` must not exist, or be empty (or hold only pretrain_tiny's .work)."""
+    from .loading import POLICY_FILE
+
+    src, out = Path(policy_dir), Path(out)
+    meta_file = src / POLICY_FILE
+    if not meta_file.is_file():
+        raise FileNotFoundError(f"{src}: no {POLICY_FILE} (not a saved policy; a training run writes one in policy/)")
+    try:
+        meta = json.loads(meta_file.read_text())
+        base = Path(meta["base_model"])
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"{meta_file}: not a saved policy's description (no base_model)") from None
+    base = base if base.is_absolute() else src / base
+    if not (base / "config.json").is_file():
+        raise FileNotFoundError(f"{src}: its base checkpoint {base} is missing (it has no config.json)")
+    if out.exists() and (not out.is_dir() or any(p.name != ".work" for p in out.iterdir())):
+        raise FileExistsError(f"{out} exists and is not an empty directory")
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(base, out / "base")
+    for f in src.iterdir():
+        if f.is_file():
+            shutil.copy2(f, out / f.name)
+    meta["base_model"] = "base"
+    (out / POLICY_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+    return out
+
+
 def pretraining_record(path: str | Path) -> dict | None:
     f = Path(path) / PRETRAINING_FILE
     return json.loads(f.read_text()) if f.is_file() else None
@@ -85,17 +115,11 @@ def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True)
                             sft_expert=cfg.expert, ppo=PPOConfig(updates=0), compare=False, eval_episodes=0,
                             tensorboard=False, seed=cfg.seed, progress=progress, policy={"finetune_llm": True}))
     hours = (time.time() - t0) / 3600
-    # the directory: base checkpoint inside, trained weights beside it
     if out.exists():
         for p in out.iterdir():
             if p.name != ".work":
                 shutil.rmtree(p) if p.is_dir() else p.unlink()
-    shutil.copytree(work / "run" / "base_model", out / "base")
-    for f in run.policy_dir.iterdir():
-        shutil.copy2(f, out / f.name)
-    meta = json.loads((out / "a2a_policy.json").read_text())
-    meta["base_model"] = "base"
-    (out / "a2a_policy.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+    export_policy(run.policy_dir, out)
     summary = _evaluate(out, cfg)
     record = {
         "what": f"behavior cloning of {cfg.expert} on the {cfg.preset} dataset's train split, from a random tiny "

@@ -39,3 +39,52 @@ def test_the_recipe_writes_a_self_contained_policy(tmp_path):
     moved = shutil.move(str(out), str(tmp_path / "elsewhere"))  # the base checkpoint travels with it
     policy = A2APolicy.from_pretrained(moved, device="cpu")
     assert policy.config.finetune_llm and policy.name_or_path.endswith("base")
+
+
+def test_export_makes_a_run_policy_self_contained(tmp_path, capsys):
+    """A run's policy names its base checkpoint by path; the export carries it along, so the copy still loads
+    (with the same weights) after the run's folder is gone."""
+    import torch
+
+    from a2a.cli.main import main
+    from a2a.policy.tiny import init_tiny
+
+    base = init_tiny(tmp_path / "run" / "base_model")
+    trained = A2APolicy.from_pretrained(str(base), device="cpu", finetune_llm=True)
+    with torch.no_grad():
+        next(iter(trained.trainable_parameters())).add_(0.5)  # differs from the base's own weights
+    trained.save_trainable(tmp_path / "run" / "policy")
+    assert main(["model", "export", str(tmp_path / "run" / "policy"), str(tmp_path / "shared")]) == 0
+    assert "policy written to" in capsys.readouterr().out
+    shutil.rmtree(tmp_path / "run")
+    moved = shutil.move(str(tmp_path / "shared"), str(tmp_path / "elsewhere"))
+    assert json.loads((tmp_path / "elsewhere" / "a2a_policy.json").read_text())["base_model"] == "base"
+    loaded = A2APolicy.from_pretrained(moved, device="cpu")
+    for (name, a), (_, b) in zip(trained.named_trainable_parameters(), loaded.named_trainable_parameters()):
+        torch.testing.assert_close(a, b, msg=name)
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda d: d.mkdir(), "no a2a_policy.json (not a saved policy"),
+    (lambda d: (d.mkdir(), (d / "a2a_policy.json").write_text("{}")), "not a saved policy's description"),
+    (lambda d: (d.mkdir(), (d / "a2a_policy.json").write_text('{"base_model": "/nowhere"}')),
+     "its base checkpoint /nowhere is missing"),
+])
+def test_export_mistakes_are_one_line(make, says, tmp_path, capsys):
+    from a2a.cli.main import main
+
+    make(tmp_path / "p")
+    assert main(["model", "export", str(tmp_path / "p"), str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("a2a model: error: ") and says in err and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_refuses_a_folder_that_holds_files(tmp_path, capsys):
+    from a2a.cli.main import main
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    assert main(["model", "export", str(shipped_tiny()), str(tmp_path / "out")]) == 2
+    assert "exists and is not an empty directory" in capsys.readouterr().err
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
