@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SHIPPED_TINY = Path(__file__).resolve().parents[1] / "pretrained" / "tiny"
+# The default-benchmark recipe's cloned policy (bench/experiments/default_benchmark.py), shipped so that a user can
+# evaluate a trained agent without training one; its PRETRAINING.json says how it was made and chosen.
+SHIPPED_RECIPE = SHIPPED_TINY.parent / "tiny-recipe"
 PRETRAINING_FILE = "PRETRAINING.json"
 
 

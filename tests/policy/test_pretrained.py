@@ -88,3 +88,24 @@ def test_export_refuses_a_folder_that_holds_files(tmp_path, capsys):
     assert main(["model", "export", str(shipped_tiny()), str(tmp_path / "out")]) == 2
     assert "exists and is not an empty directory" in capsys.readouterr().err
     assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.timeout(600)
+def test_the_shipped_recipe_policy_still_does_what_its_record_says(tmp_path, monkeypatch):
+    """The recipe's policy, evaluated greedily on all 200 val_unseen_scenes episodes of the built-in dataset, scores
+    what its record says (up to a few episodes, for floating-point ties on other CPUs): a change to the prompt, the
+    tokenizer or the decoding that breaks what a trained policy learned fails here, where random models cannot tell."""
+    from a2a.cli.main import main
+    from a2a.policy.pretrained import SHIPPED_RECIPE
+
+    rec = pretraining_record(SHIPPED_RECIPE)
+    assert rec["eval"]["split"] == "val_unseen_scenes" and rec["eval"]["episodes"] == 200
+    assert json.loads((SHIPPED_RECIPE / "a2a_policy.json").read_text())["base_model"] == "base"
+    monkeypatch.setenv("A2A_DATA_DIR", str(tmp_path / "data"))  # the built-in dataset, generated here
+    out = tmp_path / "eval"
+    assert main(["eval", "--agent", "mllm", "--model", str(SHIPPED_RECIPE), "--split", "val_unseen_scenes",
+                 "--out", str(out), "--no-progress"]) == 0
+    overall = json.loads((out / "summary.json").read_text())["overall"]
+    assert overall["episodes"] == 200
+    for metric in ("SR", "ARS"):
+        assert abs(overall[metric]["value"] - rec["eval"][metric]) <= 0.03, (metric, overall[metric], rec["eval"])
