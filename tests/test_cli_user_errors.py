@@ -178,12 +178,18 @@ def test_a_source_tree_without_the_core_says_why(tmp_path):
     assert ("PYTHONSAFEPATH=1" in last) == (sys.version_info >= (3, 11))
 
 
-def test_model_info_on_the_readme_path_from_elsewhere_names_the_shipped_policy(tmp_path, monkeypatch, capsys):
-    from a2a.policy.pretrained import SHIPPED_TINY
+@pytest.mark.parametrize("argv", [["model", "info", "{path}"],
+                                  ["eval", "--agent", "mllm", "--model", "{path}", "--split", "val_unseen_scenes"]])
+@pytest.mark.parametrize("name", ["tiny", "tiny-recipe"])
+def test_the_readme_path_of_a_shipped_policy_from_elsewhere_names_it(argv, name, dataset_dir, tmp_path, monkeypatch,
+                                                                      capsys):
+    from a2a.policy.pretrained import SHIPPED_TINY, shipped_hint
 
-    monkeypatch.chdir(tmp_path)  # not a clone: a2a/pretrained/tiny does not exist here
-    assert main(["model", "info", "a2a/pretrained/tiny"]) == 2
-    assert f"the tiny policy shipped with a2a is {SHIPPED_TINY}" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)  # not a clone: a2a/pretrained/<name> does not exist here
+    assert main([a.replace("{path}", f"a2a/pretrained/{name}") for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert f"the policy shipped with a2a is {SHIPPED_TINY.parent / name}" in err and err.count("\n") == 1, err
+    assert shipped_hint(f"a2a/pretrained/{name}-nope") == ""  # no such shipped policy: no hint
 
 
 def test_a_runs_folder_may_hold_the_users_files(dataset_dir, tmp_path, capsys):

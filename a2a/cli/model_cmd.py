@@ -106,8 +106,6 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _checkpoint_info(path: str) -> dict:
-    from pathlib import Path
-
     d = Path(path)
     info: dict = {"path": str(d)}
     saved = d / "a2a_policy.json"
@@ -146,11 +144,9 @@ def _checkpoint_info(path: str) -> dict:
 def run_info(args: argparse.Namespace) -> int:
     info = _checkpoint_info(args.path)
     if "model" not in info and "saved_policy" not in info:
-        from a2a.policy.pretrained import SHIPPED_TINY
+        from a2a.policy.pretrained import shipped_hint
 
-        shipped = Path(args.path).parts[-3:] == ("a2a", "pretrained", "tiny")  # the README's path, from elsewhere
-        hint = f"; the tiny policy shipped with a2a is {SHIPPED_TINY}" if shipped else ""
-        raise UserError(f"{args.path}: no config.json or a2a_policy.json (not a checkpoint){hint}")
+        raise UserError(f"{args.path}: no config.json or a2a_policy.json (not a checkpoint){shipped_hint(args.path)}")
     if args.load:
         from a2a.policy import A2APolicy, PolicyConfig
 

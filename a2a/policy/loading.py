@@ -57,7 +57,9 @@ def check_model_path(path: str | os.PathLike) -> str:
                                  "of a policy saved by a2a train)")
         return str(p)
     if _looks_like_path(name):
-        raise ModelPathError(f"{name}: no such directory")
+        from .pretrained import shipped_hint
+
+        raise ModelPathError(f"{name}: no such directory{shipped_hint(name)}")
     from huggingface_hub import try_to_load_from_cache
 
     if not isinstance(try_to_load_from_cache(name, "config.json"), str):

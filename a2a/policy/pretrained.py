@@ -30,6 +30,17 @@ SHIPPED_RECIPE = SHIPPED_TINY.parent / "tiny-recipe"
 PRETRAINING_FILE = "PRETRAINING.json"
 
 
+def shipped_hint(path: str | Path) -> str:
+    """"; the policy shipped with a2a is <where the package has it>" when `path` is the README's clone-relative
+    path of a shipped policy (a2a/pretrained/NAME) and does not exist here (e.g. a pip install); else ""."""
+    parts = Path(path).parts
+    if len(parts) >= 3 and parts[-3:-1] == ("a2a", "pretrained"):
+        shipped = SHIPPED_TINY.parent / parts[-1]
+        if (shipped / "a2a_policy.json").is_file():
+            return f"; the policy shipped with a2a is {shipped}"
+    return ""
+
+
 def shipped_tiny() -> Path:
     """The directory of the shipped tiny policy (a saved policy, loadable by A2APolicy.from_pretrained)."""
     if not (SHIPPED_TINY / "a2a_policy.json").is_file():
