@@ -28,6 +28,8 @@ IDENTITY_FIELDS = ("agent", "options", "split", "budget_delta", "dataset", "epis
                    "user")
 # What a run written before a field existed had, in effect.
 IDENTITY_DEFAULTS = {"user": {"route": "builtin"}}
+# Identity fields that runs written before them lack, with no default to assume: checked when recorded.
+IDENTITY_IF_RECORDED = ("episodes_sha256",)
 
 
 class ResumeError(ValueError):
@@ -84,6 +86,9 @@ def check_resumable(existing: dict, wanted: dict, run_dir: Path) -> None:
     """Raises ResumeError naming every identity field that differs."""
     diffs = [f"{k}: the run has {existing.get(k, IDENTITY_DEFAULTS.get(k))!r}, now {wanted.get(k)!r}"
              for k in IDENTITY_FIELDS if existing.get(k, IDENTITY_DEFAULTS.get(k)) != wanted.get(k)]
+    diffs += [f"{k}: the episodes differ from those the run began with (the dataset was regenerated, or "
+              "A2A_DATA_DIR points elsewhere?)"
+              for k in IDENTITY_IF_RECORDED if k in existing and existing[k] != wanted.get(k)]
     if diffs:
         raise ResumeError(f"refusing to resume {run_dir}: it is a different evaluation\n  " + "\n  ".join(diffs)
                           + "\nUse another --out directory for a new run.")

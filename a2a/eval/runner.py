@@ -8,6 +8,7 @@ saved frames, summary.json.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -276,7 +277,8 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     wanted = {
         "format": RUN_FORMAT, "agent": cfg.agent, "label": cfg.label or cfg.agent, "options": options,
         "split": cfg.split, "budget_delta": cfg.runner.budget_delta, "dataset": _dataset_id(cfg.dataset),
-        "episodes": n, "seed": cfg.runner.seed, "frame_size": cfg.runner.frame_size, "history": cfg.runner.history,
+        "episodes": n, "episodes_sha256": hashlib.sha256(episodes.select(selection).to_jsonl()).hexdigest(),
+        "seed": cfg.runner.seed, "frame_size": cfg.runner.frame_size, "history": cfg.runner.history,
         "num_envs": cfg.runner.num_envs, "save_frames": cfg.runner.save_frames, "user": cfg.user.describe(),
         "a2a_version": a2a_version, "git_commit": git_commit(),
     }

@@ -175,6 +175,27 @@ def test_resume_refuses_a_different_run(dataset_dir, tmp_path):
         evaluate(cfg(tmp_path / "other", dataset=dataset_dir, resume=True), log=lambda s: None)
 
 
+def test_resume_refuses_other_episodes_under_the_same_ids(dataset_dir, tmp_path):
+    """A dataset regenerated (or another A2A_DATA_DIR) between the start and the resume has the same episode ids
+    but other episodes: resuming would mix two datasets in one run."""
+    import shutil
+
+    from a2a.data import SPLITS, generate_dataset
+
+    data = tmp_path / "data"
+    shutil.copytree(dataset_dir, data)
+    evaluate(cfg(tmp_path, dataset=data, episodes=5), log=lambda s: None)
+    evaluate(cfg(tmp_path, dataset=data, episodes=5, resume=True), log=lambda s: None)  # the same episodes: fine
+    shutil.rmtree(data)
+    generate_dataset(data, {s: 40 for s in SPLITS}, seed=4, train_scenes=100, progress=False)
+    with pytest.raises(ResumeError, match="episodes_sha256: the episodes differ"):
+        evaluate(cfg(tmp_path, dataset=data, episodes=5, resume=True), log=lambda s: None)
+    run = read_run(tmp_path / "run")
+    del run["episodes_sha256"]  # a run written before the field existed: resumed as before
+    (tmp_path / "run" / "run.json").write_text(json.dumps(run))
+    evaluate(cfg(tmp_path, dataset=data, episodes=5, resume=True), log=lambda s: None)
+
+
 def test_resume_rejects_corrupt_records(dataset_dir, tmp_path):
     evaluate(cfg(tmp_path, dataset=dataset_dir, episodes=5), log=lambda s: None)
     path = tmp_path / "run" / "episodes.jsonl"
