@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from ..rl.distributed import launcher_env
     from ..rl.metrics import MetricsError, logged_updates
     from ..rl.storage import RunWriteError
-    from ..rl.trainer import foreign_entries
+    from ..rl.trainer import check_resume, foreign_entries
 
     try:
         launcher = launcher_env()  # RANK, WORLD_SIZE, ... checked before anything is built
@@ -140,6 +140,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"nothing to resume in {run_dir} (no update was logged yet); start it without --resume")
     if holds_run and not args.resume:
         raise UserError(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
+    if holds_run:
+        try:
+            check_resume(run_dir, cfg)
+        except ValueError as e:
+            raise UserError(str(e)) from None
     foreign = [] if holds_run else foreign_entries(run_dir)  # a run's folder may gain the user's files (a log)
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")

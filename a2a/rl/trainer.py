@@ -61,6 +61,43 @@ def foreign_entries(run_dir: Path) -> list[str]:
                   if p.name not in RUN_ENTRIES and not p.name.startswith(("llm_", ".")))
 
 
+# What a resumed run may change: how long it runs (budgets) and how it reports, evaluates and reaches services; every
+# other setting is part of what it trains and must stay the run's (train_config.json).
+RESUME_MAY_CHANGE = frozenset({"run_dir", "minutes", "sft_minutes", "sft_updates", "ppo.updates", "eval_split",
+                               "eval_episodes", "eval_every", "compare", "checkpoint_every", "keep_checkpoints",
+                               "device", "num_threads", "llm_base_url", "llm_api_key_env", "llm_timeout_s",
+                               "llm_concurrency", "tensorboard", "progress"})
+
+
+def _settings(cfg: dict) -> dict:
+    """A config as train_config.json holds it, with the PPO settings one level up ("ppo.lr")."""
+    flat = {k: v for k, v in cfg.items() if k != "ppo"}
+    flat.update({f"ppo.{k}": v for k, v in cfg.get("ppo", {}).items()})
+    return flat
+
+
+def check_resume(run_dir: Path, cfg: TrainConfig) -> None:
+    """Raises ValueError naming every setting of `cfg` that differs from those the run in `run_dir` began with,
+    outside RESUME_MAY_CHANGE (a setting its train_config.json predates counts as its default)."""
+    path = run_dir / "train_config.json"
+    try:
+        saved = json.loads(path.read_text())
+    except FileNotFoundError:
+        return  # killed before its first update was logged: nothing was trained to contradict
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: unreadable ({e}); start a new --run-dir") from None
+    if not isinstance(saved, dict):
+        raise ValueError(f"{path}: not a training configuration; start a new --run-dir")
+    now = _settings(json.loads(json.dumps(cfg.to_dict(), default=str)))
+    before = {**_settings(json.loads(json.dumps(TrainConfig(run_dir=cfg.run_dir).to_dict(), default=str))),
+              **_settings(saved)}
+    diffs = [f"{k} (the run: {before.get(k)!r}, now {v!r})" for k, v in now.items()
+             if k not in RESUME_MAY_CHANGE and before.get(k) != v]
+    if diffs:
+        raise ValueError(f"refusing to resume {run_dir} with other settings than it began with: {'; '.join(diffs)}. "
+                         f"Pass the run's own (its train_config.json), or start a new --run-dir")
+
+
 @dataclass
 class TrainResult:
     run_dir: Path
@@ -218,6 +255,8 @@ class Progress:
 def train(cfg: TrainConfig) -> TrainResult:
     info = init_distributed(cfg.device)
     run_dir = Path(cfg.run_dir)
+    if latest_checkpoint(run_dir) is not None:
+        check_resume(run_dir, cfg)  # before anything is built
     if info.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
     barrier(info)
@@ -251,6 +290,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     counters: dict[str, Any] = {"env_steps": 0, "wall_s": 0.0, "sft_done": None}
     ckpt = latest_checkpoint(run_dir)
     if ckpt is not None:
+        if info.is_main:  # its budgets may have grown: the record says what the run now goes on with
+            (run_dir / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2, default=str) + "\n")
         counters = {"sft_done": None, **load_counters(ckpt)}
         start = int(counters.pop("update"))
         policy.load_trainable(ckpt / "policy")

@@ -105,3 +105,13 @@ def test_cli_refuses_to_mix_runs(make_cfg, tiny_model, dataset, tmp_path, capsys
     assert "report:" in out and str(run) in out and (run / "report" / "report.md").exists()
     assert main(common) == 2
     assert "--resume" in capsys.readouterr().err
+    saved = (run / "train_config.json").read_text()
+    assert main(common + ["--resume", "--lr", "0.1", "--num-envs", "4"]) == 2  # other training settings: refused
+    err = capsys.readouterr().err
+    assert err.startswith("a2a train: error: refusing to resume") and err.count("\n") == 1, err
+    assert "ppo.lr (the run: 3e-05, now 0.1)" in err and "ppo.num_envs (the run: 2, now 4)" in err
+    assert (run / "train_config.json").read_text() == saved and updates_logged(run) == [1]
+    assert main(common + ["--resume", "--updates", "2", "--eval-episodes", "0"]) == 0  # a longer budget: resumed
+    capsys.readouterr()
+    assert updates_logged(run) == [1, 2]
+    assert json.loads((run / "train_config.json").read_text())["ppo"]["updates"] == 2  # the record follows
