@@ -24,6 +24,10 @@ MISTAKES = [
     (["train", "--split", "val_unseen", "--run-dir", "{tmp}/run"], "unknown split 'val_unseen'"),
     (["train", "--eval-split", "test_unseen", "--run-dir", "{tmp}/run"], "unknown split 'test_unseen'"),
     (["train", "--sft-dagger", "1.5", "--run-dir", "{tmp}/run"], "sft_dagger must be in [0, 1], got 1.5"),
+    (["generate", "{tmp}/ds", "--train", "2", "--seed", "-1"], "seed must be an integer in [0, 4294967295], got -1"),
+    (["eval", "--agent", "random", "--split", "val_unseen_scenes", "--seed", "99999999999999999999999"],
+     "seed must be an integer in [0, 4294967295], got 99999999999999999999999"),
+    (["train", "--seed", "-1", "--run-dir", "{tmp}/run"], "seed must be an integer in [0, 4294967295], got -1"),
     (["train", "--sft-expert", "oracle", "--sft-dagger", "0.5", "--run-dir", "{tmp}/run"],
      "oracle does on no episodes, and the training split holds 40 others"),
 ]

@@ -22,6 +22,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .. import _core
+from ..env.config import check_seed
 from .episodes import EpisodeSet, load_episodes, save_episodes
 
 SPLITS = ("train", "val_unseen_scenes", "val_unseen_tasks", "test_unseen_scenes", "test_unseen_tasks")
@@ -94,6 +95,7 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
     multi-object episode's own limit); tasks: the task mix (TASK_MIXES), None for the preset's."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; presets are {list(PRESETS)}")
+    check_seed(seed)
     tasks = PRESETS[preset]["tasks"] if tasks is None else tasks
     if tasks not in TASK_MIXES:
         raise ValueError(f"unknown task mix {tasks!r}; task mixes are {list(TASK_MIXES)}")

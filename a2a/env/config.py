@@ -51,6 +51,16 @@ else:
     RewardWeights = _reward_weights_class()
 
 
+# Seeds the core takes as 64-bit unsigned integers; the trainer mixes seeds with ranks and updates, so a smaller
+# range keeps every derived seed in bounds.
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed, name: str = "seed") -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {seed!r}")
+
+
 def check_frame_size(frame_size: int, what: str = "frame_size") -> None:
     """The one check of a square frame size: 0 (no rendering) or 16..1024 pixels."""
     if (isinstance(frame_size, bool) or not isinstance(frame_size, int)
@@ -73,6 +83,7 @@ class EnvConfig:
 
     def __post_init__(self) -> None:
         check_frame_size(self.frame_size, "EnvConfig.frame_size")
+        check_seed(self.seed, "EnvConfig.seed")
         if not 1 <= self.history <= 64:
             raise ValueError(f"EnvConfig.history must be in [1, 64], got {self.history}")
         if self.num_threads < 0:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..env.config import EnvConfig, RewardWeights, check_frame_size
+from ..env.config import EnvConfig, RewardWeights, check_frame_size, check_seed
 from ..llm.env_user import UserSpec
 from .agent import Agent
 from .env_access import RunnerEnvAccess
@@ -69,6 +69,7 @@ class RunnerConfig:
             raise ValueError(f"num_threads must be >= 0, got {self.num_threads}")
         if self.budget_delta < 0:
             raise ValueError(f"budget_delta must be >= 0, got {self.budget_delta}")
+        check_seed(self.seed)
         if self.frame_size is not None:
             check_frame_size(self.frame_size)
         if not 1 <= self.history <= 64:

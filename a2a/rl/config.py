@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ..env.config import RewardWeights, check_frame_size
+from ..env.config import RewardWeights, check_frame_size, check_seed
 
 REWARD_SETS = ("full", "success+subgoal", "success")  # the paper's reward ablation
 JUDGES = ("oracle", "llm")
@@ -122,6 +122,7 @@ class TrainConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
+        check_seed(self.seed)
         if self.reward_set not in REWARD_SETS:
             raise ValueError(f"reward_set must be one of {REWARD_SETS}, got {self.reward_set!r}")
         if self.judge not in JUDGES:
