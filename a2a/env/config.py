@@ -51,14 +51,15 @@ else:
     RewardWeights = _reward_weights_class()
 
 
-# Seeds the core takes as 64-bit unsigned integers; the trainer mixes seeds with ranks and updates, so a smaller
-# range keeps every derived seed in bounds.
+# A user's seed. The core takes 64-bit unsigned seeds; the trainer derives the envs' from the user's, its rank and
+# update (seed * 1_000_003 + ...), which stays below 2^64 from a user's seed below 2^32.
 MAX_SEED = 2**32 - 1
+CORE_MAX_SEED = 2**64 - 1
 
 
-def check_seed(seed, name: str = "seed") -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {seed!r}")
+def check_seed(seed, name: str = "seed", maximum: int = MAX_SEED) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= maximum:
+        raise ValueError(f"{name} must be an integer in [0, {maximum}], got {seed!r}")
 
 
 def check_frame_size(frame_size: int, what: str = "frame_size") -> None:
@@ -83,7 +84,7 @@ class EnvConfig:
 
     def __post_init__(self) -> None:
         check_frame_size(self.frame_size, "EnvConfig.frame_size")
-        check_seed(self.seed, "EnvConfig.seed")
+        check_seed(self.seed, "EnvConfig.seed", CORE_MAX_SEED)
         if not 1 <= self.history <= 64:
             raise ValueError(f"EnvConfig.history must be in [1, 64], got {self.history}")
         if self.num_threads < 0:
