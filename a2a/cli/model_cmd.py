@@ -99,7 +99,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     try:
         out = export_policy(args.policy, args.out_dir)
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
+    except (OSError, ValueError) as e:  # a missing base, a folder with files, no permission, a full disk
         raise UserError(str(e)) from None
     print(f"policy written to {out} (a2a eval --agent mllm --model {out} ...)")
     return 0
@@ -114,8 +114,9 @@ def _checkpoint_info(path: str) -> dict:
         info["saved_policy"] = {"base_model": meta.get("base_model"), "config": meta.get("config"),
                                 "tokens_per_frame": meta.get("tokens_per_frame"),
                                 "trainable_tensors": len(meta.get("parameters", {}))}
-        base = Path(meta.get("base_model", ""))
-        d = base if base.is_absolute() or not (d / base).exists() else d / base  # relative: inside the policy
+        from ..policy.loading import base_of
+
+        d = Path(base_of(d, {"base_model": "", **meta}))
         info["base_model"] = str(d)
         pre = d.parent / "PRETRAINING.json" if d.name == "base" else None
         if pre is not None and pre.is_file():  # how a shipped/pretrained start was made, and what it knows

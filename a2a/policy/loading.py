@@ -68,6 +68,16 @@ def check_model_path(path: str | os.PathLike) -> str:
     return name
 
 
+def base_of(policy_dir: str | os.PathLike, meta: dict) -> str:
+    """Where a saved policy's base checkpoint is: a relative path that exists inside the policy directory (a
+    self-contained policy: base/), else the path or model id as saved (absolute, relative to the working
+    directory, or a Hugging Face model id)."""
+    base = str(meta["base_model"])
+    if not os.path.isabs(base) and Path(policy_dir, base).exists():
+        return str(Path(policy_dir, base))
+    return base
+
+
 def load_policy(path: str | os.PathLike, config: PolicyConfig | None = None, **overrides) -> A2APolicy:
     """A policy from a checkpoint or a saved policy. `overrides` are PolicyConfig fields: for a base
     checkpoint they complete `config`; for a saved policy the runtime fields (RUNTIME_FIELDS) are
@@ -87,10 +97,7 @@ def load_policy(path: str | os.PathLike, config: PolicyConfig | None = None, **o
         if bad:
             raise ValueError(f"a saved policy's {', '.join(sorted(bad))} cannot be overridden")
         cfg = cfg.replace(**{k: v for k, v in overrides.items() if k in RUNTIME_FIELDS})
-        base = meta["base_model"]
-        if not os.path.isabs(base) and Path(name, base).exists():
-            base = str(Path(name, base))
-        policy = load_base(check_model_path(base), cfg)
+        policy = load_base(check_model_path(base_of(name, meta)), cfg)
         load_trainable(policy, name)
         return policy
     cfg = (config or PolicyConfig()).replace(**overrides) if overrides else (config or PolicyConfig())

@@ -17,6 +17,7 @@ commit, the training counters and the start's own evaluation.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -50,10 +51,11 @@ def shipped_tiny() -> Path:
 
 
 def export_policy(policy_dir: str | Path, out: str | Path) -> Path:
-    """Copies a saved policy (a run's `policy/`, whose a2a_policy.json names its base checkpoint by path) and
-    that base checkpoint into `out`: a self-contained directory (base/ inside) that can be moved or shared.
-    `out` must not exist, or be empty (or hold only pretrain_tiny's .work)."""
-    from .loading import POLICY_FILE
+    """Copies a saved policy (a run's `policy/`, whose a2a_policy.json names its base checkpoint by path or model
+    id) and that base checkpoint into `out`: a self-contained directory (base/ inside) to move or share. `out`
+    must not exist, or be empty. Written in a hidden sibling folder and renamed into place: a failed export leaves
+    nothing behind. Files get the default permissions (a run's are private)."""
+    from .loading import POLICY_FILE, base_of, check_model_path
 
     src, out = Path(policy_dir), Path(out)
     meta_file = src / POLICY_FILE
@@ -61,21 +63,33 @@ def export_policy(policy_dir: str | Path, out: str | Path) -> Path:
         raise FileNotFoundError(f"{src}: no {POLICY_FILE} (not a saved policy; a training run writes one in policy/)")
     try:
         meta = json.loads(meta_file.read_text())
-        base = Path(meta["base_model"])
+        base = base_of(src, meta)
     except (ValueError, KeyError, TypeError):
         raise ValueError(f"{meta_file}: not a saved policy's description (no base_model)") from None
-    base = base if base.is_absolute() else src / base
-    if not (base / "config.json").is_file():
-        raise FileNotFoundError(f"{src}: its base checkpoint {base} is missing (it has no config.json)")
-    if out.exists() and (not out.is_dir() or any(p.name != ".work" for p in out.iterdir())):
+    try:
+        base_dir = Path(check_model_path(base))
+    except ValueError as e:  # ModelPathError: no such directory, not in the local cache
+        raise FileNotFoundError(f"{src}: its base checkpoint is missing: {e}") from None
+    if not base_dir.is_dir():  # a Hugging Face model id in the local cache: its snapshot folder
+        from huggingface_hub import try_to_load_from_cache
+
+        base_dir = Path(str(try_to_load_from_cache(base, "config.json"))).parent
+    if not (base_dir / "config.json").is_file():
+        raise FileNotFoundError(f"{src}: its base checkpoint {base_dir} has no config.json")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out} exists and is not an empty directory")
-    out.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(base, out / "base")
-    for f in src.iterdir():
-        if f.is_file():
-            shutil.copy2(f, out / f.name)
-    meta["base_model"] = "base"
-    (out / POLICY_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+    tmp = out.parent / f".{out.name}.export-tmp"
+    shutil.rmtree(tmp, ignore_errors=True)  # a killed export's leftovers
+    try:
+        tmp.mkdir(parents=True)
+        shutil.copytree(base_dir, tmp / "base", copy_function=shutil.copyfile)  # the cache's links resolved
+        for f in src.iterdir():
+            if f.is_file() and f.name != POLICY_FILE:
+                shutil.copyfile(f, tmp / f.name)
+        (tmp / POLICY_FILE).write_text(json.dumps({**meta, "base_model": "base"}, indent=2, sort_keys=True))
+        os.replace(tmp, out)  # onto a missing or empty folder
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
@@ -114,7 +128,7 @@ def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True)
     from ..rl.trainer import train
 
     out = Path(cfg.out)
-    work = out / ".work"
+    work = out.parent / f".{out.name}.work"  # the run and its data, beside the output, removed at the end
     dataset = None
     if cfg.preset != "default":
         if cfg.preset not in PRESETS:
@@ -129,12 +143,11 @@ def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True)
                             sft_expert=cfg.expert, ppo=PPOConfig(updates=0), compare=False, eval_episodes=0,
                             tensorboard=False, seed=cfg.seed, progress=progress, policy={"finetune_llm": True}))
     hours = (time.time() - t0) / 3600
-    if out.exists():
+    if out.exists():  # a previous output of this recipe: replaced
         for p in out.iterdir():
-            if p.name != ".work":
-                shutil.rmtree(p) if p.is_dir() else p.unlink()
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
     export_policy(run.policy_dir, out)
-    summary = _evaluate(out, cfg)
+    summary = _evaluate(out, work, cfg)
     record = {
         "what": f"behavior cloning of {cfg.expert} on the {cfg.preset} dataset's train split, from a random tiny "
                 "model; no PPO", "command": command, "commit": _commit(), "config": cfg.__dict__,
@@ -146,14 +159,14 @@ def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True)
     return out
 
 
-def _evaluate(path: Path, cfg: PretrainConfig) -> dict:
+def _evaluate(path: Path, work: Path, cfg: PretrainConfig) -> dict:
     """The start's own greedy evaluation on val_unseen_scenes of the built-in dataset (the main job's)."""
     from ..rl.comparison import evaluate_policy, metric
     from ..rl.config import TrainConfig
     from .loading import load_policy
 
     policy = load_policy(path, device="cpu")
-    summary = evaluate_policy(policy, TrainConfig(run_dir=str(path / ".work"), eval_episodes=cfg.eval_episodes,
+    summary = evaluate_policy(policy, TrainConfig(run_dir=str(work), eval_episodes=cfg.eval_episodes,
                                                   progress=False),
-                              path / ".work" / "eval", 0, label="pretrained tiny")
+                              work / "eval", 0, label="pretrained tiny")
     return {k: metric(summary, k) for k in ("SR", "ARS", "QR")}

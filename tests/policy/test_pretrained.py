@@ -68,7 +68,7 @@ def test_export_makes_a_run_policy_self_contained(tmp_path, capsys):
     (lambda d: d.mkdir(), "no a2a_policy.json (not a saved policy"),
     (lambda d: (d.mkdir(), (d / "a2a_policy.json").write_text("{}")), "not a saved policy's description"),
     (lambda d: (d.mkdir(), (d / "a2a_policy.json").write_text('{"base_model": "/nowhere"}')),
-     "its base checkpoint /nowhere is missing"),
+     "its base checkpoint is missing: /nowhere: no such directory"),
 ])
 def test_export_mistakes_are_one_line(make, says, tmp_path, capsys):
     from a2a.cli.main import main
@@ -109,3 +109,52 @@ def test_the_shipped_recipe_policy_still_does_what_its_record_says(tmp_path, mon
     assert overall["episodes"] == 200
     for metric in ("SR", "ARS"):
         assert abs(overall[metric]["value"] - rec["eval"][metric]) <= 0.03, (metric, overall[metric], rec["eval"])
+
+
+def test_export_copies_a_base_given_by_model_id_from_the_local_cache(tmp_path, monkeypatch):
+    """A run started with --model org/name records the id; the export copies the cached snapshot (links
+    resolved), so the copy loads where that cache does not exist."""
+    from a2a.policy.pretrained import export_policy
+    from a2a.policy.tiny import init_tiny
+
+    cache = tmp_path / "hub"
+    snapshot = cache / "models--someone--tiny-vlm" / "snapshots" / "0123abcd"
+    init_tiny(snapshot)
+    (cache / "models--someone--tiny-vlm" / "refs").mkdir()
+    (cache / "models--someone--tiny-vlm" / "refs" / "main").write_text("0123abcd")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    policy = A2APolicy.from_pretrained("someone/tiny-vlm", device="cpu", finetune_llm=True)
+    policy.save_trainable(tmp_path / "policy")
+    assert json.loads((tmp_path / "policy" / "a2a_policy.json").read_text())["base_model"] == "someone/tiny-vlm"
+    out = export_policy(tmp_path / "policy", tmp_path / "shared")
+    shutil.rmtree(cache)
+    loaded = A2APolicy.from_pretrained(str(out), device="cpu")
+    assert loaded.name_or_path.endswith("base")
+
+
+def test_a_failed_export_leaves_nothing_and_a_retry_works(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from a2a.policy import pretrained
+
+    calls = {"n": 0}
+    real = shutil.copyfile
+
+    def failing(src, dst, **kw):
+        calls["n"] += 1
+        if str(src).endswith("trainable.safetensors"):
+            raise OSError(28, "No space left on device", str(dst))
+        return real(src, dst, **kw)
+
+    monkeypatch.setattr(pretrained.shutil, "copyfile", failing)
+    with pytest.raises(OSError, match="No space left"):
+        pretrained.export_policy(shipped_tiny(), tmp_path / "out")
+    assert calls["n"] > 1 and sorted(p.name for p in tmp_path.iterdir()) == []  # neither the folder nor its draft
+    monkeypatch.setattr(pretrained.shutil, "copyfile", real)
+    out = pretrained.export_policy(shipped_tiny(), tmp_path / "out")
+    umask = os.umask(0)
+    os.umask(umask)
+    # the run's weights are private (0600); the copy gets the default permissions, to share
+    assert stat.S_IMODE(os.stat(out / "trainable.safetensors").st_mode) == 0o666 & ~umask
