@@ -41,16 +41,29 @@ def now_iso() -> str:
 
 
 def git_commit() -> str | None:
-    """The commit of the a2a source tree, if it is a git checkout (suffix '-dirty' with local changes)."""
-    src = Path(__file__).resolve().parents[2]
+    """The a2a commit this code comes from ("-dirty": with local changes to tracked files). Run from a checkout
+    (the source tree on the path): its HEAD now. Installed: the commit it was built from (BUILD_COMMIT, written by
+    the build). None when neither is known (an sdist build; a copy of the files)."""
+    here = Path(__file__).resolve().parents[1]  # the a2a package folder
+    built = here / "BUILD_COMMIT"
+    if built.is_file():
+        commit = built.read_text().strip()
+        return None if commit in ("", "unknown") else commit
+    src = here.parent
     try:
+        if 'name = "a2a"' not in (src / "pyproject.toml").read_text():
+            return None  # not a2a's source tree (e.g. files copied into another project)
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=src, capture_output=True, text=True,
+                             timeout=5)
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != src:
+            return None
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=src, capture_output=True, text=True, timeout=5)
         if head.returncode != 0:
             return None
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=src,
                                capture_output=True, text=True, timeout=5)
         return head.stdout.strip() + ("-dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, UnicodeDecodeError, subprocess.SubprocessError):
         return None
 
 

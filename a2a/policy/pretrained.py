@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,20 +109,13 @@ class PretrainConfig:
     eval_episodes: int = field(default=200, metadata={"help": "val_unseen_scenes episodes of its own evaluation"})
 
 
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True) -> Path:
     """Builds a random tiny model, clones `cfg.expert` on the chosen data for `cfg.updates` updates,
     evaluates it on val_unseen_scenes of the built-in dataset and writes the self-contained policy
     directory `cfg.out`."""
     from ..data import generate_dataset
     from ..data.dataset import PRESETS, SPLITS
+    from ..eval.run_dir import git_commit
     from ..rl.config import PPOConfig, TrainConfig
     from ..rl.trainer import train
 
@@ -150,7 +142,7 @@ def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True)
     summary = _evaluate(out, work, cfg)
     record = {
         "what": f"behavior cloning of {cfg.expert} on the {cfg.preset} dataset's train split, from a random tiny "
-                "model; no PPO", "command": command, "commit": _commit(), "config": cfg.__dict__,
+                "model; no PPO", "command": command, "commit": git_commit() or "unknown", "config": cfg.__dict__,
         "updates": run.updates, "env_steps": run.env_steps, "cpu_hours": round(hours, 3),
         "eval": {"split": "val_unseen_scenes", "dataset": "built-in", "episodes": cfg.eval_episodes, **summary},
     }

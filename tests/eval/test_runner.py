@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -230,3 +232,28 @@ def test_config_validation():
         EvalConfig(agent="oracle", split="train", episodes=0)
     with pytest.raises(ValueError, match="resume"):
         EvalConfig(agent="oracle", split="train", resume=True)
+
+
+def test_git_commit_is_the_commit_the_package_was_built_from(tmp_path):
+    """run.json's git_commit: the installed package's BUILD_COMMIT (written by the build), never the commit of a
+    repository that merely contains the files (a venv inside the user's own project)."""
+    import re
+    import shutil
+    import subprocess
+
+    import a2a
+    from a2a.eval.run_dir import git_commit
+
+    built = Path(a2a.__file__).parent / "BUILD_COMMIT"
+    assert built.is_file()  # the tests run against the installed package
+    assert git_commit() == (None if built.read_text().strip() == "unknown" else built.read_text().strip())
+    assert git_commit() is None or re.fullmatch(r"[0-9a-f]{40}(-dirty)?", git_commit())
+    project = tmp_path / "project"  # someone's repository with a copy of the package inside (no BUILD_COMMIT)
+    shutil.copytree(Path(a2a.__file__).parent / "eval", project / "site" / "a2a" / "eval")
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    subprocess.run(["git", "-C", str(project), "-c", "user.email=u@x", "-c", "user.name=u", "commit", "-q",
+                    "--allow-empty", "-m", "theirs"], check=True)
+    probe = "import sys; sys.path.insert(0, sys.argv[1]); import run_dir; print(run_dir.git_commit())"
+    out = subprocess.run([sys.executable, "-c", probe, str(project / "site" / "a2a" / "eval")], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "None"
