@@ -28,6 +28,8 @@ MISTAKES = [
     (["eval", "--agent", "random", "--split", "val_unseen_scenes", "--seed", "99999999999999999999999"],
      "seed must be an integer in [0, 4294967295], got 99999999999999999999999"),
     (["train", "--seed", "-1", "--run-dir", "{tmp}/run"], "seed must be an integer in [0, 4294967295], got -1"),
+    (["train", "--sft-expert", "nosuch", "--run-dir", "{tmp}/run"], "--sft-expert 'nosuch': unknown agent"),
+    (["train", "--sft-expert", "mllm", "--run-dir", "{tmp}/run"], "--sft-expert mllm: that agent needs options"),
     (["train", "--sft-expert", "oracle", "--sft-dagger", "0.5", "--run-dir", "{tmp}/run"],
      "oracle does on no episodes, and the training split holds 40 others"),
 ]

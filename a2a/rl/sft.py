@@ -27,9 +27,8 @@ class AgentExpert:
 
     def __init__(self, core, name: str = "oracle"):
         from ..eval.env_access import RunnerEnvAccess
-        from ..eval.registry import make_agent
 
-        self.agent = make_agent(name, {})
+        self.agent = make_expert_agent(name)
         self.access = RunnerEnvAccess(core, privileged=bool(getattr(self.agent, "privileged", False)), agent_name=name)
 
     def __call__(self, ids: np.ndarray, first: np.ndarray, instruction: list[str], last_action: list[str],
@@ -48,15 +47,31 @@ class AgentExpert:
         return self.agent.act(obs, self.access)
 
 
+def make_expert_agent(name: str):
+    """The agent behavior cloning imitates, built with no options (`a2a train` has no flags for an expert's own);
+    ValueError naming --sft-expert when it cannot be (an unknown name, an agent that needs a model or an endpoint)."""
+    from ..eval.registry import agent_specs, make_agent
+
+    scripted = "greedy-explore, oracle, no-ask, random"
+    if name not in agent_specs():
+        raise ValueError(f"--sft-expert {name!r}: unknown agent; scripted agents: {scripted}")
+    try:
+        return make_agent(name, {})
+    except ValueError:
+        raise ValueError(f"--sft-expert {name}: that agent needs options of its own (a model or an endpoint) that "
+                         f"a2a train does not take; imitate a scripted agent: {scripted}") from None
+
+
 def check_takeover(cfg, episodes) -> None:
     """DART and DAgger let another actor take steps, so the expert must decide from the executed history. An
     agent says for which tasks it does (`takes_over`: greedy-explore's fetch episodes); the oracle and the
     scripts (greedy-explore's multi-object ones included) follow the plan they made at the episode's start."""
-    if not cfg.sft_updates or not (cfg.sft_dagger or cfg.sft_perturb):
+    if not cfg.sft_updates:
         return
-    from ..eval.registry import make_agent
-
-    task = getattr(make_agent(cfg.sft_expert, {}), "takes_over", None)
+    agent = make_expert_agent(cfg.sft_expert)
+    if not (cfg.sft_dagger or cfg.sft_perturb):
+        return
+    task = getattr(agent, "takes_over", None)
     others = sum(t != task for t in episodes.summary()["task"])
     if others:
         can = f"only on {task} episodes" if task else "on no episodes"
