@@ -59,16 +59,22 @@ def test_train_with_a_bad_split_leaves_no_run_directory(dataset_dir, tmp_path, c
     assert not (tmp_path / "run").exists()
 
 
+_MASTER = {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
+
+
 @pytest.mark.parametrize("env, says", [
     ({"LOCAL_WORLD_SIZE": "abc"}, "LOCAL_WORLD_SIZE='abc' in the environment must be an integer >= 1"),
     ({"WORLD_SIZE": "0"}, "WORLD_SIZE='0' in the environment must be an integer >= 1"),
-    ({"WORLD_SIZE": "2"}, "WORLD_SIZE=2 in the environment but RANK is not set"),
-    ({"WORLD_SIZE": "2", "RANK": "2"}, "RANK=2 in the environment must be below WORLD_SIZE=2"),
+    ({"WORLD_SIZE": "2"}, "WORLD_SIZE=2 in the environment but RANK, MASTER_ADDR, MASTER_PORT not set"),
+    ({"WORLD_SIZE": "2", "RANK": "0"}, "WORLD_SIZE=2 in the environment but MASTER_ADDR, MASTER_PORT not set"),
+    ({"WORLD_SIZE": "2", "RANK": "2", **_MASTER}, "RANK=2 in the environment must be below WORLD_SIZE=2"),
+    ({"WORLD_SIZE": "2", "RANK": "1", "LOCAL_RANK": "2", "LOCAL_WORLD_SIZE": "2", **_MASTER},
+     "LOCAL_RANK=2, LOCAL_WORLD_SIZE=2 and WORLD_SIZE=2 in the environment do not fit"),
 ])
 def test_train_with_a_malformed_launcher_environment_is_one_line(env, says, dataset_dir, tmp_path, monkeypatch,
                                                                  capsys):
     """torchrun's variables, set by hand or by another launcher, are checked before anything is built."""
-    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"):
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     from ..policy.loading import ModelPathError, check_model_path
     from ..rl import train
     from ..rl.checkpoint import latest_checkpoint
-    from ..rl.distributed import launcher_env
+    from ..rl.distributed import LaunchError, launcher_env
     from ..rl.metrics import MetricsError, logged_updates
     from ..rl.storage import RunWriteError
     from ..rl.trainer import check_resume, foreign_entries
@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = train(cfg)
     except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError, FileNotFoundError,
-            ModelPathError) as e:
+            ModelPathError, LaunchError) as e:
         raise UserError(str(e)) from None
     if launcher.rank != 0:
         return 0  # torchrun: rank 0 reports

@@ -11,12 +11,17 @@ import torch
 import torch.distributed as dist
 
 
+class LaunchError(ValueError):
+    """The launcher's environment (RANK, WORLD_SIZE, ...) is malformed, inconsistent or does not fit the machine."""
+
+
 @dataclass(frozen=True)
 class DistInfo:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
     device: torch.device = torch.device("cpu")
+    local_world_size: int = 1  # processes on this node (they share its CPUs)
 
     @property
     def is_main(self) -> bool:
@@ -42,23 +47,29 @@ def _env_int(name: str, default: int, minimum: int) -> int:
     except ValueError:
         value = minimum - 1
     if value < minimum:
-        raise ValueError(f"{name}={raw!r} in the environment must be an integer >= {minimum} (a launcher such as "
-                         f"torchrun sets it; unset it for a single-process run)")
+        raise LaunchError(f"{name}={raw!r} in the environment must be an integer >= {minimum} (a launcher such as "
+                          f"torchrun sets it; unset it for a single-process run)")
     return value
 
 
 def launcher_env() -> LauncherEnv:
-    """The launcher's variables, checked: a malformed or inconsistent one raises ValueError in one line."""
+    """The launcher's variables, checked: a malformed or inconsistent one raises LaunchError in one line (torchrun
+    always sets all of them, consistently)."""
     world = _env_int("WORLD_SIZE", 1, 1)
     if world == 1:
         return LauncherEnv(local_world_size=_env_int("LOCAL_WORLD_SIZE", 1, 1))
-    if not os.environ.get("RANK", "").strip():
-        raise ValueError(f"WORLD_SIZE={world} in the environment but RANK is not set: start multi-process runs "
-                         f"with torchrun (docs/training.md), or unset WORLD_SIZE")
+    missing = [v for v in ("RANK", "MASTER_ADDR", "MASTER_PORT") if not os.environ.get(v, "").strip()]
+    if missing:  # a hand-set WORLD_SIZE: torch would fail in its rendezvous, or wait for ranks that never come
+        raise LaunchError(f"WORLD_SIZE={world} in the environment but {', '.join(missing)} not set: start "
+                          f"multi-process runs with torchrun (docs/training.md), or unset WORLD_SIZE")
     env = LauncherEnv(rank=_env_int("RANK", 0, 0), world_size=world, local_rank=_env_int("LOCAL_RANK", 0, 0),
                       local_world_size=_env_int("LOCAL_WORLD_SIZE", 1, 1))
     if env.rank >= world:
-        raise ValueError(f"RANK={env.rank} in the environment must be below WORLD_SIZE={world}")
+        raise LaunchError(f"RANK={env.rank} in the environment must be below WORLD_SIZE={world}")
+    if not env.local_rank < env.local_world_size <= world:
+        raise LaunchError(f"LOCAL_RANK={env.local_rank}, LOCAL_WORLD_SIZE={env.local_world_size} and "
+                          f"WORLD_SIZE={world} in the environment do not fit (LOCAL_RANK < LOCAL_WORLD_SIZE <= "
+                          f"WORLD_SIZE)")
     return env
 
 
@@ -69,9 +80,12 @@ def init_distributed(device: str = "auto") -> DistInfo:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if env.world_size == 1:
         dev = torch.device("cuda", 0) if device == "cuda" else torch.device("cpu")
-        return DistInfo(device=dev)
+        return DistInfo(device=dev, local_world_size=env.local_world_size)
     local = env.local_rank
     if device == "cuda":
+        if local >= torch.cuda.device_count():
+            raise LaunchError(f"LOCAL_RANK={local} but this machine has {torch.cuda.device_count()} CUDA device(s): "
+                              f"start at most that many processes per node (torchrun --nproc-per-node)")
         torch.cuda.set_device(local)
         dev = torch.device("cuda", local)
         backend = "nccl"
@@ -80,7 +94,8 @@ def init_distributed(device: str = "auto") -> DistInfo:
         backend = "gloo"
     if not dist.is_initialized():
         dist.init_process_group(backend=backend)
-    return DistInfo(rank=env.rank, world_size=env.world_size, local_rank=local, device=dev)
+    return DistInfo(rank=env.rank, world_size=env.world_size, local_rank=local, device=dev,
+                    local_world_size=env.local_world_size)
 
 
 def allreduce_gradients(params: list[torch.nn.Parameter], info: DistInfo) -> None:

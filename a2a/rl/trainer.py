@@ -34,7 +34,6 @@ from .distributed import (
     barrier,
     broadcast_parameters,
     init_distributed,
-    launcher_env,
     mean_across_ranks,
     replica_checksums,
     shutdown,
@@ -266,7 +265,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         # the rest for the envs. All of them are faster on an otherwise idle machine (bench/test_train_throughput.py)
         # but slower when another job holds a core (small torch ops' threads then wait on each other); a user who
         # owns the machine sets OMP_NUM_THREADS (docs/training.md).
-        cores = max(1, (os.cpu_count() or 1) // launcher_env().local_world_size)
+        cores = max(1, (os.cpu_count() or 1) // info.local_world_size)
         torch.set_num_threads(max(1, cores // 2))
         env_threads = env_threads or max(1, cores - torch.get_num_threads())
     ppo = cfg.ppo
