@@ -112,7 +112,7 @@ def _check_splits(cfg) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..data import EpisodeFileError, ManifestError
-    from ..llm import LLMUnavailableError
+    from ..llm import LLMCacheError, LLMUnavailableError
     from ..policy.loading import ModelPathError, check_model_path
     from ..rl import train
     from ..rl.checkpoint import latest_checkpoint
@@ -152,8 +152,8 @@ def run(args: argparse.Namespace) -> int:
                         f"choose a new or empty --run-dir")
     try:
         result = train(cfg)
-    except (LLMUnavailableError, RunWriteError, MetricsError, EpisodeFileError, ManifestError, FileNotFoundError,
-            ModelPathError, LaunchError) as e:
+    except (LLMUnavailableError, LLMCacheError, RunWriteError, MetricsError, EpisodeFileError, ManifestError,
+            FileNotFoundError, ModelPathError, LaunchError) as e:
         raise UserError(str(e)) from None
     if launcher.rank != 0:
         return 0  # torchrun: rank 0 reports

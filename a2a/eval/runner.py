@@ -82,7 +82,12 @@ class RunnerConfig:
     def resolved_frame_size(self, agent: Agent) -> int:
         """The frame size to render at: as configured, else what the agent asks for (attribute
         `frame_size`, 0 for agents that do not look at images), else 128; at least 128 when frames
-        are saved."""
+        are saved. An agent that asks for views (`frame_size` > 0) is refused frame_size 0 here,
+        before its first step."""
+        wants = int(getattr(agent, "frame_size", 0))
+        if self.frame_size == 0 and wants > 0:
+            raise ValueError(f"the {getattr(agent, 'name', type(agent).__name__)} agent looks at frames: run it "
+                             f"with rendering (frame_size > 0; unset, it renders at {wants})")
         fs = self.frame_size if self.frame_size is not None else int(getattr(agent, "frame_size", DEFAULT_FRAME_SIZE))
         if self.save_frames and fs == 0:
             fs = DEFAULT_FRAME_SIZE

@@ -18,6 +18,7 @@ from .cache import ResponseCache, request_key
 from .client import (
                      ChatRequest,
                      ChatResult,
+                     LLMCacheError,
                      LLMClient,
                      LLMError,
                      LLMResponseError,
@@ -35,7 +36,7 @@ from .user import LLMUser, UserAnswer, UserConfig, UserRequest, clean_answer
 __all__ = [
     "ChatRequest", "ChatResult", "DialogueRecord", "EnvUser", "JudgeAgreement", "JudgeConfig", "JudgeRequest",
            "JudgeVerdict",
-    "LLMClient", "LLMConfig", "LLMError", "LLMJudge", "LLMResponseError", "LLMStatusError",
+    "LLMCacheError", "LLMClient", "LLMConfig", "LLMError", "LLMJudge", "LLMResponseError", "LLMStatusError",
     "LLMUnavailableError", "LLMUser", "ParsedVerdict", "QuestionContext", "ResponseCache", "ToolCall", "UserAnswer",
            "UserConfig",
     "UserRequest", "UserSpec", "clean_answer", "default_cache_path", "parse_verdict", "request_key",

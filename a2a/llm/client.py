@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import random
+import sqlite3
 import threading
 import time
 import weakref
@@ -51,6 +52,25 @@ class LLMStatusError(LLMError):
 
 class LLMResponseError(LLMError):
     """The endpoint answered 200 with a body that is not a chat completion (on every attempt)."""
+
+
+class LLMCacheError(LLMError):
+    """The response cache file cannot be used (a folder, not a SQLite database, not writable)."""
+
+
+def _open_cache(path: str) -> ResponseCache:
+    """The cache at ``path``; a path that cannot be one fails here in one line that names it (the CLI
+    prints LLMErrors without a traceback). sqlite leaves a non-empty file that is not a database as is."""
+    try:
+        return ResponseCache(path)
+    except (OSError, sqlite3.Error) as exc:
+        if os.path.isdir(path):
+            why = "it is a folder (give the path of a file)"
+        elif isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            why = f"{exc} (delete it, or use another cache path)"  # a broken cache, or some other file
+        else:
+            why = f"{getattr(exc, 'strerror', None) or exc} (check the path and its permissions)"
+        raise LLMCacheError(f"cannot use the LLM cache {path}: {why}") from None
 
 
 # ---------------------------------------------------------------- request / result
@@ -222,7 +242,7 @@ class LLMClient:
             raise TypeError(f"LLMClient needs an LLMConfig, got {type(config).__name__}")
         self.config = config
         self._api_key = self._read_key(config)
-        self._cache = ResponseCache(config.cache_path) if config.cache_path else None
+        self._cache = _open_cache(config.cache_path) if config.cache_path else None
         self._counters = _Counters()
         self._rng = random.Random()
         self._lock = threading.Lock()

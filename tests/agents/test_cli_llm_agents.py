@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from a2a.cli.main import main
 
 from agents_fake import fake
@@ -77,3 +79,50 @@ def test_report_has_the_table1_columns_and_the_viewer_shows_thoughts(server, tmp
     index = build_view(run, config=None, log=lambda s: None)
     page = next((index.parent / "episodes").glob("*.html")).read_text()
     assert "<th>thought</th>" in page and "I wonder where it is." in page
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_an_unusable_llm_cache_is_one_line_and_a_foreign_file_is_left_as_is(server, tmp_path, capsys, dataset_dir,
+                                                                            monkeypatch):
+    def run(out, *cache):
+        return main(["eval", "--agent", "wg-react", "--split", "val_unseen_scenes", "--episodes", "1",
+                     "--base-url", server.url, "--llm-model", "fake-model", "--api-key-env", fake.TEST_KEY_ENV,
+                     "--no-progress", "--out", str(tmp_path / out), *cache])
+
+    assert run("dir", "--llm-cache", str(tmp_path)) == 2  # a folder
+    assert _one_error_line(capsys) == f"a2a eval: error: cannot use the LLM cache {tmp_path}: it is a folder " \
+                                      "(give the path of a file)"
+    notes = tmp_path / "notes.txt"  # a file of the user's, given by mistake: not modified
+    notes.write_bytes(b"my notes, not a database\n" * 3)
+    assert run("txt", "--llm-cache", str(notes)) == 2
+    assert _one_error_line(capsys) == (f"a2a eval: error: cannot use the LLM cache {notes}: file is not a database "
+                                       "(delete it, or use another cache path)")
+    assert notes.read_bytes() == b"my notes, not a database\n" * 3
+    assert sorted(p.name for p in tmp_path.glob("notes.txt*")) == ["notes.txt"]  # no -wal / -shm beside it
+    cache_dir = tmp_path / "cache"  # the default cache, corrupted
+    cache_dir.mkdir()
+    (cache_dir / "llm_cache.sqlite").write_bytes(b"\x00garbage" * 512)
+    monkeypatch.setenv("A2A_CACHE_DIR", str(cache_dir))
+    assert run("default") == 2
+    default = cache_dir / "llm_cache.sqlite"
+    assert f"cannot use the LLM cache {default}: file is not a database" in _one_error_line(capsys)
+    assert not any((tmp_path / out / "episodes.jsonl").exists() for out in ("dir", "txt", "default"))
+    assert server.count == 0  # no chat request
+
+
+@pytest.mark.parametrize("agent", ["som-react", "som-direct"])
+def test_a_vision_agent_without_rendering_is_refused_before_its_first_step(agent, server, tmp_path, capsys,
+                                                                           dataset_dir):
+    rc = main(["eval", "--agent", agent, "--frame-size", "0", "--split", "val_unseen_scenes", "--episodes", "1",
+               "--base-url", server.url, "--llm-model", "fake-model", "--api-key-env", fake.TEST_KEY_ENV,
+               "--llm-cache", "none", "--no-progress", "--out", str(tmp_path / "run")])
+    assert rc == 2
+    assert _one_error_line(capsys).startswith(f"a2a eval: error: the {agent} agent looks at frames: run it with "
+                                              "rendering (frame_size > 0")
+    assert not (tmp_path / "run" / "episodes.jsonl").exists()
+    assert server.count == 0  # no chat request: no step was taken

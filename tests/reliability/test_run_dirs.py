@@ -150,6 +150,18 @@ def test_unreachable_llm_judge_is_one_line_and_blocks_no_retry(rel_tiny_model, r
         assert len(errors) == 1 and "is not usable" in errors[0] and "holds a run" not in errors[0], r.stderr[-2000:]
 
 
+def test_a_corrupt_llm_judge_cache_is_one_line(rel_tiny_model, rel_dataset, tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "llm_cache.sqlite").write_bytes(b"not a database" * 100)  # the judge's cache in the run folder
+    argv = train_argv(run, rel_tiny_model, rel_dataset, 1, 1, "--judge", "llm", "--base-url", _closed_port_url(),
+                      "--llm-model", "m")
+    assert main(argv) == 2  # the cache is opened before the endpoint is asked
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("a2a train: error:") == 1, err[-2000:]
+    assert f"a2a train: error: cannot use the LLM cache {run / 'llm_cache.sqlite'}: file is not a database" in err
+
+
 def test_failed_eval_start_blocks_no_retry(rel_dataset, tmp_path):
     out = tmp_path / "eval"
     argv = [sys.executable, "-m", "a2a.cli.main", "eval", "--agent", "random", "--split", "val_unseen_scenes",
