@@ -104,7 +104,7 @@ def test_the_shipped_recipe_policy_still_does_what_its_record_says(tmp_path, mon
     monkeypatch.setenv("A2A_DATA_DIR", str(tmp_path / "data"))  # the built-in dataset, generated here
     out = tmp_path / "eval"
     assert main(["eval", "--agent", "mllm", "--model", str(SHIPPED_RECIPE), "--split", "val_unseen_scenes",
-                 "--out", str(out), "--no-progress"]) == 0
+                 "--device", "cpu", "--dtype", "float32", "--out", str(out), "--no-progress"]) == 0  # as recorded
     overall = json.loads((out / "summary.json").read_text())["overall"]
     assert overall["episodes"] == 200
     for metric in ("SR", "ARS"):
