@@ -29,6 +29,8 @@ MISTAKES = [
      "seed must be an integer in [0, 4294967295], got 99999999999999999999999"),
     (["train", "--seed", "-1", "--run-dir", "{tmp}/run"], "seed must be an integer in [0, 4294967295], got -1"),
     (["train", "--sft-expert", "nosuch", "--run-dir", "{tmp}/run"], "--sft-expert 'nosuch': unknown agent"),
+    (["model", "pretrain-tiny", "{tmp}/p", "--updates", "-1"], "--updates must be an integer >= 1, got -1"),
+    (["model", "pretrain-tiny", "{tmp}/p", "--lr", "0"], "--lr must be > 0, got 0.0"),
     (["train", "--sft-expert", "mllm", "--run-dir", "{tmp}/run"], "--sft-expert mllm: that agent needs options"),
     (["train", "--sft-expert", "oracle", "--sft-dagger", "0.5", "--run-dir", "{tmp}/run"],
      "oracle does on no episodes, and the training split holds 40 others"),
@@ -144,8 +146,18 @@ def test_commands_print_no_third_party_chatter(dataset_dir, tmp_path):
     (["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--episodes", "2", "--out", "{file}"], "{file}"),
     (["render", "{file}"], "{file}"),
     (["train", "--run-dir", "{file}"], "exists and is not a directory"),
-], ids=["eval --out", "render", "train --run-dir"])
-def test_an_output_folder_that_is_a_file_is_one_line(argv, says, dataset_dir, tmp_path, capsys):
+    (["generate", "{file}", "--train", "3"], "the output folder is a file"),
+    (["model", "init-tiny", "{file}"], "exists and is not an empty directory"),
+], ids=["eval --out", "render", "train --run-dir", "generate", "model init-tiny"])
+def test_an_output_folder_that_is_a_file_is_one_line(argv, says, dataset_dir, tmp_path, capsys, monkeypatch):
+    import a2a.data.dataset as dataset_mod
+
+    class NoGeneration:  # generate must refuse before its first split
+        @staticmethod
+        def generate(*args, **kwargs):
+            raise AssertionError("generated episodes for an output path that is a file")
+
+    monkeypatch.setattr(dataset_mod, "EpisodeSet", NoGeneration)
     path = tmp_path / "afile"
     path.write_text("mine\n")
     argv = [a.replace("{file}", str(path)) for a in argv]

@@ -113,6 +113,8 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
     if negative:  # (the core says only "count must be >= 0", and the progress bar would start first)
         raise ValueError(f"episode counts must be >= 0, got {negative}")
     root = Path(root)  # created once the core has accepted the settings: a refused call writes nothing
+    if root.exists() and not root.is_dir():  # found now, not after the first split was generated
+        raise NotADirectoryError(20, "the output folder is a file", str(root))
     hist: dict[str, dict[str, int]] = {}
     task_hist: dict[str, dict[str, int]] = {}
     k_by_task: dict[str, dict[str, dict[str, int]]] = {}

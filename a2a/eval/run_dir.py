@@ -79,10 +79,15 @@ def read_run(run_dir: str | os.PathLike) -> dict:
         run = json.loads(path.read_text())
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: not an evaluation run directory (no {RUN_FILE})") from None
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path}: malformed run file: {e}") from None
+    if not isinstance(run, dict):
+        raise ValueError(f"{path}: malformed run file: a JSON object expected, got {type(run).__name__}")
     if run.get("format") != RUN_FORMAT:
         raise ValueError(f"{path}: format {run.get('format')!r} is not {RUN_FORMAT!r}")
+    delta = run.get("budget_delta", 0)
+    if isinstance(delta, bool) or not isinstance(delta, int):
+        raise ValueError(f"{path}: malformed run file: budget_delta must be an integer, got {delta!r}")
     return run
 
 

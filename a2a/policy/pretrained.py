@@ -108,6 +108,13 @@ class PretrainConfig:
     seed: int = field(default=0, metadata={"help": "seed of the model, the data and the training"})
     eval_episodes: int = field(default=200, metadata={"help": "val_unseen_scenes episodes of its own evaluation"})
 
+    def __post_init__(self) -> None:  # named as the flags of `a2a model pretrain-tiny`
+        for flag, value, lo in (("--updates", self.updates, 1), ("--eval-episodes", self.eval_episodes, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+                raise ValueError(f"{flag} must be an integer >= {lo}, got {value!r}")
+        if not self.lr > 0:
+            raise ValueError(f"--lr must be > 0, got {self.lr!r}")
+
 
 def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True) -> Path:
     """Builds a random tiny model, clones `cfg.expert` on the chosen data for `cfg.updates` updates,

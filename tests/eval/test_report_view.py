@@ -82,6 +82,21 @@ def _section_rows(md: str, title: str, header: bool = False) -> dict[str, list[s
     return {row[0]: row for row in table[2:]}
 
 
+@pytest.mark.parametrize("content, says", [
+    (b"[]", "a JSON object expected, got list"),
+    (b'{"format": "a2a-eval-run/1", "agent": "\xff"}', "malformed run file"),
+    (b'{"format": "a2a-eval-run/1", "budget_delta": "x"}', "budget_delta must be an integer, got 'x'"),
+])
+@pytest.mark.parametrize("command", ["report", "view"])
+def test_a_malformed_run_file_is_one_line_naming_it(content, says, command, tmp_path, capsys):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "run.json").write_bytes(content)
+    assert main([command, str(tmp_path / "run"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"a2a {command}: error: {tmp_path / 'run' / 'run.json'}: ") and says in err, err
+    assert err.count("\n") == 1
+
+
 def test_report_errors(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope"), "--out", str(tmp_path / "r")]) == 2
     assert "not an evaluation run directory" in capsys.readouterr().err
