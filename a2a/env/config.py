@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import asdict, dataclass, field, make_dataclass
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,11 @@ CORE_MAX_SEED = 2**64 - 1
 
 
 def check_seed(seed, name: str = "seed", maximum: int = MAX_SEED) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= maximum:
+    try:  # any integer type (numpy's too), not bools or floats
+        value = None if isinstance(seed, bool) else operator.index(seed)
+    except TypeError:
+        value = None
+    if value is None or not 0 <= value <= maximum:
         raise ValueError(f"{name} must be an integer in [0, {maximum}], got {seed!r}")
 
 

@@ -253,6 +253,14 @@ def _default_out(cfg: EvalConfig) -> Path:
     return Path("runs") / f"{cfg.agent}-{split}-d{cfg.runner.budget_delta}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
+def _episodes_hash(episodes, selection: list[int]) -> str:
+    """SHA-256 of the selected episodes' JSON lines, a thousand at a time (a train split holds ~100 MB of them)."""
+    h = hashlib.sha256()
+    for i in range(0, len(selection), 1000):
+        h.update(episodes.select(selection[i:i + 1000]).to_jsonl())
+    return h.hexdigest()
+
+
 def _dataset_id(dataset: str | None) -> str | None:
     return None if dataset is None else str(Path(dataset).resolve())
 
@@ -283,7 +291,7 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     wanted = {
         "format": RUN_FORMAT, "agent": cfg.agent, "label": cfg.label or cfg.agent, "options": options,
         "split": cfg.split, "budget_delta": cfg.runner.budget_delta, "dataset": _dataset_id(cfg.dataset),
-        "episodes": n, "episodes_sha256": hashlib.sha256(episodes.select(selection).to_jsonl()).hexdigest(),
+        "episodes": n, "episodes_sha256": _episodes_hash(episodes, selection),
         "seed": cfg.runner.seed, "frame_size": cfg.runner.frame_size, "history": cfg.runner.history,
         "num_envs": cfg.runner.num_envs, "save_frames": cfg.runner.save_frames, "user": cfg.user.describe(),
         "a2a_version": a2a_version, "git_commit": git_commit(),

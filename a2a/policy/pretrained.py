@@ -109,11 +109,14 @@ class PretrainConfig:
     eval_episodes: int = field(default=200, metadata={"help": "val_unseen_scenes episodes of its own evaluation"})
 
     def __post_init__(self) -> None:  # named as the flags of `a2a model pretrain-tiny`
-        for flag, value, lo in (("--updates", self.updates, 1), ("--eval-episodes", self.eval_episodes, 0)):
+        from ..rl.sft import make_expert_agent
+
+        for flag, value, lo in (("--updates", self.updates, 1), ("--eval-episodes", self.eval_episodes, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < lo:
                 raise ValueError(f"{flag} must be an integer >= {lo}, got {value!r}")
         if not self.lr > 0:
             raise ValueError(f"--lr must be > 0, got {self.lr!r}")
+        make_expert_agent(self.expert, "--expert")
 
 
 def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True) -> Path:
@@ -124,7 +127,7 @@ def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True)
     from ..data.dataset import PRESETS, SPLITS
     from ..eval.run_dir import git_commit
     from ..rl.config import PPOConfig, TrainConfig
-    from ..rl.trainer import train
+    from ..rl.trainer import ResumeConflict, train
 
     out = Path(cfg.out)
     work = out.parent / f".{out.name}.work"  # the run and its data, beside the output, removed at the end
@@ -137,10 +140,15 @@ def pretrain_tiny(cfg: PretrainConfig, command: str = "", progress: bool = True)
             generate_dataset(work / "data", {s: (3000 if s == "train" else 0) for s in SPLITS}, seed=cfg.seed,
                              train_scenes=500, preset=cfg.preset, progress=progress)
     t0 = time.time()
-    run = train(TrainConfig(run_dir=str(work / "run"), model=None, from_scratch=True, dataset=dataset,
-                            sft_updates=cfg.updates, sft_minutes=None, minutes=None, sft_lr=cfg.lr, sft_perturb=0.0,
-                            sft_expert=cfg.expert, ppo=PPOConfig(updates=0), compare=False, eval_episodes=0,
-                            tensorboard=False, seed=cfg.seed, progress=progress, policy={"finetune_llm": True}))
+    run_cfg = TrainConfig(run_dir=str(work / "run"), model=None, from_scratch=True, dataset=dataset,
+                          sft_updates=cfg.updates, sft_minutes=None, minutes=None, sft_lr=cfg.lr, sft_perturb=0.0,
+                          sft_expert=cfg.expert, ppo=PPOConfig(updates=0), compare=False, eval_episodes=0,
+                          tensorboard=False, seed=cfg.seed, progress=progress, policy={"finetune_llm": True})
+    try:
+        run = train(run_cfg)
+    except ResumeConflict:  # a killed earlier call with other settings left its run: continuing it would mix them
+        raise ValueError(f"{work} holds an unfinished pretrain-tiny run with other settings; remove it to start "
+                         "over") from None
     hours = (time.time() - t0) / 3600
     if out.exists():  # a previous output of this recipe: replaced
         for p in out.iterdir():

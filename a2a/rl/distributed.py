@@ -66,7 +66,8 @@ def launcher_env() -> LauncherEnv:
                       local_world_size=_env_int("LOCAL_WORLD_SIZE", 1, 1))
     if env.rank >= world:
         raise LaunchError(f"RANK={env.rank} in the environment must be below WORLD_SIZE={world}")
-    if not env.local_rank < env.local_world_size <= world:
+    # LOCAL_WORLD_SIZE is torchrun's; other launchers (hand-written SLURM scripts) may set LOCAL_RANK alone
+    if os.environ.get("LOCAL_WORLD_SIZE", "").strip() and not env.local_rank < env.local_world_size <= world:
         raise LaunchError(f"LOCAL_RANK={env.local_rank}, LOCAL_WORLD_SIZE={env.local_world_size} and "
                           f"WORLD_SIZE={world} in the environment do not fit (LOCAL_RANK < LOCAL_WORLD_SIZE <= "
                           f"WORLD_SIZE)")

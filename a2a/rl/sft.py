@@ -47,19 +47,25 @@ class AgentExpert:
         return self.agent.act(obs, self.access)
 
 
-def make_expert_agent(name: str):
-    """The agent behavior cloning imitates, built with no options (`a2a train` has no flags for an expert's own);
-    ValueError naming --sft-expert when it cannot be (an unknown name, an agent that needs a model or an endpoint)."""
+def make_expert_agent(name: str, flag: str = "--sft-expert"):
+    """The agent behavior cloning imitates, built with no options (the training commands have no flags for an
+    expert's own); ValueError naming `flag` when it cannot be (an unknown name, an agent that needs a model or an
+    endpoint), listing the agents that can."""
     from ..eval.registry import agent_specs, make_agent
 
-    scripted = "greedy-explore, oracle, no-ask, random"
-    if name not in agent_specs():
-        raise ValueError(f"--sft-expert {name!r}: unknown agent; scripted agents: {scripted}")
-    try:
+    def builds(n: str) -> bool:
+        try:
+            make_agent(n, {})
+            return True
+        except ValueError:
+            return False
+
+    if name in agent_specs() and builds(name):
         return make_agent(name, {})
-    except ValueError:
-        raise ValueError(f"--sft-expert {name}: that agent needs options of its own (a model or an endpoint) that "
-                         f"a2a train does not take; imitate a scripted agent: {scripted}") from None
+    usable = ", ".join(sorted(n for n in agent_specs() if builds(n)))
+    why = ("unknown agent" if name not in agent_specs() else
+           "that agent needs options of its own (a model or an endpoint)")
+    raise ValueError(f"{flag} {name!r}: {why}; the expert is built without options, so it is one of: {usable}")
 
 
 def check_takeover(cfg, episodes) -> None:

@@ -60,41 +60,59 @@ def foreign_entries(run_dir: Path) -> list[str]:
                   if p.name not in RUN_ENTRIES and not p.name.startswith(("llm_", ".")))
 
 
-# What a resumed run may change: how long it runs (budgets) and how it reports, evaluates and reaches services; every
-# other setting is part of what it trains and must stay the run's (train_config.json).
-RESUME_MAY_CHANGE = frozenset({"run_dir", "minutes", "sft_minutes", "sft_updates", "ppo.updates", "eval_split",
-                               "eval_episodes", "eval_every", "compare", "checkpoint_every", "keep_checkpoints",
-                               "device", "num_threads", "llm_base_url", "llm_api_key_env", "llm_timeout_s",
-                               "llm_concurrency", "tensorboard", "progress"})
+# What a resumed run may change: how long it runs (budgets), how it checkpoints and logs, and where it runs and
+# reaches its services; every other setting is part of what it trains, or of the comparison it resumes (evaluations
+# are resumed by folder), and must stay the run's (train_config.json).
+RESUME_MAY_CHANGE = frozenset({"run_dir", "minutes", "sft_minutes", "sft_updates", "ppo.updates", "ppo.pipeline",
+                               "checkpoint_every", "keep_checkpoints", "device", "num_threads", "llm_base_url",
+                               "llm_api_key_env", "llm_timeout_s", "llm_concurrency", "tensorboard", "progress"})
+RESUME_PATHS = ("model", "dataset", "split")  # equal when they name the same existing file or folder
+
+
+class ResumeConflict(ValueError):
+    """A resume asked to train with other settings than the run began with."""
 
 
 def _settings(cfg: dict) -> dict:
-    """A config as train_config.json holds it, with the PPO settings one level up ("ppo.lr")."""
-    flat = {k: v for k, v in cfg.items() if k != "ppo"}
-    flat.update({f"ppo.{k}": v for k, v in cfg.get("ppo", {}).items()})
+    """A config as train_config.json holds it, nested settings one level up ("ppo.lr", "rewards.success")."""
+    flat = {}
+    for k, v in cfg.items():
+        if k in ("ppo", "rewards", "policy") and isinstance(v, dict):
+            flat.update({f"{k}.{kk}": vv for kk, vv in v.items()})
+        else:
+            flat[k] = v
     return flat
 
 
+def _same_path(a, b) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and Path(a).exists() and Path(b).exists() \
+        and Path(a).resolve() == Path(b).resolve()
+
+
 def check_resume(run_dir: Path, cfg: TrainConfig) -> None:
-    """Raises ValueError naming every setting of `cfg` that differs from those the run in `run_dir` began with,
-    outside RESUME_MAY_CHANGE (a setting its train_config.json predates counts as its default)."""
+    """Raises ResumeConflict naming every setting of `cfg` that differs from those the run in `run_dir` began
+    with, outside RESUME_MAY_CHANGE (a setting its train_config.json predates counts as what it meant then)."""
     path = run_dir / "train_config.json"
     try:
         saved = json.loads(path.read_text())
     except FileNotFoundError:
         return  # killed before its first update was logged: nothing was trained to contradict
     except (ValueError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: unreadable ({e}); start a new --run-dir") from None
+        raise ResumeConflict(f"{path}: unreadable ({e}); start a new --run-dir") from None
     if not isinstance(saved, dict):
-        raise ValueError(f"{path}: not a training configuration; start a new --run-dir")
+        raise ResumeConflict(f"{path}: not a training configuration; start a new --run-dir")
+    if "from_scratch" not in saved:  # before the flag, no --model meant a random tiny model in the run
+        saved["from_scratch"] = saved.get("model") is None
     now = _settings(json.loads(json.dumps(cfg.to_dict(), default=str)))
-    before = {**_settings(json.loads(json.dumps(TrainConfig(run_dir=cfg.run_dir).to_dict(), default=str))),
-              **_settings(saved)}
+    defaults = _settings(json.loads(json.dumps(TrainConfig(run_dir=cfg.run_dir).to_dict(), default=str)))
+    before = {**defaults, **_settings(saved)}
     diffs = [f"{k} (the run: {before.get(k)!r}, now {v!r})" for k, v in now.items()
-             if k not in RESUME_MAY_CHANGE and before.get(k) != v]
+             if k not in RESUME_MAY_CHANGE and before.get(k) != v
+             and not (k in RESUME_PATHS and _same_path(before.get(k), v))]
     if diffs:
-        raise ValueError(f"refusing to resume {run_dir} with other settings than it began with: {'; '.join(diffs)}. "
-                         f"Pass the run's own (its train_config.json), or start a new --run-dir")
+        raise ResumeConflict(f"refusing to resume {run_dir} with other settings than it began with: "
+                             f"{'; '.join(diffs)}. Pass the run's own (its train_config.json), or start a new "
+                             "--run-dir")
 
 
 @dataclass

@@ -53,3 +53,16 @@ def test_frame_size_check(bad):
         check_frame_size(bad)
     with pytest.raises(ValueError, match="frame_size"):
         EnvConfig(frame_size=bad)
+
+
+@pytest.mark.parametrize("seed, ok", [(0, True), (np.int64(3), True), (2**32 - 1, True), (-1, False), (2**32, False),
+                                      (True, False), (3.0, False), ("3", False)])
+def test_a_users_seed_is_any_integer_in_range(seed, ok):
+    from a2a.env.config import CORE_MAX_SEED, EnvConfig, check_seed
+
+    if ok:
+        check_seed(seed)
+    else:
+        with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 4294967295\]"):
+            check_seed(seed)
+    EnvConfig(seed=CORE_MAX_SEED)  # seeds the trainer derives from a user's keep the core's 64-bit range

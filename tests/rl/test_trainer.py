@@ -111,7 +111,34 @@ def test_cli_refuses_to_mix_runs(make_cfg, tiny_model, dataset, tmp_path, capsys
     assert err.startswith("a2a train: error: refusing to resume") and err.count("\n") == 1, err
     assert "ppo.lr (the run: 3e-05, now 0.1)" in err and "ppo.num_envs (the run: 2, now 4)" in err
     assert (run / "train_config.json").read_text() == saved and updates_logged(run) == [1]
-    assert main(common + ["--resume", "--updates", "2", "--eval-episodes", "0"]) == 0  # a longer budget: resumed
+    assert main(common + ["--resume", "--updates", "2"]) == 0  # a longer budget: resumed
     capsys.readouterr()
     assert updates_logged(run) == [1, 2]
     assert json.loads((run / "train_config.json").read_text())["ppo"]["updates"] == 2  # the record follows
+
+
+def test_check_resume_allows_budgets_and_spellings_and_refuses_what_it_trains(tmp_path, monkeypatch):
+    from a2a.rl.config import PPOConfig, TrainConfig
+    from a2a.rl.trainer import ResumeConflict, check_resume
+
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "run"
+    run.mkdir()
+    started = TrainConfig(run_dir=str(run), dataset="data", ppo=PPOConfig(pipeline=False))
+    (run / "train_config.json").write_text(json.dumps(started.to_dict(), default=str))
+    same = dict(run_dir=str(run), dataset=str(tmp_path / "data"))  # the same folder, spelled otherwise
+    check_resume(run, TrainConfig(**same, minutes=60.0, ppo=PPOConfig(updates=5000, pipeline=True)))
+    with pytest.raises(ResumeConflict, match=r"ppo\.lr \(the run: 3e-05, now 0\.1\)"):
+        check_resume(run, TrainConfig(**same, ppo=PPOConfig(lr=0.1)))
+    with pytest.raises(ResumeConflict, match=r"rewards\.success"):
+        check_resume(run, TrainConfig(**same, rewards=started.rewards.__class__(success=5.0)))
+    with pytest.raises(ResumeConflict, match=r"eval_episodes \(the run: 100, now 7\)"):
+        check_resume(run, TrainConfig(**same, eval_episodes=7))  # its evaluations resume by folder
+    old = started.to_dict()
+    del old["from_scratch"]  # written before the flag: no --model meant a random tiny model
+    old["ppo"] = None
+    (run / "train_config.json").write_text(json.dumps(old, default=str))
+    check_resume(run, TrainConfig(**same, from_scratch=True))
+    with pytest.raises(ResumeConflict, match=r"from_scratch \(the run: True, now False\)"):
+        check_resume(run, TrainConfig(**same))
