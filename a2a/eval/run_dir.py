@@ -104,8 +104,8 @@ def check_resumable(existing: dict, wanted: dict, run_dir: Path) -> None:
     """Raises ResumeError naming every identity field that differs."""
     diffs = [f"{k}: the run has {existing.get(k, IDENTITY_DEFAULTS.get(k))!r}, now {wanted.get(k)!r}"
              for k in IDENTITY_FIELDS if existing.get(k, IDENTITY_DEFAULTS.get(k)) != wanted.get(k)]
-    diffs += [f"{k}: the episodes differ from those the run began with (the dataset was regenerated, or "
-              "A2A_DATA_DIR points elsewhere?)"
+    diffs += [f"{k}: the episodes differ from those the run began with (the dataset was regenerated, "
+              "A2A_DATA_DIR points elsewhere, or another a2a version writes episodes differently?)"
               for k in IDENTITY_IF_RECORDED if k in existing and existing[k] != wanted.get(k)]
     if diffs:
         raise ResumeError(f"refusing to resume {run_dir}: it is a different evaluation\n  " + "\n  ".join(diffs)
