@@ -5,7 +5,7 @@ all-reduced — explicitly, so what crosses the wire is obvious."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.distributed as dist
@@ -28,16 +28,6 @@ class DistInfo:
         return self.rank == 0
 
 
-@dataclass(frozen=True)
-class LauncherEnv:
-    """What a launcher (torchrun) says about this process: RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE."""
-
-    rank: int = 0
-    world_size: int = 1
-    local_rank: int = 0
-    local_world_size: int = 1
-
-
 def _env_int(name: str, default: int, minimum: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -52,18 +42,19 @@ def _env_int(name: str, default: int, minimum: int) -> int:
     return value
 
 
-def launcher_env() -> LauncherEnv:
-    """The launcher's variables, checked: a malformed or inconsistent one raises LaunchError in one line (torchrun
-    always sets all of them, consistently)."""
+def launcher_env() -> DistInfo:
+    """What the launcher's variables (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE) say about this process, checked:
+    a malformed or inconsistent one raises LaunchError in one line (torchrun always sets all of them, consistently).
+    The device is chosen later (init_distributed)."""
     world = _env_int("WORLD_SIZE", 1, 1)
     if world == 1:
-        return LauncherEnv(local_world_size=_env_int("LOCAL_WORLD_SIZE", 1, 1))
+        return DistInfo(local_world_size=_env_int("LOCAL_WORLD_SIZE", 1, 1))
     missing = [v for v in ("RANK", "MASTER_ADDR", "MASTER_PORT") if not os.environ.get(v, "").strip()]
     if missing:  # a hand-set WORLD_SIZE: torch would fail in its rendezvous, or wait for ranks that never come
         raise LaunchError(f"WORLD_SIZE={world} in the environment but {', '.join(missing)} not set: start "
                           f"multi-process runs with torchrun (docs/training.md), or unset WORLD_SIZE")
-    env = LauncherEnv(rank=_env_int("RANK", 0, 0), world_size=world, local_rank=_env_int("LOCAL_RANK", 0, 0),
-                      local_world_size=_env_int("LOCAL_WORLD_SIZE", 1, 1))
+    env = DistInfo(rank=_env_int("RANK", 0, 0), world_size=world, local_rank=_env_int("LOCAL_RANK", 0, 0),
+                   local_world_size=_env_int("LOCAL_WORLD_SIZE", 1, 1))
     if env.rank >= world:
         raise LaunchError(f"RANK={env.rank} in the environment must be below WORLD_SIZE={world}")
     # LOCAL_WORLD_SIZE is torchrun's; other launchers (hand-written SLURM scripts) may set LOCAL_RANK alone
@@ -80,8 +71,7 @@ def init_distributed(device: str = "auto") -> DistInfo:
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if env.world_size == 1:
-        dev = torch.device("cuda", 0) if device == "cuda" else torch.device("cpu")
-        return DistInfo(device=dev, local_world_size=env.local_world_size)
+        return replace(env, device=torch.device("cuda", 0) if device == "cuda" else torch.device("cpu"))
     local = env.local_rank
     if device == "cuda":
         if local >= torch.cuda.device_count():
@@ -95,8 +85,7 @@ def init_distributed(device: str = "auto") -> DistInfo:
         backend = "gloo"
     if not dist.is_initialized():
         dist.init_process_group(backend=backend)
-    return DistInfo(rank=env.rank, world_size=env.world_size, local_rank=local, device=dev,
-                    local_world_size=env.local_world_size)
+    return replace(env, device=dev)
 
 
 def allreduce_gradients(params: list[torch.nn.Parameter], info: DistInfo) -> None:
