@@ -23,8 +23,8 @@ def register(sub, help_text: str) -> None:
                         "(the paper's full task set); "
                         "multi = multi-object only; clean_clutter or preference_reasoning = that task only")
     p.add_argument("--max-steps", type=int, default=None,
-                   help="step limit per episode (default: the preset's; a multi-object episode gets at least three "
-                        "times its oracle's length)")
+                   help="step limit per episode (default: the preset's; an episode gets at least its oracle's "
+                        "length, a multi-object one three times that)")
     p.add_argument("--train-scenes", type=int, default=DEFAULT_TRAIN_SCENES,
                    help=f"distinct apartments behind train (and unseen tasks) (default {DEFAULT_TRAIN_SCENES})")
     p.add_argument("--eval-scenes", type=int, default=DEFAULT_EVAL_SCENES,

@@ -245,6 +245,8 @@ bool generate_episode(uint64_t scene_seed, uint32_t combo, int template_id, uint
   e.max_steps = cfg.max_steps;
   if (!finalize_episode(e, false).empty()) return false;
   if ((combo == kAmbNone) != (e.K == 0)) return false;
+  // --max-steps is a floor: an episode the oracle cannot finish in time measures nothing
+  e.max_steps = std::max(cfg.max_steps, oracle_plan_length(e));
   *out = std::move(e);
   return true;
 }

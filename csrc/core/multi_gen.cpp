@@ -358,7 +358,8 @@ int oracle_plan_length(const Episode& e) {
   std::vector<bool> open;
   for (const Receptacle& r : e.world.receptacles) open.push_back(r.open);
   int steps = e.K;
-  for (const Target& t : e.multi.targets) {
+  const std::vector<Target> fetch = {Target{e.target, e.goal}};
+  for (const Target& t : e.task == TaskType::Fetch ? fetch : e.multi.targets) {
     const int src = e.world.objects[static_cast<size_t>(t.object)].receptacle;
     steps += 4;  // navigate, pick, navigate, place
     for (int r : {src, t.goal})

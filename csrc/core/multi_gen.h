@@ -21,8 +21,8 @@ const std::vector<uint32_t>& held_out_multi_combinations();  // preference+place
 bool generate_multi_episode(uint64_t scene_seed, TaskType task, uint32_t combination, int template_id,
                             uint64_t draw_seed, const DatasetConfig& cfg, Episode* out);
 
-// Steps of the oracle's plan: K questions, then for each target navigate, open its receptacle if
-// closed, pick, navigate, open the goal if closed, place.
+// Steps of the oracle's plan: K questions, then for each target (a fetch episode's one, a multi-object
+// episode's every one) navigate, open its receptacle if closed, pick, navigate, open the goal if closed, place.
 int oracle_plan_length(const Episode& e);
 
 // The step limit of a multi-object episode: max(cfg.max_steps, kStepSlack x the oracle's plan).

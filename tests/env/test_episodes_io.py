@@ -117,3 +117,20 @@ def test_easy_preset(tmp_path):
         assert ep["ambiguity"] in ("none", "attribute")
     with pytest.raises(ValueError, match="preset"):
         generate_dataset(tmp_path / "x", {"train": 1}, preset="hard", progress=False)
+
+
+def test_max_steps_is_a_floor_the_oracle_can_always_finish_within(tmp_path):
+    """--max-steps below what an episode needs would write episodes nobody can finish: each episode gets at least
+    the oracle's plan (K questions, the moves and opens), and the oracle finishes every one."""
+    from a2a.eval.runner import EvalConfig, evaluate
+
+    info = generate_dataset(tmp_path / "ds", {"train": 0, "val_unseen_scenes": 30, "val_unseen_tasks": 30,
+                                              "test_unseen_scenes": 0, "test_unseen_tasks": 0},
+                            seed=2, max_steps=1, progress=False)
+    for split in ("val_unseen_scenes", "val_unseen_tasks"):
+        s = load_split(split, tmp_path / "ds").summary()
+        assert min(s["max_steps"]) > 1 and all(m >= k + 4 for m, k in zip(s["max_steps"], s["K"]))
+        res = evaluate(EvalConfig(agent="oracle", split=split, dataset=str(tmp_path / "ds"), out=str(tmp_path / split),
+                                  bootstrap=10), log=lambda _: None)
+        assert res.summary["overall"]["SR"]["value"] == 1.0
+    assert info.max_steps == 1  # what was asked, recorded
