@@ -43,9 +43,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def explicit_options(argv: list[str] | None) -> set[str]:
+    """The destinations the command line sets itself (argparse fills the others with defaults): the same
+    parser with every default suppressed, so that only what was typed lands in the namespace."""
+    parser = build_parser()
+
+    def suppress(p: argparse.ArgumentParser) -> None:
+        for action in p._actions:  # argparse has no public walk over its actions
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    suppress(sub)
+            else:
+                action.default = argparse.SUPPRESS
+
+    suppress(parser)
+    return set(vars(parser.parse_args(argv)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.explicit = explicit_options(argv)  # e.g. a resumed training run keeps the budgets it was not given
     if args.version:
         from a2a import __version__
 

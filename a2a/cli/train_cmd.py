@@ -14,6 +14,8 @@ a2a.cli.main train ...`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import time
 from pathlib import Path
 
@@ -95,6 +97,30 @@ def config_from_args(args: argparse.Namespace):
                           "policy": policy})
 
 
+# The budgets a resume may change, by the flag that sets them; one not given keeps the run's own.
+BUDGET_FLAGS = {"minutes": "minutes", "sft_minutes": "sft_minutes", "sft_updates": "sft_updates",
+                "updates": "ppo.updates"}
+
+
+def resumed_budgets(run_dir: Path, cfg, explicit: set[str]):
+    """`cfg` with the run's own budgets (train_config.json) wherever the command line did not give one: without
+    this a resume would fall back to the defaults, against the run's continued clock."""
+    try:
+        saved = json.loads((run_dir / "train_config.json").read_text())
+    except (OSError, ValueError):
+        return cfg  # no record (or an unreadable one, which check_resume reports)
+    if not isinstance(saved, dict):
+        return cfg
+    for dest, field_name in BUDGET_FLAGS.items():
+        if dest in explicit:
+            continue
+        if field_name.startswith("ppo.") and isinstance(saved.get("ppo"), dict) and "updates" in saved["ppo"]:
+            cfg = dataclasses.replace(cfg, ppo=dataclasses.replace(cfg.ppo, updates=saved["ppo"]["updates"]))
+        elif field_name in saved:
+            cfg = dataclasses.replace(cfg, **{field_name: saved[field_name]})
+    return cfg
+
+
 def _check_splits(cfg) -> None:
     """A mistyped split fails now in one line, not in a traceback after a model is built (or, for the
     evaluation split, after the whole training)."""
@@ -141,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
     if holds_run and not args.resume:
         raise UserError(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
     if holds_run:
+        cfg = resumed_budgets(run_dir, cfg, getattr(args, "explicit", set()))
         try:
             check_resume(run_dir, cfg)
         except ValueError as e:

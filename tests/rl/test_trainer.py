@@ -115,6 +115,13 @@ def test_cli_refuses_to_mix_runs(make_cfg, tiny_model, dataset, tmp_path, capsys
     capsys.readouterr()
     assert updates_logged(run) == [1, 2]
     assert json.loads((run / "train_config.json").read_text())["ppo"]["updates"] == 2  # the record follows
+    # budgets not given keep the run's own (not the defaults: 4 minutes on the continued clock, 1,000 cloning updates)
+    budgets = {"--minutes", "--sft-updates", "--updates"}
+    bare = [a for i, a in enumerate(common) if a not in budgets and common[i - 1] not in budgets]
+    assert main(bare + ["--resume", "--updates", "3"]) == 0
+    capsys.readouterr()
+    saved = json.loads((run / "train_config.json").read_text())
+    assert updates_logged(run) == [1, 2, 3] and saved["minutes"] is None and saved["sft_updates"] == 0
 
 
 def test_check_resume_allows_budgets_and_spellings_and_refuses_what_it_trains(tmp_path, monkeypatch):
