@@ -53,8 +53,8 @@ def explicit_options(argv: list[str] | None) -> set[str]:
             if isinstance(action, argparse._SubParsersAction):
                 for sub in action.choices.values():
                     suppress(sub)
-            else:
-                action.default = argparse.SUPPRESS
+            action.default = argparse.SUPPRESS
+        p._defaults.clear()  # set_defaults(func=...): not typed either
 
     suppress(parser)
     return set(vars(parser.parse_args(argv)))

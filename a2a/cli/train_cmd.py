@@ -111,6 +111,7 @@ def resumed_budgets(run_dir: Path, cfg, explicit: set[str]):
         return cfg  # no record (or an unreadable one, which check_resume reports)
     if not isinstance(saved, dict):
         return cfg
+    saved.setdefault("sft_minutes", None)  # records from before the cloning phase had its own time budget
     for dest, field_name in BUDGET_FLAGS.items():
         if dest in explicit:
             continue
@@ -167,7 +168,11 @@ def run(args: argparse.Namespace) -> int:
     if holds_run and not args.resume:
         raise UserError(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
     if holds_run:
-        cfg = resumed_budgets(run_dir, cfg, getattr(args, "explicit", set()))
+        try:  # unknown which options were typed (a Namespace built elsewhere): all of them, as before
+            cfg = resumed_budgets(run_dir, cfg, getattr(args, "explicit", set(BUDGET_FLAGS)))
+        except (ValueError, TypeError) as e:
+            raise UserError(f"{run_dir / 'train_config.json'}: a budget the run recorded is not valid ({e}); "
+                            "give it on the command line") from None
         try:
             check_resume(run_dir, cfg)
         except ValueError as e:

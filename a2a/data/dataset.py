@@ -91,8 +91,9 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
                      progress: bool = True, preset: str = "default", tasks: str | None = None) -> DatasetInfo:
     """Generates every split into `root` (one .jsonl.gz per split and a manifest).
 
-    preset: "default" or "easy" (see PRESETS); max_steps: None for the preset's (the floor of a
-    multi-object episode's own limit); tasks: the task mix (TASK_MIXES), None for the preset's."""
+    preset: "default" or "easy" (see PRESETS); max_steps: None for the preset's (a floor: each episode
+    gets at least its oracle's plan, a multi-object one three times that); tasks: the task mix
+    (TASK_MIXES), None for the preset's."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; presets are {list(PRESETS)}")
     check_seed(seed)

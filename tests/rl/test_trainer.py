@@ -122,6 +122,10 @@ def test_cli_refuses_to_mix_runs(make_cfg, tiny_model, dataset, tmp_path, capsys
     capsys.readouterr()
     saved = json.loads((run / "train_config.json").read_text())
     assert updates_logged(run) == [1, 2, 3] and saved["minutes"] is None and saved["sft_updates"] == 0
+    (run / "train_config.json").write_text(json.dumps({**saved, "minutes": "abc"}))  # a broken record: one line
+    assert main(bare + ["--resume", "--updates", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "train_config.json: a budget the run recorded is not valid" in err and err.count("\n") == 1, err
 
 
 def test_check_resume_allows_budgets_and_spellings_and_refuses_what_it_trains(tmp_path, monkeypatch):
