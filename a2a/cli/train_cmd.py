@@ -14,8 +14,6 @@ a2a.cli.main train ...`.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -97,31 +95,6 @@ def config_from_args(args: argparse.Namespace):
                           "policy": policy})
 
 
-# The budgets a resume may change, by the flag that sets them; one not given keeps the run's own.
-BUDGET_FLAGS = {"minutes": "minutes", "sft_minutes": "sft_minutes", "sft_updates": "sft_updates",
-                "updates": "ppo.updates"}
-
-
-def resumed_budgets(run_dir: Path, cfg, explicit: set[str]):
-    """`cfg` with the run's own budgets (train_config.json) wherever the command line did not give one: without
-    this a resume would fall back to the defaults, against the run's continued clock."""
-    try:
-        saved = json.loads((run_dir / "train_config.json").read_text())
-    except (OSError, ValueError):
-        return cfg  # no record (or an unreadable one, which check_resume reports)
-    if not isinstance(saved, dict):
-        return cfg
-    saved.setdefault("sft_minutes", None)  # records from before the cloning phase had its own time budget
-    for dest, field_name in BUDGET_FLAGS.items():
-        if dest in explicit:
-            continue
-        if field_name.startswith("ppo.") and isinstance(saved.get("ppo"), dict) and "updates" in saved["ppo"]:
-            cfg = dataclasses.replace(cfg, ppo=dataclasses.replace(cfg.ppo, updates=saved["ppo"]["updates"]))
-        elif field_name in saved:
-            cfg = dataclasses.replace(cfg, **{field_name: saved[field_name]})
-    return cfg
-
-
 def _check_splits(cfg) -> None:
     """A mistyped split fails now in one line, not in a traceback after a model is built (or, for the
     evaluation split, after the whole training)."""
@@ -146,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from ..rl.distributed import LaunchError, launcher_env
     from ..rl.metrics import MetricsError, logged_updates
     from ..rl.storage import RunWriteError
-    from ..rl.trainer import check_resume, foreign_entries
+    from ..rl.trainer import foreign_entries, resume_config
 
     try:
         launcher = launcher_env()  # RANK, WORLD_SIZE, ... checked before anything is built
@@ -168,13 +141,8 @@ def run(args: argparse.Namespace) -> int:
     if holds_run and not args.resume:
         raise UserError(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
     if holds_run:
-        try:  # unknown which options were typed (a Namespace built elsewhere): all of them, as before
-            cfg = resumed_budgets(run_dir, cfg, getattr(args, "explicit", set(BUDGET_FLAGS)))
-        except (ValueError, TypeError) as e:
-            raise UserError(f"{run_dir / 'train_config.json'}: a budget the run recorded is not valid ({e}); "
-                            "give it on the command line") from None
-        try:
-            check_resume(run_dir, cfg)
+        try:  # the options typed (None, as from a Namespace built elsewhere: all of them)
+            cfg = resume_config(run_dir, cfg, getattr(args, "explicit", None))
         except ValueError as e:
             raise UserError(str(e)) from None
     foreign = [] if holds_run else foreign_entries(run_dir)  # a run's folder may gain the user's files (a log)

@@ -17,7 +17,7 @@ import os
 import random
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +60,13 @@ def foreign_entries(run_dir: Path) -> list[str]:
                   if p.name not in RUN_ENTRIES and not p.name.startswith(("llm_", ".")))
 
 
-# What a resumed run may change: how long it runs (budgets), how it checkpoints and logs, and where it runs and
-# reaches its services; every other setting is part of what it trains, or of the comparison it resumes (evaluations
-# are resumed by folder), and must stay the run's (train_config.json).
-RESUME_MAY_CHANGE = frozenset({"run_dir", "minutes", "sft_minutes", "sft_updates", "ppo.updates", "ppo.pipeline",
-                               "checkpoint_every", "keep_checkpoints", "device", "num_threads", "llm_base_url",
-                               "llm_api_key_env", "llm_timeout_s", "llm_concurrency", "tensorboard", "progress"})
+# What a resumed run may change: how long it runs (budgets: a budget not given keeps the run's own), how it
+# checkpoints and logs, and where it runs and reaches its services; every other setting is part of what it trains,
+# or of the comparison it resumes (evaluations are resumed by folder), and must stay the run's (train_config.json).
+RESUME_BUDGETS = ("minutes", "sft_minutes", "sft_updates", "ppo.updates")
+RESUME_MAY_CHANGE = frozenset(RESUME_BUDGETS) | {"run_dir", "ppo.pipeline", "checkpoint_every", "keep_checkpoints",
+                                                  "device", "num_threads", "llm_base_url", "llm_api_key_env",
+                                                  "llm_timeout_s", "llm_concurrency", "tensorboard", "progress"}
 RESUME_PATHS = ("model", "dataset", "split")  # equal when they name the same existing file or folder
 
 
@@ -89,23 +90,35 @@ def _same_path(a, b) -> bool:
         and Path(a).resolve() == Path(b).resolve()
 
 
-def check_resume(run_dir: Path, cfg: TrainConfig) -> None:
-    """Raises ResumeConflict naming every setting of `cfg` that differs from those the run in `run_dir` began
-    with, outside RESUME_MAY_CHANGE (a setting its train_config.json predates counts as what it meant then)."""
+def resume_config(run_dir: Path, cfg: TrainConfig, given: set[str] | None = None) -> TrainConfig:
+    """The config a resume of the run in `run_dir` trains with: `cfg`, whose budgets (RESUME_BUDGETS) not named in
+    `given` (None: all given) are the run's own from train_config.json. Raises ResumeConflict naming every other
+    setting that differs from those the run began with, outside RESUME_MAY_CHANGE (a setting its record predates
+    counts as what it meant then), or a record that cannot be read."""
     path = run_dir / "train_config.json"
     try:
         saved = json.loads(path.read_text())
     except FileNotFoundError:
-        return  # killed before its first update was logged: nothing was trained to contradict
+        return cfg  # killed before its first update was logged: nothing was trained to contradict
     except (ValueError, UnicodeDecodeError) as e:
         raise ResumeConflict(f"{path}: unreadable ({e}); start a new --run-dir") from None
     if not isinstance(saved, dict):
         raise ResumeConflict(f"{path}: not a training configuration; start a new --run-dir")
     if "from_scratch" not in saved:  # before the flag, no --model meant a random tiny model in the run
         saved["from_scratch"] = saved.get("model") is None
+    saved.setdefault("sft_minutes", None)  # before the cloning phase had a time budget of its own
+    record = _settings(saved)
+    try:  # without this a resume would fall back to the defaults, against the run's continued clock
+        for name in RESUME_BUDGETS:
+            if given is not None and name.split(".")[-1] not in given and name in record:
+                cfg = (replace(cfg, ppo=replace(cfg.ppo, updates=record[name])) if name == "ppo.updates"
+                       else replace(cfg, **{name: record[name]}))
+    except (ValueError, TypeError) as e:
+        raise ResumeConflict(f"{path}: a budget the run recorded is not valid ({e}); give it on the command "
+                             "line") from None
     now = _settings(json.loads(json.dumps(cfg.to_dict(), default=str)))
     defaults = _settings(json.loads(json.dumps(TrainConfig(run_dir=cfg.run_dir).to_dict(), default=str)))
-    before = {**defaults, **_settings(saved)}
+    before = {**defaults, **record}
     diffs = [f"{k} (the run: {before.get(k)!r}, now {v!r})" for k, v in now.items()
              if k not in RESUME_MAY_CHANGE and before.get(k) != v
              and not (k in RESUME_PATHS and _same_path(before.get(k), v))]
@@ -113,6 +126,7 @@ def check_resume(run_dir: Path, cfg: TrainConfig) -> None:
         raise ResumeConflict(f"refusing to resume {run_dir} with other settings than it began with: "
                              f"{'; '.join(diffs)}. Pass the run's own (its train_config.json), or start a new "
                              "--run-dir")
+    return cfg
 
 
 @dataclass
@@ -273,7 +287,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     info = init_distributed(cfg.device)
     run_dir = Path(cfg.run_dir)
     if latest_checkpoint(run_dir) is not None:
-        check_resume(run_dir, cfg)  # before anything is built
+        resume_config(run_dir, cfg)  # refused before anything is built
     if info.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
     barrier(info)

@@ -128,9 +128,9 @@ def test_cli_refuses_to_mix_runs(make_cfg, tiny_model, dataset, tmp_path, capsys
     assert "train_config.json: a budget the run recorded is not valid" in err and err.count("\n") == 1, err
 
 
-def test_check_resume_allows_budgets_and_spellings_and_refuses_what_it_trains(tmp_path, monkeypatch):
+def test_resume_config_allows_budgets_and_spellings_and_refuses_what_it_trains(tmp_path, monkeypatch):
     from a2a.rl.config import PPOConfig, TrainConfig
-    from a2a.rl.trainer import ResumeConflict, check_resume
+    from a2a.rl.trainer import ResumeConflict, resume_config
 
     (tmp_path / "data").mkdir()
     monkeypatch.chdir(tmp_path)
@@ -139,17 +139,20 @@ def test_check_resume_allows_budgets_and_spellings_and_refuses_what_it_trains(tm
     started = TrainConfig(run_dir=str(run), dataset="data", ppo=PPOConfig(pipeline=False))
     (run / "train_config.json").write_text(json.dumps(started.to_dict(), default=str))
     same = dict(run_dir=str(run), dataset=str(tmp_path / "data"))  # the same folder, spelled otherwise
-    check_resume(run, TrainConfig(**same, minutes=60.0, ppo=PPOConfig(updates=5000, pipeline=True)))
+    resumed = resume_config(run, TrainConfig(**same, minutes=60.0, ppo=PPOConfig(updates=5000, pipeline=True)))
+    assert resumed.minutes == 60.0 and resumed.ppo.updates == 5000  # budgets given: kept
+    resumed = resume_config(run, TrainConfig(**same, minutes=60.0), given={"updates"})
+    assert resumed.minutes == started.minutes and resumed.ppo.updates == 1000  # not given: the run's own
     with pytest.raises(ResumeConflict, match=r"ppo\.lr \(the run: 3e-05, now 0\.1\)"):
-        check_resume(run, TrainConfig(**same, ppo=PPOConfig(lr=0.1)))
+        resume_config(run, TrainConfig(**same, ppo=PPOConfig(lr=0.1)))
     with pytest.raises(ResumeConflict, match=r"rewards\.success"):
-        check_resume(run, TrainConfig(**same, rewards=started.rewards.__class__(success=5.0)))
+        resume_config(run, TrainConfig(**same, rewards=started.rewards.__class__(success=5.0)))
     with pytest.raises(ResumeConflict, match=r"eval_episodes \(the run: 100, now 7\)"):
-        check_resume(run, TrainConfig(**same, eval_episodes=7))  # its evaluations resume by folder
+        resume_config(run, TrainConfig(**same, eval_episodes=7))  # its evaluations resume by folder
     old = started.to_dict()
     del old["from_scratch"]  # written before the flag: no --model meant a random tiny model
     old["ppo"] = None
     (run / "train_config.json").write_text(json.dumps(old, default=str))
-    check_resume(run, TrainConfig(**same, from_scratch=True))
+    resume_config(run, TrainConfig(**same, from_scratch=True))
     with pytest.raises(ResumeConflict, match=r"from_scratch \(the run: True, now False\)"):
-        check_resume(run, TrainConfig(**same))
+        resume_config(run, TrainConfig(**same))
