@@ -60,9 +60,12 @@ def make_expert_agent(name: str, flag: str = "--sft-expert"):
         except ValueError:
             return False
 
-    if name in agent_specs() and builds(name):
-        return make_agent(name, {})
-    usable = ", ".join(sorted(n for n in agent_specs() if builds(n)))
+    if name in agent_specs():
+        try:
+            return make_agent(name, {})
+        except ValueError:
+            pass  # it needs options: refused below
+    usable = ", ".join(sorted(n for n in agent_specs() if builds(n)))  # only to say which can
     why = ("unknown agent" if name not in agent_specs() else
            "that agent needs options of its own (a model or an endpoint)")
     raise ValueError(f"{flag} {name!r}: {why}; the expert is built without options, so it is one of: {usable}")
