@@ -1,8 +1,8 @@
 """The one recording helper of every benchmark suite.
 
 A measurement is repeated (at least MIN_REPEATS times) and appended as one row to
-bench/results/<suite>.jsonl with its min/median/max, the commit (and whether the tree had uncommitted
-changes), the machine, and how loaded the machine was while it ran:
+bench/results/<suite>.jsonl with its min/median/max, the commit of the installed a2a (and whether it was built
+with uncommitted changes), the machine, and how loaded the machine was while it ran:
 
 - load_1min: the 1-minute load average at the end of the measurement (the bench's own threads count);
 - others_busy_cores: CPU cores kept busy by *other* processes during it (all CPU time in /proc/stat
@@ -45,15 +45,20 @@ def _git(*args: str) -> subprocess.CompletedProcess:
 
 
 def commit() -> dict:
-    """Short commit hash, and whether tracked files (results aside) differ from it."""
+    """The commit of the a2a being measured (the installed package's build commit, short) and whether it had local
+    changes; plus the bench checkout's own HEAD when that is another commit (the suites that measured it)."""
+    from a2a.eval.run_dir import git_commit
+
+    built = git_commit()
+    out: dict = ({"commit": "unknown", "dirty": None} if built is None else
+                 {"commit": built.removesuffix("-dirty")[:7], "dirty": built.endswith("-dirty")})
     try:
-        head = _git("rev-parse", "--short", "HEAD")
-        if head.returncode != 0:
-            return {"commit": "unknown", "dirty": None}
-        dirty = _git("diff", "--quiet", "HEAD", "--", ":(top)", ":(top,exclude)bench/results").returncode == 1
-        return {"commit": head.stdout.strip(), "dirty": dirty}
+        head = _git("rev-parse", "--short=7", "HEAD")
     except OSError:
-        return {"commit": "unknown", "dirty": None}
+        return out
+    if head.returncode == 0 and head.stdout.strip() != out["commit"]:
+        out["bench_commit"] = head.stdout.strip()
+    return out
 
 
 def _cpu() -> str:

@@ -26,7 +26,8 @@ export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
 log="bench/results/gpu-$(date +%Y%m%d-%H%M%S).log"
 mkdir -p bench/results
 device=$("$PY" -c "import torch; print(torch.cuda.get_device_name(0))")
-echo "bench/gpu.sh on $device, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" | tee "$log"
+commit=$(cd /tmp && "$PY" -c "from a2a.eval.run_dir import git_commit; print(git_commit() or 'unknown')")  # the installed a2a's
+echo "bench/gpu.sh on $device, commit $commit" | tee "$log"
 
 status=0
 run() {  # name, timeout in seconds, pytest arguments...

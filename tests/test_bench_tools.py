@@ -49,6 +49,20 @@ def test_recorder_appends_repeats_with_provenance_and_load(tmp_path, monkeypatch
     assert len(seconds.values) == 3 and all(v > 0 for v in seconds.values)
 
 
+def test_recorder_names_the_installed_packages_commit_not_the_checkouts(tmp_path, monkeypatch):
+    import a2a.eval.run_dir as run_dir
+
+    conftest = load_bench_module("conftest", monkeypatch)
+    monkeypatch.setattr(run_dir, "git_commit", lambda: "0123456789abcdef-dirty")  # built from another commit
+    provenance = conftest.commit()
+    assert provenance["commit"] == "0123456" and provenance["dirty"] is True
+    head = conftest._git("rev-parse", "--short=7", "HEAD")
+    if head.returncode == 0:  # the checkout the suites ran from is a git one: named beside it
+        assert provenance["bench_commit"] == head.stdout.strip()
+    monkeypatch.setattr(run_dir, "git_commit", lambda: None)  # e.g. built from an sdist
+    assert {k: conftest.commit()[k] for k in ("commit", "dirty")} == {"commit": "unknown", "dirty": None}
+
+
 def test_scene_actions_follow_each_env_into_its_next_episode(monkeypatch):
     sa = load_bench_module("scene_actions", monkeypatch)
     episodes = _core.EpisodeSet.generate("train", 12, seed=3, max_steps=6)  # autoresets every few steps

@@ -38,10 +38,9 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 from pathlib import Path
 
-from runs import sh, summary_of  # bench/experiments/runs.py (the script's own folder is on sys.path)
+from runs import measured_commit, sh, summary_of  # bench/experiments/runs.py (the script's own folder is on sys.path)
 
 TEST_SPLITS = ("test_unseen_scenes", "test_unseen_tasks")
 REWARD_SETS = ("success", "success+subgoal", "full")
@@ -80,7 +79,7 @@ class Experiment:
                        "--checkpoint-every", "25"]
 
     def save(self) -> None:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        commit = measured_commit()
         self.results["_meta"] = {"settings": vars(self.args), "commit": commit, "cores": os.cpu_count(),
                                  "cpu": platform.processor() or platform.machine()}
         self.results_file.write_text(json.dumps(self.results, indent=2) + "\n")

@@ -21,11 +21,10 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import time
 from pathlib import Path
 
-from runs import sh, summary_of  # bench/experiments/runs.py (the script's own folder is on sys.path)
+from runs import measured_commit, sh, summary_of  # bench/experiments/runs.py (the script's own folder is on sys.path)
 
 REWARD_SETS = ("success", "success+subgoal", "full")
 
@@ -114,7 +113,7 @@ def main() -> None:
         train(scratch, ["--updates", str(args.scratch_updates), "--lr", "1e-3", "--ent-coef", "0.003", "--reward-set", rs])
         results[f"PPO from scratch ({rs})"] = {**summary_of(final_eval_dir(scratch)), "curve": curve(scratch)}
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = measured_commit()
     results["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()}
     results["commit"] = commit
     results["hours"] = (time.time() - t0) / 3600

@@ -21,19 +21,13 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import time
 from pathlib import Path
 
+from runs import measured_commit, sh  # bench/experiments/runs.py (the script's own folder is on sys.path)
+
 AGENTS = ("oracle", "greedy-explore", "no-ask", "random")
 SPLITS = ("test_unseen_scenes", "test_unseen_tasks")
-
-
-def sh(args: list[str], log: Path) -> None:
-    with open(log, "a") as f:
-        f.write("$ " + " ".join(args) + "\n")
-        f.flush()
-        subprocess.run(args, check=True, stdout=f, stderr=subprocess.STDOUT)
 
 
 def main() -> int:
@@ -66,7 +60,7 @@ def main() -> int:
 
     loaded = [load_run(r) for r in runs]
     manifest = json.loads((data / "manifest.json").read_text())
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = measured_commit()
     lines = ["# Baselines per task type on the full task set", "",
              f"`python bench/experiments/multi_object_baselines.py --out {args.out} --episodes {args.episodes} "
              f"--seed {args.seed}`; commit {commit}; {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "

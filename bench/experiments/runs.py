@@ -1,4 +1,5 @@
-"""What the experiment scripts share: running a logged command and reading an evaluation's summary."""
+"""What the experiment scripts share: running a logged command, reading an evaluation's summary and naming the
+commit that was measured."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ def summary_of(eval_dir: Path) -> dict:
     out["Q_K0"] = (s.get("Q_K0") or {}).get("value")  # questions in episodes that need none (K = 0)
     out["SR_ci"] = [s["SR"].get("lo"), s["SR"].get("hi")]
     return out
+
+
+def measured_commit() -> str:
+    """The commit of the a2a the commands run (the installed package's build commit, short, "-dirty" with local
+    changes then), not the commit of whatever checkout the script is started from."""
+    from a2a.eval.run_dir import git_commit
+
+    built = git_commit()
+    if built is None:
+        return "unknown"
+    dirty = built.endswith("-dirty")
+    return built.removesuffix("-dirty")[:7] + ("-dirty" if dirty else "")
