@@ -41,6 +41,7 @@ class AskToActEnv(gym.Env):
         self.action_space = action_space()
         self._next_episode = 0
         self._batch = None
+        self._ended = False  # the episode terminated or was truncated: the next call must be reset()
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
@@ -53,15 +54,20 @@ class AskToActEnv(gym.Env):
             episode = self._next_episode % len(self.episodes)
         self._next_episode = episode + 1
         self._batch = self.core.reset([0], [episode])
+        self._ended = False
         return self._obs(), self._info()
 
     def step(self, action: str):
         if self._batch is None:
             raise RuntimeError("call reset() before step()")
+        if self._ended:  # Gymnasium leaves this undefined; the core would answer for an episode that is over
+            raise RuntimeError("the episode has ended (terminated or truncated): call reset() before step()")
         if not isinstance(action, (str, bytes)):
             raise TypeError(f"action must be a string such as 'navigate(dark table)', got {type(action).__name__}")
         b = self._batch = self.core.step([action])
-        return self._obs(), float(b.reward[0]), bool(b.terminated[0]), bool(b.truncated[0]), self._info()
+        terminated, truncated = bool(b.terminated[0]), bool(b.truncated[0])
+        self._ended = terminated or truncated
+        return self._obs(), float(b.reward[0]), terminated, truncated, self._info()
 
     def render(self):
         if self.render_mode == "rgb_array" and self._batch is not None:

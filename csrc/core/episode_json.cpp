@@ -301,7 +301,8 @@ std::string read_world(Reader& rd, const Json& doc, World& w) {
     w.rooms.push_back(Room{t});
   }
   const int n_rooms = static_cast<int>(w.rooms.size());
-  if (!rd.int_field(*wj, "start_room", "world.", 0, std::max(0, n_rooms - 1), &w.robot_room)) return rd.error;
+  if (n_rooms == 0) return "world.rooms: empty (a world needs at least one room)";
+  if (!rd.int_field(*wj, "start_room", "world.", 0, n_rooms - 1, &w.robot_room)) return rd.error;
   if (!rd.array(*wj, "receptacles", "world.", &recs)) return rd.error;
   for (size_t i = 0; i < recs->items.size(); ++i) {
     const Json& r = recs->items[i];

@@ -158,6 +158,10 @@ TEST(json_rejects_bad_text_and_duplicate_fields) {
   const size_t rooms_at = room.find("\"rooms\":[\"") + 10;
   room.insert(rooms_at, "\xfe");
   CHECK(error_of(room).find("line 1: world.rooms[0]: column") == 0);
+  std::string no_rooms = line;  // said as such, not as a start room out of range [0, 0]
+  const size_t list_at = no_rooms.find("\"rooms\":[") + 9;
+  no_rooms.erase(list_at, no_rooms.find(']', list_at) - list_at);
+  CHECK_EQ(error_of(no_rooms), std::string("line 1: world.rooms: empty (a world needs at least one room)"));
 
   std::string dup = line;
   dup.insert(1, "\"K\":0,");

@@ -383,43 +383,73 @@ TEST(a_mixed_split_keeps_the_fetch_episodes_of_the_fetch_only_split) {
   CHECK_EQ(multi, 7);  // floor(30 * 0.25)
 }
 
+namespace {
+
+// Plays the oracle's plan (its K questions, then every target's navigate/open/pick/navigate/open/place) on a
+// fresh env, checks that every step is valid, that it succeeds within the episode's step limit, and that its
+// length is oracle_plan_length; returns how many of the oracle's questions were missing from the action list.
+int play_oracle_plan(Episode ep) {
+  auto e = std::make_shared<Episode>(std::move(ep));
+  std::vector<std::string> vocab = episode_actions(*e);
+  AskEnv env;
+  env.reset(e);
+  int remaining = 0, asked = 0, missing = 0;
+  std::string q;
+  while (!(q = env.oracle_question(&remaining)).empty()) {
+    missing += std::find(vocab.begin(), vocab.end(), "ask(" + q + ")") == vocab.end();
+    env.step("ask(" + q + ")");
+    ++asked;
+  }
+  CHECK_EQ(asked, e->K);
+  std::vector<bool> open;
+  for (const Receptacle& r : e->world.receptacles) open.push_back(r.open);
+  const std::vector<Target> fetch = {Target{e->target, e->goal}};
+  for (const Target& t : e->task == TaskType::Fetch ? fetch : e->multi.targets) {
+    const World& w = env.world();
+    const int src = w.objects[static_cast<size_t>(t.object)].receptacle;
+    std::vector<std::string> plan = {"navigate(" + w.receptacles[static_cast<size_t>(src)].name + ")"};
+    if (!open[static_cast<size_t>(src)]) plan.push_back("open(" + w.receptacles[static_cast<size_t>(src)].name + ")");
+    open[static_cast<size_t>(src)] = true;
+    plan.push_back("pick(" + describe_full(w.objects[static_cast<size_t>(t.object)]) + ")");
+    plan.push_back("navigate(" + w.receptacles[static_cast<size_t>(t.goal)].name + ")");
+    if (!open[static_cast<size_t>(t.goal)]) plan.push_back("open(" + w.receptacles[static_cast<size_t>(t.goal)].name + ")");
+    open[static_cast<size_t>(t.goal)] = true;
+    plan.push_back("place(" + w.receptacles[static_cast<size_t>(t.goal)].name + ")");
+    for (const std::string& a : plan) {
+      env.step(a);
+      CHECK(env.last().invalid == Invalid::None);
+    }
+  }
+  CHECK(env.success());
+  CHECK_EQ(env.steps(), oracle_plan_length(*e));
+  CHECK(env.steps() <= e->max_steps);
+  return missing;
+}
+
+}  // namespace
+
 TEST(oracle_plan_succeeds_on_generated_multi_object_episodes) {
   DatasetConfig cfg = multi_config(TaskType::CleanClutter, 30, 0);
   cfg.multi_tasks = {TaskType::CleanClutter, TaskType::PreferenceReasoning};
   int missing = 0;
-  for (Episode& ep : generate_split(cfg, Split::Train)) {
-    auto e = std::make_shared<Episode>(std::move(ep));
-    std::vector<std::string> vocab = episode_actions(*e);
-    AskEnv env;
-    env.reset(e);
-    int remaining = 0, asked = 0;
-    std::string q;
-    while (!(q = env.oracle_question(&remaining)).empty()) {
-      missing += std::find(vocab.begin(), vocab.end(), "ask(" + q + ")") == vocab.end();
-      env.step("ask(" + q + ")");
-      ++asked;
-    }
-    CHECK_EQ(asked, e->K);
-    std::vector<bool> open;
-    for (const Receptacle& r : e->world.receptacles) open.push_back(r.open);
-    for (const Target& t : e->multi.targets) {
-      const World& w = env.world();
-      const int src = w.objects[static_cast<size_t>(t.object)].receptacle;
-      std::vector<std::string> plan = {"navigate(" + w.receptacles[static_cast<size_t>(src)].name + ")"};
-      if (!open[static_cast<size_t>(src)]) plan.push_back("open(" + w.receptacles[static_cast<size_t>(src)].name + ")");
-      open[static_cast<size_t>(src)] = true;
-      plan.push_back("pick(" + describe_full(w.objects[static_cast<size_t>(t.object)]) + ")");
-      plan.push_back("navigate(" + w.receptacles[static_cast<size_t>(t.goal)].name + ")");
-      if (!open[static_cast<size_t>(t.goal)]) plan.push_back("open(" + w.receptacles[static_cast<size_t>(t.goal)].name + ")");
-      open[static_cast<size_t>(t.goal)] = true;
-      plan.push_back("place(" + w.receptacles[static_cast<size_t>(t.goal)].name + ")");
-      for (const std::string& a : plan) {
-        env.step(a);
-        CHECK(env.last().invalid == Invalid::None);
-      }
-    }
-    CHECK(env.success());
-    CHECK_EQ(env.steps(), oracle_plan_length(*e));
-  }
+  for (Episode& ep : generate_split(cfg, Split::Train)) missing += play_oracle_plan(std::move(ep));
   CHECK_EQ(missing, 0);
+}
+
+TEST(a_fetch_episodes_step_limit_is_at_least_the_oracles_plan) {
+  DatasetConfig cfg;
+  for (int& c : cfg.counts) c = 0;
+  cfg.counts[static_cast<int>(Split::Train)] = 40;
+  cfg.counts[static_cast<int>(Split::ValUnseenTasks)] = 20;  // K up to 4: the longest plans
+  cfg.max_steps = 1;  // a floor the generator raises to each episode's plan
+  int missing = 0, raised = 0;
+  for (Split split : {Split::Train, Split::ValUnseenTasks})
+    for (Episode& ep : generate_split(cfg, split)) {
+      CHECK(ep.task == TaskType::Fetch);
+      CHECK_EQ(ep.max_steps, oracle_plan_length(ep));
+      raised += ep.max_steps > 1;
+      missing += play_oracle_plan(std::move(ep));
+    }
+  CHECK_EQ(missing, 0);
+  CHECK_EQ(raised, 60);
 }

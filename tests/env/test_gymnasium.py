@@ -17,6 +17,21 @@ def test_single_env_passes_check_env(train_episodes):
     check_env(env2)
 
 
+def test_single_env_refuses_a_step_after_its_episode_ended(train_episodes):
+    env = AskToActEnv(train_episodes, config=EnvConfig(frame_size=0, history=1))
+    env.reset(options={"episode": 0})
+    limit = train_episodes.summary()["max_steps"][0]
+    for t in range(limit):
+        _, _, terminated, truncated, _ = env.step("ask(where is it?)")
+        if terminated or truncated:
+            break
+    assert truncated and not terminated and t == limit - 1  # questions alone never end a task
+    with pytest.raises(RuntimeError, match="episode has ended.*call reset"):
+        env.step("ask(where is it?)")
+    env.reset(options={"episode": 0})
+    assert env.step("ask(where is it?)")[3] is False  # a new episode steps again
+
+
 def test_registered_with_gymnasium(data_dir):
     env = gym.make("a2a/AskToAct-v0", config=EnvConfig(frame_size=32))
     obs, info = env.reset(seed=0)
