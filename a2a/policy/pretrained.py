@@ -17,7 +17,6 @@ commit, the training counters and the start's own evaluation.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ def export_policy(policy_dir: str | Path, out: str | Path) -> Path:
     id) and that base checkpoint into `out`: a self-contained directory (base/ inside) to move or share. `out`
     must not exist, or be empty. Written in a hidden sibling folder and renamed into place: a failed export leaves
     nothing behind. Files get the default permissions (a run's are private)."""
+    from .folders import built_aside
     from .loading import POLICY_FILE, base_of, check_model_path
 
     src, out = Path(policy_dir), Path(out)
@@ -75,20 +75,12 @@ def export_policy(policy_dir: str | Path, out: str | Path) -> Path:
         base_dir = Path(str(try_to_load_from_cache(base, "config.json"))).parent
     if not (base_dir / "config.json").is_file():
         raise FileNotFoundError(f"{src}: its base checkpoint {base_dir} has no config.json")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise FileExistsError(f"{out} exists and is not an empty directory")
-    tmp = out.parent / f".{out.name}.export-tmp"
-    shutil.rmtree(tmp, ignore_errors=True)  # a killed export's leftovers
-    try:
-        tmp.mkdir(parents=True)
+    with built_aside(out) as tmp:
         shutil.copytree(base_dir, tmp / "base", copy_function=shutil.copyfile)  # the cache's links resolved
         for f in src.iterdir():
             if f.is_file() and f.name != POLICY_FILE:
                 shutil.copyfile(f, tmp / f.name)
         (tmp / POLICY_FILE).write_text(json.dumps({**meta, "base_model": "base"}, indent=2, sort_keys=True))
-        os.replace(tmp, out)  # onto a missing or empty folder
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 

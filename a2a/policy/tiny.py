@@ -157,14 +157,17 @@ LLAVA_OV_05B_SHAPES = TinySpec(image_size=384, patch_size=14, vision_hidden=1152
 
 
 def init_tiny(out_dir: str | Path, spec: TinySpec | None = None, dtype: torch.dtype = torch.float32) -> Path:
-    """Build and save a tiny checkpoint in `out_dir` (weights stored in `dtype`); returns the directory."""
+    """Build and save a tiny checkpoint in `out_dir` (weights stored in `dtype`), which must be missing or an empty
+    folder; returns the directory. Written in one piece (folders.built_aside): a killed build leaves nothing."""
+    from .folders import built_aside
+
     spec = spec or TinySpec()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     tokenizer = train_tokenizer(task_corpus(spec.scenes, spec.seed), spec.vocab_size)
     model = build_tiny_model(spec, tokenizer).to(dtype)
-    model.save_pretrained(str(out))
-    tokenizer.save_pretrained(str(out))
-    save_image_processor(out, spec.image_size)
-    (out / TINY_FILE).write_text(json.dumps({"spec": asdict(spec), "built_by": "a2a model init-tiny"}, indent=2))
+    with built_aside(out) as tmp:
+        model.save_pretrained(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        save_image_processor(tmp, spec.image_size)
+        (tmp / TINY_FILE).write_text(json.dumps({"spec": asdict(spec), "built_by": "a2a model init-tiny"}, indent=2))
     return out

@@ -162,12 +162,8 @@ def _base_model(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> str:
 
         from ..policy.tiny import init_tiny
 
-        # Built aside and renamed: a start killed midway leaves no half-built model to load next time.
-        tmp = run_dir / ".base_model.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        init_tiny(tmp)
-        shutil.rmtree(path, ignore_errors=True)
-        os.replace(tmp, path)
+        shutil.rmtree(path, ignore_errors=True)  # init_tiny writes in one piece; this is an older run's leftover
+        init_tiny(path)
     barrier(info)
     return str(path)
 
