@@ -198,8 +198,14 @@ def test_async_api_misused_from_several_threads(train_episodes, tally):
         with lock:
             counts["bad_rows"] += bad
 
+    steppers_done = threading.Event()
+
     def run(kind, fn, n):
-        for i in range(n):
+        # n calls at least; the other kinds go on while the steppers run, so that each kind meets the others
+        # (on a loaded machine a fixed count could all fall while the envs are in flight: reads refused)
+        i = 0
+        while i < n or (kind != "step" and not steppers_done.is_set()):
+            i += 1
             try:
                 fn(i)
                 with lock:
@@ -231,6 +237,9 @@ def test_async_api_misused_from_several_threads(train_episodes, tally):
     threads = [threading.Thread(target=run, args=job) for job in jobs]
     for t in threads:
         t.start()
+    for t in threads[:2]:  # the steppers
+        t.join(timeout=120)
+    steppers_done.set()
     for t in threads:
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a thread hung"
