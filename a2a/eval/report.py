@@ -54,6 +54,15 @@ class Run:
     def name(self) -> str:
         return f"{self.label} δ={self.delta} {self.split}"
 
+    @property
+    def incomplete(self) -> str | None:
+        """"4 of 30 episodes" for a run that stopped before its end (killed, or stopped on an error), None for a
+        finished one (and for runs recorded before run.json said so)."""
+        wanted = self.info.get("episodes")
+        if self.info.get("completed", True) is not False or not isinstance(wanted, int):
+            return None
+        return f"{len(self.records)} of {wanted} episodes"
+
 
 def load_run(path: str | os.PathLike, n_boot: int = 1000) -> Run:
     """A run directory: run.json, its records, and its summary (recomputed when missing or stale)."""
@@ -82,6 +91,8 @@ def table1(runs: list[Run]) -> str:
     lines = []
     for (label, delta), by_split in rows.items():
         any_run = next(iter(by_split.values()))
+        if any(r.incomplete for r in by_split.values()):
+            label += " (incomplete)"
         cells = [label, _yes_no(any_run.privileged), _yes_no(any_run.full_observation), str(delta)]
         for splits in TABLE1_COLUMNS.values():
             run = next((by_split[s] for s in splits if s in by_split), None)
@@ -101,7 +112,8 @@ def runs_table(runs: list[Run]) -> str:
     rows = []
     for r in runs:
         o = r.summary["overall"]
-        rows.append([r.label, r.split, str(r.delta), str(r.summary["episodes"]), fmt("SR", o["SR"], True),
+        n = str(r.summary["episodes"]) + (f" (incomplete: {r.incomplete})" if r.incomplete else "")
+        rows.append([r.label, r.split, str(r.delta), n, fmt("SR", o["SR"], True),
                      fmt("PSR", o.get("PSR")), fmt("ARS", o["ARS"], True), fmt("QR", o["QR"], True),
                      fmt("Q_K0", o["Q_K0"]),
                      fmt("useful_rate", o["useful_rate"]), fmt("invalid_rate", o["invalid_rate"]),
@@ -159,6 +171,10 @@ def write_report(run_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t1 = table1(runs)
+    unfinished = [f"`{r.path}` ({r.incomplete}; `a2a eval ... --resume` with its --out finishes it)"
+                  for r in runs if r.incomplete]
+    if unfinished:
+        t1 += "\n\nIncomplete runs, summarized over the episodes they recorded: " + "; ".join(unfinished) + "."
     parts = ["# a2a evaluation report", "",
              "SR, ARS in %; QR = mean Q/K over K>0 episodes (docs/eval.md). Table 1 layout: unseen scenes | unseen "
              "tasks (test split when present, else val).", "", t1, "", "## Runs (95% bootstrap intervals)", "",

@@ -68,6 +68,25 @@ def test_report_command_writes_markdown_and_plots(runs, tmp_path, capsys):
             assert len(np.unique(np.asarray(im.convert("L")))) > 10  # something was drawn
 
 
+def test_an_interrupted_run_is_marked_incomplete(runs, tmp_path, capsys):
+    import json
+
+    killed = tmp_path / "killed"
+    shutil.copytree(runs[0], killed)
+    info = json.loads((killed / "run.json").read_text())
+    (killed / "run.json").write_text(json.dumps({**info, "completed": False}))  # what a kill -9 leaves
+    lines = (killed / "episodes.jsonl").read_text().splitlines()
+    (killed / "episodes.jsonl").write_text("\n".join(lines[:4]) + "\n")
+    (killed / "summary.json").unlink()
+    assert main(["report", str(runs[0]), str(killed), "--out", str(tmp_path / "rep"), "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "| oracle (incomplete) | yes | yes | 0 |" in printed
+    assert f"`{killed}` (4 of 12 episodes;" in printed
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "| 4 (incomplete: 4 of 12 episodes) |" in md
+    assert "| oracle | yes | yes | 0 |" in table1([load_run(runs[0])])  # a finished run is not marked
+
+
 def _section_rows(md: str, title: str, header: bool = False) -> dict[str, list[str]]:
     """The markdown table under `title`: first cell -> cells (or {"header": header cells})."""
     lines = md.split(title + "\n", 1)[1].splitlines()
