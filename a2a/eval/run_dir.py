@@ -28,6 +28,10 @@ IDENTITY_FIELDS = ("agent", "options", "split", "budget_delta", "dataset", "epis
                    "user")
 # What a run written before a field existed had, in effect.
 IDENTITY_DEFAULTS = {"user": {"route": "builtin"}}
+# Keys of the agent's options and the user's description that say how an LLM endpoint is reached, not what it
+# answers: a resume may change them (a server moved to another port, a longer timeout for a slow one).
+REACHING_AN_ENDPOINT = frozenset({"base_url", "api_key_env", "llm_timeout", "llm_concurrency", "llm_retries",
+                                  "llm_cache"})
 # Identity fields that runs written before them lack, with no default to assume: checked when recorded.
 IDENTITY_IF_RECORDED = ("episodes_sha256",)
 
@@ -101,9 +105,16 @@ def runs_inside(path: str | os.PathLike, depth: int = 2) -> list[Path]:
 
 
 def check_resumable(existing: dict, wanted: dict, run_dir: Path) -> None:
-    """Raises ResumeError naming every identity field that differs."""
-    diffs = [f"{k}: the run has {existing.get(k, IDENTITY_DEFAULTS.get(k))!r}, now {wanted.get(k)!r}"
-             for k in IDENTITY_FIELDS if existing.get(k, IDENTITY_DEFAULTS.get(k)) != wanted.get(k)]
+    """Raises ResumeError naming every identity setting that differs (inside the agent's options and the user's
+    description, key by key); how an endpoint is reached (REACHING_AN_ENDPOINT) may change."""
+    diffs = []
+    for k in IDENTITY_FIELDS:
+        had, now = existing.get(k, IDENTITY_DEFAULTS.get(k)), wanted.get(k)
+        if isinstance(had, dict) and isinstance(now, dict):
+            diffs += [f"{k}.{key}: the run has {had.get(key)!r}, now {now.get(key)!r}" for key in sorted({*had, *now})
+                      if key not in REACHING_AN_ENDPOINT and had.get(key) != now.get(key)]
+        elif had != now:
+            diffs.append(f"{k}: the run has {had!r}, now {now!r}")
     diffs += [f"{k}: the episodes differ from those the run began with (the dataset was regenerated, "
               "A2A_DATA_DIR points elsewhere, or another a2a version writes episodes differently?)"
               for k in IDENTITY_IF_RECORDED if k in existing and existing[k] != wanted.get(k)]

@@ -177,6 +177,25 @@ def test_resume_refuses_a_different_run(dataset_dir, tmp_path):
         evaluate(cfg(tmp_path / "other", dataset=dataset_dir, resume=True), log=lambda s: None)
 
 
+def test_resume_may_change_how_an_endpoint_is_reached_and_names_only_what_differs(tmp_path):
+    from a2a.eval.run_dir import check_resumable
+
+    opts = {"base_url": "http://127.0.0.1:8000/v1", "llm_model": "m", "llm_timeout": 1.0, "llm_concurrency": 4,
+            "llm_retries": 3, "llm_cache": "default", "api_key_env": "K", "temperature": 0.0, "seed": 0}
+    user = {"route": "llm", "base_url": "http://127.0.0.1:8000/v1", "model": "u"}
+    run = {"agent": "wg-react", "options": opts, "split": "val_unseen_scenes", "user": user}
+    moved = {"base_url": "http://127.0.0.1:9000/v1", "llm_timeout": 600.0, "llm_concurrency": 1, "llm_retries": 9,
+             "llm_cache": "off", "api_key_env": "OTHER"}  # a server on another port, slower, another key
+    check_resumable(run, {**run, "options": {**opts, **moved}, "user": {**user, "base_url": moved["base_url"]}},
+                    tmp_path)
+    with pytest.raises(ResumeError) as e:
+        check_resumable(run, {**run, "options": {**opts, **moved, "temperature": 0.7},
+                              "user": {**user, "model": "v"}}, tmp_path)
+    said = str(e.value).splitlines()
+    assert said[1:3] == ["  options.temperature: the run has 0.0, now 0.7", "  user.model: the run has 'u', now 'v'"]
+    assert len(said) == 4  # only those two, not the whole option dicts
+
+
 def test_resume_refuses_other_episodes_under_the_same_ids(dataset_dir, tmp_path):
     """A dataset regenerated (or another A2A_DATA_DIR) between the start and the resume has the same episode ids
     but other episodes: resuming would mix two datasets in one run."""
