@@ -5,14 +5,18 @@ summary.json and optional frames/.
     RUN_DIR/episodes.jsonl   one record per finished episode (a2a.eval.records)
     RUN_DIR/summary.json     metrics overall and per group (a2a.eval.metrics.summarize)
     RUN_DIR/frames/*.npz     frames of the first N episodes (--save-frames N)
+    RUN_DIR/.lock            held while an evaluation writes the folder (run_lock)
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,7 @@ RUN_FORMAT = "a2a-eval-run/1"
 RUN_FILE = "run.json"
 SUMMARY_FILE = "summary.json"
 FRAMES_DIR = "frames"
+LOCK_FILE = ".lock"
 
 # Fields of run.json that must match to resume a run (anything else may change).
 IDENTITY_FIELDS = ("agent", "options", "split", "budget_delta", "dataset", "episodes", "seed", "frame_size", "history",
@@ -121,6 +126,23 @@ def check_resumable(existing: dict, wanted: dict, run_dir: Path) -> None:
     if diffs:
         raise ResumeError(f"refusing to resume {run_dir}: it is a different evaluation\n  " + "\n  ".join(diffs)
                           + "\nUse another --out directory for a new run.")
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Holds RUN_DIR/.lock exclusively while an evaluation writes the folder: a second one with the same --out
+    (a second terminal, a script run twice) is refused at once instead of interleaving its records with the
+    first's. The operating system releases the lock when the process dies, so a killed run leaves none."""
+    with open(run_dir / LOCK_FILE, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ResumeError(f"{run_dir} is being written by another evaluation that is still running (the same "
+                              "--out); wait for it to end, or choose another --out") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def frames_path(run_dir: Path, episode_index: int) -> Path:

@@ -34,6 +34,7 @@ from .run_dir import (
     git_commit,
     now_iso,
     read_run,
+    run_lock,
     save_frames,
     write_json_atomic,
 )
@@ -274,7 +275,7 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     cfg.agent_options. It is built only after the run directory was checked (a refused resume loads
     no model)."""
     from ..data import load_split
-    from .registry import make_agent, resolve_options
+    from .registry import resolve_options
 
     t0 = time.perf_counter()
     from .registry import agent_specs
@@ -296,6 +297,20 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
         "num_envs": cfg.runner.num_envs, "save_frames": cfg.runner.save_frames, "user": cfg.user.describe(),
         "a2a_version": a2a_version, "git_commit": git_commit(),
     }
+    if cfg.resume and not (run_dir / RUN_FILE).exists():
+        raise ResumeError(f"nothing to resume: {run_dir} has no {RUN_FILE}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir):  # a second evaluation into this folder is refused, not interleaved
+        return _evaluate_in(run_dir, cfg, wanted, episodes, selection, agent, agent_factory, options, log, t0)
+
+
+def _evaluate_in(run_dir: Path, cfg: EvalConfig, wanted: dict, episodes, selection: list[int], agent: Agent | None,
+                 agent_factory: Callable[[], Agent] | None, options: dict, log: Callable[[str], None],
+                 t0: float) -> EvalResult:
+    """evaluate()'s work once it holds the run directory: check or start the run, run what is left, summarize."""
+    from .registry import make_agent
+
+    n = len(selection)
     records_path = run_dir / RECORDS_FILE
     done: list[EpisodeRecord] = []
     # A run dir holds a run once an episode was recorded: a start that failed before (an unreachable
@@ -316,11 +331,8 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
         wanted["started_at"] = existing.get("started_at")
         wanted["resumed_at"] = list(existing.get("resumed_at", [])) + [now_iso()]
     else:
-        if cfg.resume:
-            raise ResumeError(f"nothing to resume: {run_dir} has no {RUN_FILE}")
         if has_records:
             raise ResumeError(f"{records_path} exists without {RUN_FILE}; refusing to mix runs — choose another --out")
-        run_dir.mkdir(parents=True, exist_ok=True)
         wanted["started_at"] = now_iso()
     wanted["completed"] = False
     write_json_atomic(run_dir / RUN_FILE, wanted)

@@ -177,6 +177,31 @@ def test_resume_refuses_a_different_run(dataset_dir, tmp_path):
         evaluate(cfg(tmp_path / "other", dataset=dataset_dir, resume=True), log=lambda s: None)
 
 
+def test_a_second_evaluation_into_a_folder_being_written_is_refused(dataset_dir, tmp_path):
+    """Two `a2a eval` with the same --out at once used to interleave their records (and then both failed on
+    duplicates, leaving a folder nothing could read). The folder's lock refuses the second one at once."""
+    import fcntl
+    import subprocess
+    import sys
+
+    (tmp_path / "run").mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+                               str(tmp_path / "run" / ".lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"  # another process is writing the folder
+        with pytest.raises(ResumeError, match="being written by another evaluation"):
+            evaluate(cfg(tmp_path, dataset=dataset_dir, episodes=3), log=lambda s: None)
+        assert not (tmp_path / "run" / "run.json").exists()  # refused before anything was written
+    finally:
+        holder.kill()
+        holder.wait()
+    evaluate(cfg(tmp_path, dataset=dataset_dir, episodes=3), log=lambda s: None)  # its death released the lock
+    with open(tmp_path / "run" / ".lock", "a") as f:  # ... and so did the run's own end
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    evaluate(cfg(tmp_path, dataset=dataset_dir, episodes=3, resume=True), log=lambda s: None)
+
+
 def test_resume_may_change_how_an_endpoint_is_reached_and_names_only_what_differs(tmp_path):
     from a2a.eval.run_dir import check_resumable
 
