@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
 
 from .errors import UserError
@@ -105,7 +106,7 @@ def run_export(args: argparse.Namespace) -> int:
         out = export_policy(args.policy, args.out_dir)
     except (OSError, ValueError) as e:  # a missing base, a folder with files, no permission, a full disk
         raise UserError(str(e)) from None
-    print(f"policy written to {out} (a2a eval --agent mllm --model {out} ...)")
+    print(f"policy written to {out} (a2a eval --agent mllm --model {shlex.quote(str(out))} ...)")
     return 0
 
 

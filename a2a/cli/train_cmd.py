@@ -14,6 +14,7 @@ a2a.cli.main train ...`.
 from __future__ import annotations
 
 import argparse
+import shlex
 import time
 from pathlib import Path
 
@@ -167,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         f"  (TensorBoard: {result.run_dir / 'tensorboard'})" if cfg.tensorboard else ""))
     if result.curve is not None:
         print(f"curve:      {result.curve}")
-    print(f"policy:     {result.policy_dir}  (a2a eval --agent mllm --model {result.policy_dir} ...)")
+    print(f"policy:     {result.policy_dir}  (a2a eval --agent mllm --model {shlex.quote(str(result.policy_dir))} ...)")
     if result.final_eval is not None:
         from ..eval.report import write_report
         from ..rl.comparison import table

@@ -54,10 +54,11 @@ def test_export_makes_a_run_policy_self_contained(tmp_path, capsys):
     with torch.no_grad():
         next(iter(trained.trainable_parameters())).add_(0.5)  # differs from the base's own weights
     trained.save_trainable(tmp_path / "run" / "policy")
-    assert main(["model", "export", str(tmp_path / "run" / "policy"), str(tmp_path / "shared")]) == 0
-    assert "policy written to" in capsys.readouterr().out
+    assert main(["model", "export", str(tmp_path / "run" / "policy"), str(tmp_path / "my shared")]) == 0
+    hint = capsys.readouterr().out
+    assert f"--model '{tmp_path / 'my shared'}' ..." in hint  # quoted: the hint pastes as one argument
     shutil.rmtree(tmp_path / "run")
-    moved = shutil.move(str(tmp_path / "shared"), str(tmp_path / "elsewhere"))
+    moved = shutil.move(str(tmp_path / "my shared"), str(tmp_path / "elsewhere"))
     assert json.loads((tmp_path / "elsewhere" / "a2a_policy.json").read_text())["base_model"] == "base"
     loaded = A2APolicy.from_pretrained(moved, device="cpu")
     for (name, a), (_, b) in zip(trained.named_trainable_parameters(), loaded.named_trainable_parameters()):
