@@ -8,7 +8,6 @@ world's vocabulary (`_core.catalog()`) and the scene's canonical action vocabula
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -38,23 +37,17 @@ class Vocabulary:
         names = tuple(a[len("navigate("):-1] for a in actions if a.startswith("navigate("))
         types = {n: receptacle_type(n) for n in names}
         arts = {t["name"] for t in catalog()["receptacle_types"] if t["articulated"]}
-        return Vocabulary(names, types, frozenset(n for n in names if types[n] in arts), object_descriptions(actions))
+        cat = catalog()
+        objects = []
+        for a in actions:
+            if a.startswith("pick("):
+                words = a[len("pick("):-1].split()
+                if len(words) >= 3 and words[0] in cat["sizes"] and words[1] in cat["colors"]:
+                    objects.append(" ".join(words))
+        return Vocabulary(names, types, frozenset(n for n in names if types[n] in arts), tuple(dict.fromkeys(objects)))
 
     def of_type(self, rtype: str) -> list[str]:
         return [n for n in self.receptacles if self.types[n] == rtype]
-
-
-def object_descriptions(actions: Sequence[str]) -> tuple[str, ...]:
-    """The scene's objects as its pick actions name them in full ("small red cup"), once each, in action order:
-    what an agent can know of the objects without looking (not where they are; identical twins are one)."""
-    cat = catalog()
-    objects = []
-    for a in actions:
-        if a.startswith("pick("):
-            words = a[len("pick("):-1].split()
-            if len(words) >= 3 and words[0] in cat["sizes"] and words[1] in cat["colors"]:
-                objects.append(" ".join(words))
-    return tuple(dict.fromkeys(objects))
 
 
 def receptacle_type(name: str) -> str:

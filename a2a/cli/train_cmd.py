@@ -41,9 +41,6 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--max-past-steps", type=int, default=None,
                    help="past steps kept in the prompt (default: the policy's; whole episodes let PPO re-score "
                         "each episode in one forward)")
-    g.add_argument("--scene-objects", action=argparse.BooleanOptionalAction, default=None,
-                   help="the prompt also lists the scene's objects as its pick actions name them (the inventory the "
-                        "scripted agents read from the action list; default: the policy's, off for a new one)")
     g.add_argument("--finetune-llm", action=argparse.BooleanOptionalAction, default=None,
                    help="train every LLM weight instead of LoRA adapters (default: on without --model, i.e. for the "
                         "tiny policy, whose LLM is small enough to train whole)")
@@ -87,8 +84,7 @@ def config_from_args(args: argparse.Namespace):
     run_dir = args.run_dir or str(Path("runs") / f"train-{time.strftime('%Y%m%d-%H%M%S')}")
     policy = {k: v for k, v in (("quantization", args.quantization), ("compression", args.compression),
                                 ("backend", args.backend), ("max_past_steps", args.max_past_steps),
-                                ("scene_objects", args.scene_objects), ("finetune_llm", args.finetune_llm))
-              if v is not None}
+                                ("finetune_llm", args.finetune_llm)) if v is not None}
     if args.model is None:
         policy.setdefault("finetune_llm", True)  # a tiny LLM trains whole: LoRA alone learns far slower
     values = config_values(args, TrainConfig)

@@ -65,14 +65,13 @@ class MLLMAgent:
 
 
 # option name -> PolicyConfig field (None values are left to the checkpoint / defaults)
-_CONFIG_OPTIONS = ("device", "dtype", "quantization", "attn_implementation", "backend", "compression", "max_past_steps",
-                   "scene_objects")
+_CONFIG_OPTIONS = ("device", "dtype", "quantization", "attn_implementation", "backend", "compression", "max_past_steps")
 
 
 def make_mllm_agent(options: dict[str, Any]) -> MLLMAgent:
     """Registry factory. options: model (checkpoint directory or saved policy, required), device,
     dtype, quantization, attn_implementation, backend, compression (base checkpoints only),
-    max_past_steps, scene_objects, sample (bool), temperature (float), seed (int)."""
+    max_past_steps, sample (bool), temperature (float), seed (int)."""
     model = options.get("model")
     if not model:
         raise ValueError("the mllm agent needs a model: --model PATH (a LLaVA-OneVision checkpoint or a saved policy)")

@@ -52,9 +52,6 @@ class PolicyConfig:
     value_detach: bool = True
     temperature: float = 1.0            # the policy's distribution is softmax(logits / temperature)
     max_past_steps: int = 64            # older steps are dropped from the prompt (0: current step only)
-    # The prompt also lists the scene's objects, as its pick actions name them in full ("small red cup"): the
-    # inventory the scripted agents read from the action list. Off for the shipped policies.
-    scene_objects: bool = False
     gradient_checkpointing: bool = False
     seed: int = 0                       # initialisation of the adapter, value head and LoRA weights
 
@@ -76,8 +73,6 @@ class PolicyConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"PolicyConfig.{name} must be an int >= {lo}, got {v!r}")
-        if not isinstance(self.scene_objects, bool):
-            raise ValueError(f"PolicyConfig.scene_objects must be a bool, got {self.scene_objects!r}")
         if self.finetune_llm and self.quantization != "none":
             raise ValueError("PolicyConfig.finetune_llm trains the LLM's own weights: it needs quantization='none'")
         if not 0.0 <= self.lora_dropout < 1.0:

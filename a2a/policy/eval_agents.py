@@ -19,7 +19,6 @@ MLLM_OPTIONS = (
     AgentOption("backend", str, None, "compression kernels: torch or triton"),
     AgentOption("compression", str, None, "resampler or pool (base checkpoints only)"),
     AgentOption("max_past_steps", int, None, "past steps kept in the prompt"),
-    AgentOption("scene_objects", bool, None, "the prompt lists the scene's objects (default: as trained)"),
     AgentOption("sample", bool, False, "sample actions instead of greedy decoding"),
     AgentOption("temperature", float, None, "sampling temperature (default: the policy's, 1.0)"),
 )

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..baselines.instruction import object_descriptions
 from .history import HistoryStore, PolicyInput
 
 
@@ -49,11 +48,8 @@ class EnvHistories:
             hist = self.histories.get(env_id)
             if hist is None or bool(first[i]):
                 self.reset([env_id])
-                vocab = self._vocab[env_id] = list(valid_actions(env_id))
-                text = instructions[i]
-                if self.policy.config.scene_objects:
-                    text = fmt.with_objects(text, object_descriptions(vocab))
-                hist = self.histories.start(env_id, text)
+                hist = self.histories.start(env_id, instructions[i])
+                self._vocab[env_id] = list(valid_actions(env_id))
                 feedback = ""
             else:
                 feedback = fmt.feedback(answers[i], bool(invalid[i]))

@@ -17,7 +17,7 @@ on neighbouring text. `CHAT_TEMPLATE` renders the same text for plain chat messa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -69,7 +69,6 @@ class PromptFormat:
     system_prompt: str = SYSTEM_PROMPT
     answer_prefix: str = "Answer: "
     invalid_notice: str = "That action was invalid."
-    objects_prefix: str = "Objects here: "
 
     # special-token text the tokenizer must know
     im_start: str = IM_START
@@ -88,10 +87,6 @@ class PromptFormat:
         if answer:
             parts.append(self.answer_prefix + answer)
         return " ".join(parts)
-
-    def with_objects(self, instruction: str, objects: Sequence[str]) -> str:
-        """The instruction followed by the scene's objects (PolicyConfig.scene_objects)."""
-        return f"{instruction}\n{self.objects_prefix}{', '.join(objects)}."
 
     def header(self, instruction: str) -> str:
         return (f"{self.im_start}system\n{self.system_prompt}{self.im_end}\n"

@@ -81,28 +81,6 @@ def test_agent_loop_histories_and_frame_cache(policy, episodes):
         hook.remove()
 
 
-def test_scene_objects_in_the_prompt_only_when_asked(tiny_dir, episodes, tmp_path):
-    from a2a.baselines.instruction import object_descriptions
-
-    core = _core.BatchedEnv(episodes, num_envs=1, width=128, height=128, autoreset="disabled")
-    core.reset([0], [0])
-    objects = object_descriptions(core.valid_actions(0))
-    assert len(objects) >= 3 and all(len(d.split()) >= 3 for d in objects)  # "small red cup": size, colour, category
-    for on in (False, True):
-        agent = make_mllm_agent({"model": tiny_dir, "device": "cpu", "scene_objects": on})
-        agent.reset([0])
-        agent.act(_obs(core.reset([0], [0])), Access(core))
-        listed = f"\nObjects here: {', '.join(objects)}."
-        assert agent.histories.get(0).instruction == episodes[0]["instruction"] + (listed if on else "")
-        assert ("Objects here: " in agent.policy.format.render(agent.last_inputs[0])) is on
-    agent.policy.save_trainable(tmp_path / "saved")  # a saved policy keeps what its prompt showed
-    assert make_mllm_agent({"model": str(tmp_path / "saved"), "device": "cpu"}).policy.config.scene_objects is True
-    from a2a.policy import PolicyConfig
-
-    with pytest.raises(ValueError, match="scene_objects must be a bool"):
-        PolicyConfig(scene_objects=1)
-
-
 def test_agent_needs_frames(policy, episodes):
     agent = MLLMAgent(policy)
     core = _core.BatchedEnv(episodes, num_envs=1, width=128, height=128, autoreset="disabled")
