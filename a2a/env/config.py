@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import operator
 from dataclasses import asdict, dataclass, field, make_dataclass
 from typing import TYPE_CHECKING
@@ -13,14 +15,19 @@ def _reward_weights_class():
     """RewardWeights: one field per reward term of the core (`_core.reward_table()`, the one
     definition of the terms, their defaults and signs), plus `budget_delta`."""
     table = _core.reward_table()
+    names = tuple(t["name"] for t in table)
     penalties = tuple(t["name"] for t in table if t["penalty"])
 
     def __post_init__(self) -> None:
-        for name in penalties:
-            if getattr(self, name) > 0:
-                raise ValueError(f"RewardWeights.{name} is a penalty and must be <= 0, got {getattr(self, name)}")
-        if self.budget_delta < 0:
-            raise ValueError(f"RewardWeights.budget_delta must be >= 0, got {self.budget_delta}")
+        for name in names:
+            value = getattr(self, name)
+            number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+            # NaN passes every comparison and one NaN or inf weight makes every return NaN; the core keeps float32
+            if not math.isfinite(number) or abs(number) > FLOAT32_MAX:
+                raise ValueError(f"RewardWeights.{name} must be a finite number (float32), got {value!r}")
+            if name in penalties and number > 0:
+                raise ValueError(f"RewardWeights.{name} is a penalty and must be <= 0, got {value}")
+        check_int(self.budget_delta, "RewardWeights.budget_delta", 0)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -56,15 +63,22 @@ else:
 # update (seed * 1_000_003 + ...), which stays below 2^64 from a user's seed below 2^32.
 MAX_SEED = 2**32 - 1
 CORE_MAX_SEED = 2**64 - 1
+FLOAT32_MAX = 3.4028234663852886e38  # the core's reward weights are float32
+
+
+def check_int(value, name: str, minimum: int, maximum: int | None = None) -> None:
+    """The one check of an integer setting: any integer type (numpy's too), not bools, floats or strings."""
+    try:
+        number = None if isinstance(value, bool) else operator.index(value)
+    except TypeError:
+        number = None
+    if number is None or number < minimum or (maximum is not None and number > maximum):
+        bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {bounds}, got {value!r}")
 
 
 def check_seed(seed, name: str = "seed", maximum: int = MAX_SEED) -> None:
-    try:  # any integer type (numpy's too), not bools or floats
-        value = None if isinstance(seed, bool) else operator.index(seed)
-    except TypeError:
-        value = None
-    if value is None or not 0 <= value <= maximum:
-        raise ValueError(f"{name} must be an integer in [0, {maximum}], got {seed!r}")
+    check_int(seed, name, 0, maximum)
 
 
 def check_frame_size(frame_size: int, what: str = "frame_size") -> None:
@@ -80,7 +94,7 @@ class EnvConfig:
 
     frame_size: int = 128        # square RGB frames; 0 disables rendering
     history: int = 1             # frames per observation (ring of the last H views)
-    num_threads: int = 0         # 0: as many as cores (capped by the number of envs)
+    num_threads: int = 0         # 0: as many as cores; any count is capped at the number of envs
     autoreset: str = "next_step"  # or "disabled"
     sampling: str = "strided"     # episode order per env: "strided" or "random"
     seed: int = 0
@@ -90,10 +104,13 @@ class EnvConfig:
     def __post_init__(self) -> None:
         check_frame_size(self.frame_size, "EnvConfig.frame_size")
         check_seed(self.seed, "EnvConfig.seed", CORE_MAX_SEED)
-        if not 1 <= self.history <= 64:
-            raise ValueError(f"EnvConfig.history must be in [1, 64], got {self.history}")
-        if self.num_threads < 0:
-            raise ValueError(f"EnvConfig.num_threads must be >= 0, got {self.num_threads}")
+        check_int(self.history, "EnvConfig.history", 1, 64)
+        check_int(self.num_threads, "EnvConfig.num_threads", 0)
+        if not isinstance(self.set_of_marks, bool):
+            raise ValueError(f"EnvConfig.set_of_marks must be True or False, got {self.set_of_marks!r}")
+        if not isinstance(self.rewards, RewardWeights):
+            raise ValueError("EnvConfig.rewards must be an a2a.env.RewardWeights (e.g. RewardWeights(slack=-0.1)), "
+                             f"got {type(self.rewards).__name__}")
         if self.autoreset not in ("next_step", "disabled"):
             raise ValueError(f"EnvConfig.autoreset must be 'next_step' or 'disabled', got {self.autoreset!r}")
         if self.sampling not in ("strided", "random"):
@@ -107,3 +124,10 @@ class EnvConfig:
                                 set_of_marks=self.set_of_marks, rewards=self.rewards.as_dict(),
                                 autoreset=self.autoreset,
                                 sampling=self.sampling, seed=self.seed)
+
+
+def open_core(env, what: str, maker: str):
+    """env.core, or a one-line error once close() has dropped it (maker: what makes a new env)."""
+    if env.core is None:
+        raise RuntimeError(f"{what}() on a closed {type(env).__name__}; make a new one ({maker})")
+    return env.core

@@ -12,7 +12,7 @@ import gymnasium as gym
 import numpy as np
 
 from .. import _core
-from .config import EnvConfig
+from .config import EnvConfig, open_core
 from .spaces import action_space, info_from_batch, observation_from_batch, single_observation_space
 
 
@@ -53,18 +53,19 @@ class AskToActEnv(gym.Env):
         else:
             episode = self._next_episode % len(self.episodes)
         self._next_episode = episode + 1
-        self._batch = self.core.reset([0], [episode])
+        self._batch = open_core(self, "reset", "a2a.make").reset([0], [episode])
         self._ended = False
         return self._obs(), self._info()
 
     def step(self, action: str):
+        core = open_core(self, "step", "a2a.make")
         if self._batch is None:
             raise RuntimeError("call reset() before step()")
         if self._ended:  # Gymnasium leaves this undefined; the core would answer for an episode that is over
             raise RuntimeError("the episode has ended (terminated or truncated): call reset() before step()")
         if not isinstance(action, (str, bytes)):
             raise TypeError(f"action must be a string such as 'navigate(dark table)', got {type(action).__name__}")
-        b = self._batch = self.core.step([action])
+        b = self._batch = core.step([action])
         terminated, truncated = bool(b.terminated[0]), bool(b.truncated[0])
         self._ended = terminated or truncated
         return self._obs(), float(b.reward[0]), terminated, truncated, self._info()
@@ -74,12 +75,18 @@ class AskToActEnv(gym.Env):
             return np.array(self._batch.frames[0, -1])
         return None
 
+    def close(self) -> None:
+        # Gymnasium's close() keeps nothing from stepping on; drop the core so every later call refuses
+        self.core = None
+        self._batch = None
+        super().close()
+
     def privileged_state(self) -> dict:
         """World graph, target and goal (for judges and privileged baselines; not an observation)."""
-        return self.core.privileged_state(0)
+        return open_core(self, "privileged_state", "a2a.make").privileged_state(0)
 
     def valid_actions(self) -> list[str]:
-        return self.core.valid_actions(0)
+        return open_core(self, "valid_actions", "a2a.make").valid_actions(0)
 
     def _obs(self) -> dict:
         obs = observation_from_batch(self._batch, self.config.frame_size, self.config.history)

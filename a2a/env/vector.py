@@ -12,7 +12,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from .. import _core
-from .config import EnvConfig
+from .config import CORE_MAX_SEED, EnvConfig, check_int, check_seed, open_core
 from .spaces import action_space, info_from_batch, observation_from_batch, single_observation_space
 
 
@@ -23,17 +23,23 @@ def _max_steps(episodes) -> int:
 class AskToActVectorEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["rgb_array"]}
 
-    def __init__(self, episodes, num_envs: int = 1, config: EnvConfig | None = None, render_mode: str | None = None,
-                 user=None):
-        """user: an a2a.llm.UserSpec when an LLM should answer (some) questions; None: the core's
-        built-in user answers every question."""
+    def __init__(self, episodes=None, num_envs: int = 1, config: EnvConfig | None = None,
+                 render_mode: str | None = None, user=None, split: str = "train"):
+        """episodes: an EpisodeSet; None loads `split` of the built-in dataset (as the single env does, so
+        gymnasium.make_vec works). user: an a2a.llm.UserSpec when an LLM should answer (some) questions;
+        None: the core's built-in user answers every question."""
+        check_int(num_envs, "num_envs", 1)
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        if config is not None and not isinstance(config, EnvConfig):
+            raise TypeError(f"config must be an a2a.env.EnvConfig, got {type(config).__name__}")
+        if episodes is None:
+            from ..data import load_split
+
+            episodes = load_split(split)
         if not isinstance(episodes, _core.EpisodeSet):
             raise TypeError("episodes must be an a2a EpisodeSet (see a2a.data.load_split), got "
                             f"{type(episodes).__name__}")
-        if num_envs < 1:
-            raise ValueError(f"num_envs must be >= 1, got {num_envs}")
-        if render_mode not in (None, "rgb_array"):
-            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.config = config or EnvConfig()
         if self.config.autoreset == "disabled":
             self.metadata = {**self.metadata, "autoreset_mode": AutoresetMode.DISABLED}
@@ -54,7 +60,11 @@ class AskToActVectorEnv(VectorEnv):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """Resets every env. options={"episodes": [i, ...]} picks episode indices; with `seed`,
-        episodes are drawn from a generator seeded by it; otherwise each env takes its next one."""
+        episodes are drawn from a generator seeded by it; otherwise each env takes its next one.
+        A seed also restarts the core's episode sequences (see _core.BatchedEnv.reset), so the same seed
+        gives the same episodes, autoresets included, whatever was played before."""
+        if seed is not None:
+            check_seed(seed, "seed", CORE_MAX_SEED)
         super().reset(seed=seed)
         options = options or {}
         episodes = options.get("episodes")
@@ -63,7 +73,7 @@ class AskToActVectorEnv(VectorEnv):
             episodes = self._rng.integers(0, len(self.episodes), self.num_envs).tolist()
         if episodes is not None and len(episodes) != self.num_envs:
             raise ValueError(f"options['episodes'] must have {self.num_envs} entries, got {len(episodes)}")
-        self.last_batch = self._answered(self._open_core("reset").reset(None, episodes))
+        self.last_batch = self._answered(self._open_core("reset").reset(None, episodes, seed))
         return self._obs(), info_from_batch(self.last_batch)
 
     def step(self, actions):
@@ -87,9 +97,7 @@ class AskToActVectorEnv(VectorEnv):
         self.last_batch = None  # its arrays are views of the core's batches
 
     def _open_core(self, what: str):
-        if self.core is None:
-            raise RuntimeError(f"{what}() on a closed {type(self).__name__}; make a new one (a2a.make_vec)")
-        return self.core
+        return open_core(self, what, "a2a.make_vec")
 
     def _answered(self, batch):
         if self.env_user is not None:  # the LLM user's answers, written in before the batch is read

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -256,26 +258,73 @@ ActionViews action_views(const py::handle& actions) {
   return out;
 }
 
-// A list of ints (None: empty). Values beyond int are reported as out of range (IndexError, like
-// the core's own range checks), not as a failed cast.
+// One int (any integer type, numpy's too). Values beyond int are reported as out of range (IndexError,
+// like the core's own range checks), not as a failed cast.
+int int_arg(py::handle item, const std::string& where) {
+  if (!py::isinstance<py::int_>(item) && !py::hasattr(item, "__index__"))
+    throw py::type_error(where + ": expected an integer, got " + py::str(item.get_type()).cast<std::string>());
+  py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(item.ptr()));
+  if (!value) throw py::error_already_set();
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+  if (overflow || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+    throw py::index_error(where + ": " + py::str(value).cast<std::string>() + " is out of range");
+  return static_cast<int>(v);
+}
+
+// A list of ints (None: empty).
 std::vector<int> int_list(const py::object& o, const char* what) {
   std::vector<int> out;
   if (o.is_none()) return out;
   if (!py::isinstance<py::iterable>(o) || py::isinstance<py::str>(o) || py::isinstance<py::bytes>(o))
     throw py::type_error(std::string(what) + ": expected a list of integers, got " + py::str(o.get_type()).cast<std::string>());
-  for (auto item : o) {
-    const std::string where = std::string(what) + "[" + std::to_string(out.size()) + "]";
-    if (!py::isinstance<py::int_>(item) && !py::hasattr(item, "__index__"))
-      throw py::type_error(where + ": expected an integer, got " + py::str(item.get_type()).cast<std::string>());
-    py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(item.ptr()));
-    if (!value) throw py::error_already_set();
-    int overflow = 0;
-    const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
-    if (overflow || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
-      throw py::index_error(where + ": " + py::str(value).cast<std::string>() + " is out of range");
-    out.push_back(static_cast<int>(v));
-  }
+  for (auto item : o) out.push_back(int_arg(item, std::string(what) + "[" + std::to_string(out.size()) + "]"));
   return out;
+}
+
+std::string type_name(py::handle o) { return py::str(o.get_type().attr("__name__")).cast<std::string>(); }
+
+// An optional 64-bit seed (None: none), with a one-line error for anything else.
+std::optional<uint64_t> optional_seed(const py::object& o) {
+  if (o.is_none()) return std::nullopt;
+  if (py::isinstance<py::bool_>(o) || (!py::isinstance<py::int_>(o) && !py::hasattr(o, "__index__")))
+    throw py::type_error("seed: expected an integer in [0, 2**64 - 1], got " + type_name(o));
+  py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(o.ptr()));
+  if (!value) throw py::error_already_set();
+  const unsigned long long v = PyLong_AsUnsignedLongLong(value.ptr());
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    throw py::value_error("seed: " + py::str(value).cast<std::string>() + " is out of range [0, 2**64 - 1]");
+  }
+  return static_cast<uint64_t>(v);
+}
+
+// The reward config from a {term: weight, "budget_delta": int} dict; one-line errors naming the term.
+RewardConfig reward_config(const py::dict& rewards) {
+  RewardConfig r;
+  for (auto kv : rewards) {
+    if (!py::isinstance<py::str>(kv.first)) throw py::type_error("rewards: keys must be term names (str), got " + type_name(kv.first));
+    const std::string k = kv.first.cast<std::string>();
+    py::handle v = kv.second;
+    if (k == "budget_delta") {
+      if (py::isinstance<py::bool_>(v)) throw py::type_error("rewards: budget_delta: expected an integer, got bool");
+      r.budget_delta = int_arg(v, "rewards: budget_delta");
+      continue;
+    }
+    const int t = reward_term_index(k.c_str());
+    if (t < 0) throw py::value_error("rewards: unknown term '" + k + "'");
+    if (py::isinstance<py::bool_>(v) || !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v) || py::hasattr(v, "__float__")))
+      throw py::type_error("rewards: " + k + " must be a number, got " + type_name(v));
+    const double w = PyFloat_AsDouble(v.ptr());
+    if (PyErr_Occurred()) throw py::error_already_set();
+    // a finite double past float's range has no float value (the cast would be undefined)
+    if (std::isfinite(w) && std::fabs(w) > static_cast<double>(std::numeric_limits<float>::max()))
+      throw py::value_error("rewards: " + k + " = " + py::repr(v).cast<std::string>() + " is out of float32 range");
+    r.weight[t] = static_cast<float>(w);
+  }
+  std::string err = validate(r);  // NaN, inf, signs: the core's own check
+  if (!err.empty()) throw py::value_error("rewards: " + err);
+  return r;
 }
 
 // ---- batches -------------------------------------------------------------------------------------
@@ -349,12 +398,15 @@ BatchConfig batch_config(int num_envs, int batch_size, int num_threads, int hist
 // Methods shared by every manager type.
 template <class Manager, class Cls>
 void bind_manager_common(Cls& c) {
-  c.def("reset", [](Manager& m, py::object env_ids, py::object episodes) {
+  c.def("reset", [](Manager& m, py::object env_ids, py::object episodes, py::object seed) {
      std::vector<int> ids = int_list(env_ids, "env_ids"), eps = int_list(episodes, "episodes");
+     std::optional<uint64_t> s = optional_seed(seed);
      py::gil_scoped_release nogil;
-     return m.reset(ids, eps);
-   }, py::arg("env_ids") = py::none(), py::arg("episodes") = py::none(),
-   "Resets the given envs (all by default) to the given episode indices (their next ones by default).")
+     return m.reset(ids, eps, s);
+   }, py::arg("env_ids") = py::none(), py::arg("episodes") = py::none(), py::arg("seed") = py::none(),
+   "Resets the given envs (all by default) to the given episode indices (their next ones by default). "
+   "seed: first restart these envs' episode sequences as if the manager had been built with it (strided: "
+   "from the first; random: reseeded), so a seed fixes every later episode, autoresets included.")
    .def("step", [](Manager& m, py::handle actions) {
      ActionViews a = action_views(actions);
      py::gil_scoped_release nogil;
@@ -617,7 +669,9 @@ PYBIND11_MODULE(_core, m) {
       "Thread safety: calls on one BatchedEnv are serialised. A call from a second thread waits until the "
       "first returns (the GIL is released while stepping), so calls interleave whole, batch by batch: a "
       "judge thread may read privileged_state while another thread steps. step/reset refuse (RuntimeError) "
-      "while async actions are in flight, and recv refuses when too few envs are in flight to fill a batch.");
+      "while async actions are in flight, and recv refuses when too few envs are in flight to fill a batch.\n\n"
+      "num_threads: threads stepping the envs, the caller's included; 0 = one per hardware thread. Any count is "
+      "capped at num_envs (more would only idle); the num_threads property gives the count in use.");
   ask.def(py::init([](std::shared_ptr<EpisodeSet> episodes, int num_envs, int batch_size, int num_threads, int history,
                       int width, int height, bool set_of_marks, py::dict rewards, const std::string& autoreset,
                       const std::string& sampling, uint64_t seed) {
@@ -625,19 +679,7 @@ PYBIND11_MODULE(_core, m) {
             if ((width == 0) != (height == 0)) throw py::value_error("width and height: both 0 (no rendering) or both positive");
             if (width && (width < 16 || width > 1024 || height < 16 || height > 1024))
               throw py::value_error("width and height must be in [16, 1024] (or 0 to disable rendering)");
-            RewardConfig r;
-            for (auto kv : rewards) {
-              std::string k = py::cast<std::string>(kv.first);
-              if (k == "budget_delta") {
-                r.budget_delta = py::cast<int>(kv.second);
-                continue;
-              }
-              int t = reward_term_index(k.c_str());
-              if (t < 0) throw py::value_error("rewards: unknown term '" + k + "'");
-              r.weight[t] = py::cast<float>(kv.second);
-            }
-            std::string err = validate(r);
-            if (!err.empty()) throw py::value_error("rewards: " + err);
+            RewardConfig r = reward_config(rewards);
             RenderConfig rc;
             rc.width = width;
             rc.height = height;

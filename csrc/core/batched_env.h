@@ -32,6 +32,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -57,14 +58,16 @@ enum class Sampling : uint8_t {
 struct BatchConfig {
   int num_envs = 1;
   int batch_size = 0;   // async recv size; 0 = num_envs
-  int num_threads = 0;  // 0 = min(hardware threads, num_envs)
+  // Threads stepping the envs, the caller's included: 0 = min(hardware threads, num_envs). An explicit
+  // count is capped at num_envs (an env is stepped by one thread at a time: more would only idle).
+  int num_threads = 0;
   int history = 1;      // frames per observation (ring of the last H views)
   AutoReset autoreset = AutoReset::NextStep;
   Sampling sampling = Sampling::Strided;
-  uint64_t seed = 0;
+  uint64_t seed = 0;  // env i's random-sampling stream is seeded from (seed, i); see BatchedEnv::reset
 };
 
-// Returns "" if valid.
+// Returns "" if valid (0 for batch_size / num_threads means the default).
 std::string validate(const BatchConfig& c);
 
 template <class Env>
@@ -75,13 +78,11 @@ class BatchedEnv {
 
   BatchedEnv(std::shared_ptr<const Shared> shared, const BatchConfig& cfg)
       : shared_(std::move(shared)), cfg_(normalized(cfg)), pool_(layout_for(*shared_, cfg_)), threads_(cfg_.num_threads) {
-    std::string err = validate(cfg_);
-    if (!err.empty()) throw std::invalid_argument(err);
     if (Env::num_episodes(*shared_) < 1) throw std::invalid_argument("no episodes");
     const BatchLayout& l = pool_.layout();
     slots_.reserve(static_cast<size_t>(cfg_.num_envs));
     for (int i = 0; i < cfg_.num_envs; ++i) {
-      slots_.emplace_back(*shared_, mix_seed(cfg_.seed, static_cast<uint64_t>(i)));
+      slots_.emplace_back(*shared_, env_seed(cfg_.seed, i));
       slots_.back().store.assign(l.frame_bytes() * static_cast<size_t>(l.history + 1), 0);
     }
   }
@@ -129,7 +130,11 @@ class BatchedEnv {
   }
 
   // Resets the given envs (all when empty) to the given episodes (next in their sequence when empty).
-  Batch reset(const std::vector<int>& env_ids = {}, const std::vector<int>& episodes = {}) {
+  // With a seed, each of these envs first restarts its episode sequence as if the manager had been
+  // built with that seed (strided: from its first episode; random: its stream reseeded), so the same
+  // seed gives the same episodes, autoresets included, whatever was played before.
+  Batch reset(const std::vector<int>& env_ids = {}, const std::vector<int>& episodes = {},
+              std::optional<uint64_t> seed = std::nullopt) {
     std::lock_guard<std::mutex> call(call_mu_);
     check_idle("reset");
     std::vector<int> ids = env_ids;
@@ -146,6 +151,7 @@ class BatchedEnv {
     threads_.parallel_for(b->rows, [&](int begin, int end) {
       for (int row = begin; row < end; ++row) {
         Slot& s = slots_[static_cast<size_t>(ids[static_cast<size_t>(row)])];
+        if (seed) s.restart(env_seed(*seed, ids[static_cast<size_t>(row)]));
         do_reset(s, episodes.empty() ? next_episode(s, ids[static_cast<size_t>(row)]) : episodes[static_cast<size_t>(row)]);
         emit(s, ids[static_cast<size_t>(row)], *b, row, true);
       }
@@ -228,20 +234,30 @@ class BatchedEnv {
  private:
   struct Slot {
     Slot(const Shared& shared, uint64_t seed) : env(shared), rng(seed) {}
+    // Back to the episode sequence of a fresh slot with this seed.
+    void restart(uint64_t seed) {
+      rng = Rng(seed);
+      started = 0;
+    }
     Env env;
     Rng rng;
-    int episode = -1, started = 0;
+    int episode = -1, started = 0;  // started: episodes begun (strided sampling's position)
     bool needs_reset = true, in_flight = false;
     std::string pending;        // async action
     std::vector<uint8_t> store; // history + 1 frame slots
     std::vector<int> history;   // store slot ids, oldest first
   };
 
+  // The config with its defaults filled in; throws if invalid (before any thread or buffer exists).
   static BatchConfig normalized(BatchConfig c) {
-    if (c.num_threads <= 0) c.num_threads = std::max(1, std::min<int>(static_cast<int>(std::thread::hardware_concurrency()), c.num_envs));
-    if (c.batch_size <= 0) c.batch_size = c.num_envs;
+    std::string err = validate(c);
+    if (!err.empty()) throw std::invalid_argument(err);
+    const int hardware = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    c.num_threads = std::min(c.num_threads == 0 ? hardware : c.num_threads, c.num_envs);
+    if (c.batch_size == 0) c.batch_size = c.num_envs;
     return c;
   }
+  static uint64_t env_seed(uint64_t seed, int env_id) { return mix_seed(seed, static_cast<uint64_t>(env_id)); }
   static BatchLayout layout_for(const Shared& shared, const BatchConfig& c) {
     BatchLayout l = Env::frame_layout(shared);
     l.batch = std::max(1, c.num_envs);

@@ -1,5 +1,6 @@
 #include "reward.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -33,9 +34,14 @@ int reward_term_index(const char* name) {
 
 const char* validate(const RewardConfig& r) {
   if (r.budget_delta < 0) return "budget_delta must be >= 0";
+  static thread_local char msg[96];
   for (int t = 0; t < kNumRewardTerms; ++t) {
+    // NaN passes every comparison, and one NaN or inf weight turns every return it touches to NaN
+    if (!std::isfinite(r.weight[t])) {
+      std::snprintf(msg, sizeof msg, "%s must be a finite number, got %g", kTerms[t].name, static_cast<double>(r.weight[t]));
+      return msg;
+    }
     if (kTerms[t].penalty && r.weight[t] > 0) {
-      static thread_local char msg[96];
       std::snprintf(msg, sizeof msg, "%s is a penalty and must be <= 0", kTerms[t].name);
       return msg;
     }

@@ -257,3 +257,63 @@ TEST(concurrent_sync_async_and_reads_never_corrupt) {
   CHECK_EQ(async_rounds.load(), 300);
   CHECK(read.load() > 0);
 }
+
+// As in Gymnasium, reset with a seed fixes the whole sequence of episodes (autoresets included), whatever the
+// manager played before: the same as a fresh manager built with that seed.
+TEST(reset_with_a_seed_restarts_the_episode_sequence) {
+  auto shared = make_shared_state(30, 0);
+  for (Sampling sampling : {Sampling::Strided, Sampling::Random}) {
+    auto played = [&](uint64_t built_with, int prior, bool seeded) {
+      BatchConfig cfg;
+      cfg.num_envs = 3;
+      cfg.sampling = sampling;
+      cfg.seed = built_with;
+      AskBatchedEnv envs(shared, cfg);
+      for (int k = 0; k < prior; ++k) envs.reset();
+      std::vector<int> seen;
+      auto b = seeded ? envs.reset({}, {}, uint64_t{5}) : envs.reset();
+      for (int k = 0; k < 6; ++k) {
+        for (int r = 0; r < b->rows; ++r) seen.push_back(b->episode[static_cast<size_t>(r)]);
+        b = envs.reset();  // each env's next episode, as an autoreset takes it
+      }
+      return seen;
+    };
+    const std::vector<int> fresh = played(5, 0, false);
+    CHECK(played(5, 0, true) == fresh);  // a seed equal to the built one changes nothing
+    CHECK(played(5, 4, true) == fresh);
+    CHECK(played(9, 7, true) == fresh);
+    CHECK(played(5, 4, false) != fresh);  // without a seed, each env goes on with its sequence
+  }
+  // a seed for some envs restarts only theirs
+  BatchConfig cfg;
+  cfg.num_envs = 2;
+  AskBatchedEnv envs(shared, cfg);
+  envs.reset();
+  envs.reset();
+  CHECK_EQ(envs.reset({1}, {}, uint64_t{0})->episode[0], 1);  // env 1 played 1, 3, and restarts at 1
+  auto b = envs.reset();
+  CHECK_EQ(b->episode[0], 4);  // env 0 went on: 0, 2, then 4
+  CHECK_EQ(b->episode[1], 3);
+}
+
+TEST(thread_counts_are_checked_and_capped) {
+  auto shared = make_shared_state(4, 0);
+  BatchConfig cfg;
+  cfg.num_envs = 2;
+  cfg.num_threads = 1000;
+  AskBatchedEnv capped(shared, cfg);
+  CHECK_EQ(capped.config().num_threads, 2);  // more threads than envs would only idle
+  cfg.num_threads = 0;
+  CHECK(AskBatchedEnv(shared, cfg).config().num_threads <= 2);
+  for (int bad : {-1, -1000}) {
+    cfg.num_threads = bad;
+    std::string what;
+    try { AskBatchedEnv x(shared, cfg); } catch (const std::invalid_argument& e) { what = e.what(); }
+    CHECK(what.find("num_threads must be >= 0") != std::string::npos);
+  }
+  cfg.num_threads = 1;
+  cfg.batch_size = -1;
+  std::string what;
+  try { AskBatchedEnv x(shared, cfg); } catch (const std::invalid_argument& e) { what = e.what(); }
+  CHECK(what.find("batch_size must be in [0, num_envs]") != std::string::npos);
+}

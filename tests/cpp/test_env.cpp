@@ -1,3 +1,4 @@
+#include <limits>
 #include <memory>
 
 #include "check.h"
@@ -175,6 +176,15 @@ TEST(reward_table_defines_every_term_once) {
   CHECK_EQ(reward_term_index("nope"), -1);
   r.weight[kRewardSlack] = 0.5f;
   CHECK(std::string(validate(r)) == "slack is a penalty and must be <= 0");
+  // NaN passes every comparison (a penalty's `> 0` too) and inf makes returns NaN: neither is a weight
+  r = RewardConfig{};
+  r.weight[kRewardSlack] = std::numeric_limits<float>::quiet_NaN();
+  CHECK(std::string(validate(r)) == "slack must be a finite number, got nan");
+  r = RewardConfig{};
+  r.weight[kRewardSuccess] = std::numeric_limits<float>::infinity();
+  CHECK(std::string(validate(r)) == "success must be a finite number, got inf");
+  r.weight[kRewardSuccess] = -std::numeric_limits<float>::infinity();
+  CHECK(std::string(validate(r)) == "success must be a finite number, got -inf");
 }
 
 // The labels a viewer puts over a frame come from Renderer::layout: each item's box must cover what

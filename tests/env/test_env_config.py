@@ -66,3 +66,82 @@ def test_a_users_seed_is_any_integer_in_range(seed, ok):
         with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 4294967295\]"):
             check_seed(seed)
     EnvConfig(seed=CORE_MAX_SEED)  # seeds the trainer derives from a user's keep the core's 64-bit range
+
+
+@pytest.mark.parametrize("weights, match", [
+    ({"success": float("inf")}, "RewardWeights.success must be a finite number"),
+    ({"slack": float("nan")}, "RewardWeights.slack must be a finite number"),
+    ({"subgoal": -float("inf")}, "RewardWeights.subgoal must be a finite number"),
+    ({"success": 1e300}, "RewardWeights.success must be a finite number \\(float32\\)"),
+    ({"success": "10"}, "RewardWeights.success must be a finite number"),
+    ({"success": True}, "RewardWeights.success must be a finite number"),
+    ({"budget_delta": 1.5}, "RewardWeights.budget_delta must be an integer >= 0, got 1.5"),
+    ({"budget_delta": "1"}, "RewardWeights.budget_delta must be an integer >= 0"),
+])
+def test_reward_weights_are_finite_numbers(weights, match):
+    with pytest.raises(ValueError, match=match):
+        RewardWeights(**weights)
+
+
+def test_reward_weights_take_any_real_number():
+    w = RewardWeights(success=5, slack=np.float32(-0.5), budget_delta=np.int64(2))
+    core = EnvConfig(frame_size=0, rewards=w).make_core(_core.EpisodeSet.generate("train", 4, seed=3), 1)
+    b = core.reset()
+    assert b.budget.tolist() == [b.K[0] + 2]
+
+
+@pytest.mark.parametrize("rewards, error, match", [
+    ({"success": float("nan")}, ValueError, "rewards: success must be a finite number, got nan"),
+    ({"slack": float("-inf")}, ValueError, "rewards: slack must be a finite number, got -inf"),
+    ({"success": 1e300}, ValueError, "rewards: success = 1e\\+300 is out of float32 range"),
+    ({"success": "x"}, TypeError, "rewards: success must be a number, got str"),
+    ({"budget_delta": 1.5}, TypeError, "rewards: budget_delta: expected an integer, got <class 'float'>"),
+    ({1: 2.0}, TypeError, "rewards: keys must be term names"),
+])
+def test_core_checks_reward_weights(train_episodes, rewards, error, match):
+    with pytest.raises(error, match=match):
+        _core.BatchedEnv(train_episodes, num_envs=1, width=0, height=0, rewards=rewards)
+
+
+def test_cli_refuses_a_non_finite_reward():
+    from argparse import Namespace
+
+    from a2a.cli.train_cmd import _reward_weights
+
+    with pytest.raises(ValueError, match="RewardWeights.slack must be a finite number"):
+        _reward_weights(Namespace(reward=["slack=nan"], budget_delta=0))
+    assert _reward_weights(Namespace(reward=["slack=-0.5"], budget_delta=1)).slack == -0.5
+
+
+def test_core_thread_count_is_checked_and_capped(train_episodes):
+    assert _core.BatchedEnv(train_episodes, num_envs=2, width=0, height=0, num_threads=1000).num_threads == 2
+    assert _core.BatchedEnv(train_episodes, num_envs=3, width=0, height=0, num_threads=2).num_threads == 2
+    assert 1 <= _core.BatchedEnv(train_episodes, num_envs=2, width=0, height=0).num_threads <= 2
+    with pytest.raises(ValueError, match="num_threads must be >= 0"):
+        _core.BatchedEnv(train_episodes, num_envs=2, width=0, height=0, num_threads=-1)
+    with pytest.raises(ValueError, match="num_threads must be >= 0"):
+        _core.NullBatchedEnv(num_envs=2, num_threads=-1)
+    with pytest.raises(ValueError, match=r"batch_size must be in \[0, num_envs\]"):
+        _core.BatchedEnv(train_episodes, num_envs=2, width=0, height=0, batch_size=-1)
+
+
+@pytest.mark.parametrize("fields, match", [
+    ({"history": 2.0}, r"EnvConfig.history must be an integer in \[1, 64\], got 2.0"),
+    ({"history": 0}, r"EnvConfig.history must be an integer in \[1, 64\], got 0"),
+    ({"num_threads": -1}, "EnvConfig.num_threads must be an integer >= 0, got -1"),
+    ({"num_threads": 1.0}, "EnvConfig.num_threads must be an integer >= 0, got 1.0"),
+    ({"set_of_marks": "yes"}, "EnvConfig.set_of_marks must be True or False"),
+    ({"rewards": {"success": 1.0}}, "EnvConfig.rewards must be an a2a.env.RewardWeights"),
+])
+def test_env_config_checks_types(fields, match):
+    with pytest.raises(ValueError, match=match):
+        EnvConfig(**fields)
+
+
+def test_core_reset_takes_a_seed(train_episodes):
+    env = _core.BatchedEnv(train_episodes, num_envs=2, width=0, height=0)
+    env.reset()
+    assert env.reset(seed=0).episode.tolist() == [0, 1]  # a fresh strided start
+    for bad, error in ((-1, ValueError), (2**64, ValueError), (1.0, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="seed: "):
+            env.reset(seed=bad)

@@ -7,6 +7,7 @@ from gymnasium.utils.env_checker import check_env
 from gymnasium.vector import AutoresetMode
 
 import a2a
+import a2a.data
 from a2a.env import AskToActEnv, AskToActVectorEnv, EnvConfig, RewardWeights
 
 
@@ -79,3 +80,73 @@ def test_config_validation():
         RewardWeights(budget_delta=-1)
     with pytest.raises(ValueError, match="autoreset"):
         EnvConfig(autoreset="same_step")
+
+
+@pytest.mark.parametrize("sampling", ["strided", "random"])
+def test_vector_reset_with_a_seed_fixes_every_later_episode(train_episodes, sampling):
+    """As in Gymnasium: the same seed gives the same episodes, the autoreset ones included, whatever the
+    env played before (the core's per-env sequences restart; a reset without a seed goes on with them)."""
+    def played(prior: int, seed: int | None = 1) -> list:
+        v = AskToActVectorEnv(train_episodes, num_envs=2, config=EnvConfig(frame_size=0, sampling=sampling))
+        for _ in range(prior):
+            v.reset()
+        v.reset(seed=seed)
+        seen = []
+        for _ in range(120):  # past two autoresets in each env
+            v.step(["ask(what is it?)"] * 2)
+            seen.append([v.core.episode_index(i) for i in range(2)])
+        v.close()
+        return seen
+
+    first = played(0)
+    assert all(len({row[i] for row in first}) >= 3 for i in range(2))
+    assert played(3) == first
+    assert played(3, seed=None) != played(0, seed=None)
+
+
+def test_gymnasium_make_vec_loads_the_split(train_episodes, tasks_episodes, monkeypatch):
+    """Like the single env, the vector env loads `split` (default "train") when given no episodes."""
+    loaded = []
+    monkeypatch.setattr(a2a.data, "load_split",
+                        lambda split, root=None: loaded.append(split) or (tasks_episodes if split == "val_unseen_tasks"
+                                                                          else train_episodes))
+    v = gym.make_vec("a2a/AskToAct-v0", num_envs=2)
+    assert isinstance(v.unwrapped, AskToActVectorEnv) and v.num_envs == 2 and v.unwrapped.episodes is train_episodes
+    v.close()
+    v = gym.make_vec("a2a/AskToAct-v0", num_envs=3, split="val_unseen_tasks", config=EnvConfig(frame_size=0))
+    obs, _ = v.reset(seed=0)
+    assert "image" not in obs and len(obs["instruction"]) == 3 and v.unwrapped.episodes is tasks_episodes
+    v.close()
+    assert loaded == ["train", "val_unseen_tasks"]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"num_envs": "2"}, "num_envs must be an integer >= 1, got '2'"),
+    ({"num_envs": 2.5}, "num_envs must be an integer >= 1, got 2.5"),
+    ({"num_envs": 0}, "num_envs must be an integer >= 1, got 0"),
+    ({"history": 2.0}, r"EnvConfig.history must be an integer in \[1, 64\], got 2.0"),
+    ({"num_threads": "2"}, "EnvConfig.num_threads must be an integer >= 0"),
+    ({"rewards": {"success": "x"}}, "EnvConfig.rewards must be an a2a.env.RewardWeights"),
+    ({"rewards": RewardWeights(budget_delta=1)}, None),
+])
+def test_make_vec_checks_argument_types(train_episodes, monkeypatch, kwargs, match):
+    monkeypatch.setattr(a2a.data, "load_split", lambda split, root=None: train_episodes)
+    if match is None:
+        a2a.make_vec("train", frame_size=0, **kwargs).close()
+        return
+    with pytest.raises(ValueError, match=match) as e:
+        a2a.make_vec("train", frame_size=0, **kwargs)
+    assert "\n" not in str(e.value)
+    if "num_envs" in kwargs:
+        with pytest.raises(ValueError, match=match):
+            AskToActVectorEnv(train_episodes, num_envs=kwargs["num_envs"])
+
+
+def test_single_env_refuses_calls_after_close(train_episodes):
+    env = AskToActEnv(train_episodes, config=EnvConfig(frame_size=0))
+    env.reset(options={"episode": 0})
+    env.close()
+    for call in (lambda: env.step("ask(where is it?)"), lambda: env.reset(), env.valid_actions, env.privileged_state):
+        with pytest.raises(RuntimeError, match=r"on a closed AskToActEnv; make a new one \(a2a.make\)"):
+            call()
+    env.close()  # closing twice is fine
