@@ -38,6 +38,18 @@ MISTAKES = [
     (["model", "pretrain-tiny", "{tmp}/p", "--eval-episodes", "0"], "--eval-episodes must be an integer >= 1"),
     (["train", "--sft-expert", "oracle", "--sft-dagger", "0.5", "--run-dir", "{tmp}/run"],
      "oracle does on no episodes, and the training split holds 40 others"),
+    (["train", "--judge", "llm", "--run-dir", "{tmp}/run"],
+     "judge='llm' needs an OpenAI-compatible endpoint: --base-url and --llm-model"),
+    (["train", "--judge", "llm", "--base-url", "http://127.0.0.1:99999/v1", "--llm-model", "m", "--run-dir",
+      "{tmp}/run"], "base_url has a bad port (not in 1..65535): 'http://127.0.0.1:99999/v1'"),
+    (["train", "--user", "llm", "--base-url", "http://127.0.0.1:99999/v1", "--llm-model", "m", "--run-dir",
+      "{tmp}/run"], "base_url has a bad port (not in 1..65535): 'http://127.0.0.1:99999/v1'"),
+    (["eval", "--agent", "wg-react", "--split", "val_unseen_scenes", "--base-url", "http://127.0.0.1:99999/v1",
+      "--llm-model", "m", "--out", "{tmp}/run"], "base_url has a bad port (not in 1..65535)"),
+    (["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--user", "llm", "--base-url",
+      "http://127.0.0.1:99999/v1", "--llm-model", "m", "--out", "{tmp}/run"], "base_url has a bad port"),
+    (["eval", "--agent", "wg-react", "--split", "val_unseen_scenes", "--shots", "100000", "--base-url",
+      "http://127.0.0.1:9/v1", "--llm-model", "m", "--out", "{tmp}/run"], "shots must be at most 12, got 100000"),
 ]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..eval.agent import AgentObservation, EnvAccess
+from ..llm.breaker import EndpointBreaker
 from ..llm.client import ChatRequest, ChatResult, LLMClient
 from ..llm.dialogue import question_of
 from .config import LLMAgentConfig
@@ -20,10 +21,6 @@ from .prompts import context, first_message, graph_changes, observation_text, wi
 from .replies import one_line_cut
 
 log = logging.getLogger(__name__)
-
-# After this many steps in a row in which every request failed, the endpoint is taken as gone: the
-# evaluation stops with the error (resume it with --resume; finished episodes are kept).
-MAX_FAILED_STEPS = 3
 
 
 class LLMAgent:
@@ -52,7 +49,8 @@ class LLMAgent:
         if check:
             self.client.check()  # an unreachable endpoint fails now, in one line
         self._memory: dict[int, EpisodeMemory] = {}
-        self._failed_steps = 0
+        # A gone endpoint stops the evaluation (resume it with --resume; finished episodes are kept).
+        self._breaker = EndpointBreaker()
         self.system = ""  # set by subclasses
 
     # ---- the Agent protocol ----
@@ -71,7 +69,7 @@ class LLMAgent:
             mems.append(mem)
         requests = [self.request(row, obs, env, mem) for row, mem in enumerate(mems)]
         results = self.client.chat_many_sync(requests, return_exceptions=True)
-        self._check_endpoint(results)
+        self._breaker.check(results, self.name)
         actions = []
         for row, (mem, result) in enumerate(zip(mems, results)):
             env_id = int(obs.env_ids[row])
@@ -147,15 +145,6 @@ class LLMAgent:
         return ChatRequest(messages=tuple(msgs), temperature=self.config.temperature, max_tokens=self.config.max_tokens,
                            seed=self.config.seed, stop=self.stop, tools=self.tools,
                            tool_choice="auto" if self.tools else None)
-
-    def _check_endpoint(self, results: list) -> None:
-        errors = [r for r in results if isinstance(r, BaseException)]
-        if results and len(errors) == len(results):
-            self._failed_steps += 1
-            if self._failed_steps >= MAX_FAILED_STEPS:
-                raise errors[0]
-        else:
-            self._failed_steps = 0
 
     def _take(self, mem: EpisodeMemory, result: object, env: EnvAccess, env_id: int) -> str:
         info: dict[str, Any] = {"raw": "", "thought": "", "tool_calls": [], "prompt_tokens": 0, "completion_tokens": 0,

@@ -9,6 +9,10 @@ from ..eval.registry import AgentOption
 from ..llm.config import LLMConfig, default_cache_path
 
 OBSERVABILITY = ("full", "partial")
+# Few-shot examples at most: one per ambiguity type of the train split. Each is 1-2k tokens of the
+# system prompt, sent with every step, so 12 already take some 20k tokens of the model's context
+# (and more take minutes to build).
+MAX_SHOTS = 12
 
 # Options every LLM agent takes. Those named like `a2a eval`'s own endpoint flags (base_url,
 # llm_model, api_key_env, llm_timeout, llm_concurrency, dataset) take those flags' values.
@@ -30,7 +34,8 @@ ENDPOINT_OPTIONS = (
 WORLD_GRAPH_OPTIONS = ENDPOINT_OPTIONS + (
     AgentOption("observability", str, "full", "world graph: full (privileged, whole apartment) or partial "
                 "(what the robot has observed so far)"),
-    AgentOption("shots", int, 0, "worked examples from the oracle's trajectories on the train split"),
+    AgentOption("shots", int, 0, f"worked examples from the oracle's trajectories on the train split "
+                f"(at most {MAX_SHOTS})"),
     AgentOption("dataset", str, None, "dataset directory whose train split gives the examples (default: the built-in)"),
 )
 SET_OF_MARKS_OPTIONS = ENDPOINT_OPTIONS + (
@@ -70,6 +75,10 @@ class LLMAgentConfig:
         for name in ("max_turns", "shots", "llm_retries"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.shots > MAX_SHOTS:
+            raise ValueError(f"shots must be at most {MAX_SHOTS}, got {self.shots}: each worked example adds "
+                             f"1-2k tokens to every step's prompt, and {MAX_SHOTS} already show one episode of each "
+                             "ambiguity type of the train split")
         if not 1 <= self.image_history <= 8:
             raise ValueError(f"image_history must be in [1, 8], got {self.image_history}")
         if not 64 <= self.image_size <= 1024:

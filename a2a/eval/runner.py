@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..env.config import EnvConfig, RewardWeights, check_frame_size, check_seed
+from ..llm.client import LLMEndpointDownError
 from ..llm.env_user import UserSpec
 from .agent import Agent
 from .env_access import RunnerEnvAccess
@@ -371,6 +372,9 @@ def _evaluate_in(run_dir: Path, cfg: EvalConfig, wanted: dict, episodes, selecti
             try:
                 user_stats = run_episodes(agent, episodes, order, sub_cfg, on_record, bar.update, user=cfg.user,
                                           llm_cache=str(run_dir / "llm_cache.sqlite"))
+            except LLMEndpointDownError as e:  # the agent's or the LLM user's endpoint is gone: say how to go on
+                raise LLMEndpointDownError(f"{e} with --resume --out {run_dir} (the finished episodes are kept)") \
+                    from e.__cause__
             finally:
                 close = getattr(agent, "close", None)  # model agents hold connections (LLM clients)
                 if close is not None:

@@ -20,6 +20,7 @@ from .client import (
                      ChatResult,
                      LLMCacheError,
                      LLMClient,
+                     LLMEndpointDownError,
                      LLMError,
                      LLMResponseError,
                      LLMStatusError,
@@ -36,7 +37,8 @@ from .user import LLMUser, UserAnswer, UserConfig, UserRequest, clean_answer
 __all__ = [
     "ChatRequest", "ChatResult", "DialogueRecord", "EnvUser", "JudgeAgreement", "JudgeConfig", "JudgeRequest",
            "JudgeVerdict",
-    "LLMCacheError", "LLMClient", "LLMConfig", "LLMError", "LLMJudge", "LLMResponseError", "LLMStatusError",
+    "LLMCacheError", "LLMClient", "LLMConfig", "LLMEndpointDownError", "LLMError", "LLMJudge", "LLMResponseError",
+    "LLMStatusError",
     "LLMUnavailableError", "LLMUser", "ParsedVerdict", "QuestionContext", "ResponseCache", "ToolCall", "UserAnswer",
            "UserConfig",
     "UserRequest", "UserSpec", "clean_answer", "default_cache_path", "parse_verdict", "request_key",

@@ -42,6 +42,10 @@ class LLMUnavailableError(LLMError):
     """The endpoint could not be reached (connection errors or timeouts on every attempt)."""
 
 
+class LLMEndpointDownError(LLMUnavailableError):
+    """Every request failed in several steps in a row: the endpoint is taken as gone (see a2a.llm.breaker)."""
+
+
 class LLMStatusError(LLMError):
     """The endpoint answered with an HTTP error (non-retryable, or retries exhausted)."""
 
@@ -332,8 +336,9 @@ class LLMClient:
         try:
             page = await asyncio.wait_for(api.models.list(), self.config.timeout_s)
         except Exception as exc:  # noqa: BLE001 - reported as one clear error
+            cause = _first_cause(exc)
             raise LLMUnavailableError(self._redact(
-                f"LLM endpoint {self.config.base_url} is not usable: {type(exc).__name__}: {exc}")) from None
+                f"LLM endpoint {self.config.base_url} is not usable: {type(cause).__name__}: {cause}")) from None
         return [m.id for m in getattr(page, "data", [])]
 
     async def aclose(self) -> None:
@@ -355,15 +360,39 @@ class LLMClient:
                 awaitable.close()
             raise RuntimeError("LLMClient.run_sync called from its own background loop (would deadlock)")
 
+        started: list[asyncio.Task] = []
+
         async def _wrap() -> T:
+            started.append(asyncio.current_task())  # type: ignore[arg-type]
             return await awaitable
 
         fut: Future[T] = asyncio.run_coroutine_threadsafe(_wrap(), loop)
         try:
             return fut.result()
         except BaseException:
-            fut.cancel()
+            # Interrupted (Ctrl-C): the task is only told to cancel; wait until it ended, or one left pending
+            # when the loop stops is reported at exit ("Task was destroyed but it is pending!").
+            if fut.cancel() and self._settle(loop, started) and asyncio.iscoroutine(awaitable):
+                awaitable.close()  # a no-op unless it was cancelled before it started ("never awaited")
             raise
+
+    @staticmethod
+    def _settle(loop: asyncio.AbstractEventLoop, tasks: list[asyncio.Task], timeout_s: float = 5.0) -> bool:
+        """Waits until `tasks` (the one ``run_sync`` started, once it ran) ended; True if they did.
+
+        Called after ``fut.cancel()`` sent the cancellation to the loop, so this runs after it: the task
+        either ran far enough to be in `tasks`, or was cancelled before it started and is done."""
+        async def _wait() -> None:
+            if tasks:
+                await asyncio.wait(tasks)
+
+        waiting = asyncio.run_coroutine_threadsafe(_wait(), loop)
+        try:
+            waiting.result(timeout_s)
+            return True
+        except BaseException:  # noqa: BLE001 - best effort (a second Ctrl-C, a timeout): the first error is raised
+            waiting.cancel()
+            return False
 
     def chat_sync(self, request: ChatRequest | str) -> ChatResult:
         return self.run_sync(self.chat(request))
@@ -519,7 +548,8 @@ class LLMClient:
                 message += (f" (the server rejects the request's {', '.join(rejected)}; not retried)" if rejected
                             else " (a request-validation error; not retried)")
             return _Failure("http_errors", message, transient, status=code, retry_after=_retry_after(exc))
-        return _Failure("malformed_responses", f"malformed response ({type(exc).__name__}: {exc})", True)
+        cause = _first_cause(exc)
+        return _Failure("malformed_responses", f"malformed response ({type(cause).__name__}: {cause})", True)
 
     def _final_error(self, failure: _Failure, attempts: int) -> LLMError:
         msg = self._redact(f"LLM request to {self.config.base_url} (model {self.config.model!r}) failed after "
@@ -548,6 +578,16 @@ class LLMClient:
 _VALIDATION_MARKERS = ("validation error", "validationerror", "input should be", "extra inputs are not permitted",
                        "unsupported", "not supported", "unrecognized request argument", "field required",
                        "invalid request")
+
+
+def _first_cause(exc: BaseException) -> BaseException:
+    """The first leaf of an exception group (the HTTP stack's task groups raise them), else `exc`:
+    "ExceptionGroup: unhandled errors in a TaskGroup" says nothing of what went wrong."""
+    inner = getattr(exc, "exceptions", None)  # duck-typed: Python 3.10 has the backport's class only
+    while isinstance(inner, tuple) and inner and isinstance(inner[0], BaseException):
+        exc = inner[0]
+        inner = getattr(exc, "exceptions", None)
+    return exc
 
 
 def _is_request_validation_error(message: str) -> bool:

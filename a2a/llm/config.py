@@ -57,6 +57,11 @@ class LLMConfig:
         url = urlparse(self.base_url)
         _check(url.scheme in ("http", "https") and bool(url.netloc),
                f"base_url must be an http(s) URL, got {self.base_url!r}")
+        try:  # urlparse checks the port only when asked; a bad one would fail deep in the HTTP stack
+            port = url.port
+        except ValueError:
+            port = -1
+        _check(port is None or 1 <= port <= 65535, f"base_url has a bad port (not in 1..65535): {self.base_url!r}")
         _check(isinstance(self.model, str) and bool(self.model.strip()), "model must be a non-empty string")
         _check(isinstance(self.api_key_env, str) and self.api_key_env.isidentifier(),
                f"api_key_env must be an environment variable name, got {self.api_key_env!r}")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _core
+from .config import LLMConfig
 from .dialogue import DialogueRecord, question_of
 from .user import LLMUser, Route
 
@@ -113,8 +114,16 @@ class UserSpec:
     def __post_init__(self) -> None:
         if self.route not in ROUTES:
             raise ValueError(f"user must be one of {tuple(ROUTES)}, got {self.route!r}")
-        if ROUTES[self.route] is not None and not (self.base_url and self.model):
-            raise ValueError(f"user={self.route!r} needs an OpenAI-compatible endpoint: --base-url and --llm-model")
+        if ROUTES[self.route] is not None:
+            if not (self.base_url and self.model):
+                raise ValueError(f"user={self.route!r} needs an OpenAI-compatible endpoint: --base-url and --llm-model")
+            self.llm_config()  # a bad URL (or timeout) fails now, not when a run builds its user
+
+    def llm_config(self, cache_path: str | None = None) -> LLMConfig:
+        """The endpoint's LLMConfig (validated there); for an LLM route only."""
+        assert self.base_url and self.model
+        return LLMConfig(base_url=self.base_url, model=self.model, api_key_env=self.api_key_env,
+                         cache_path=cache_path, timeout_s=self.timeout_s, concurrency=self.concurrency)
 
     def describe(self) -> dict:
         """What a run records (never the key, only the variable that holds it)."""
@@ -128,13 +137,10 @@ class UserSpec:
         route = ROUTES[self.route]
         if route is None:
             return None
-        assert self.base_url and self.model  # __post_init__ checked: an LLM route has an endpoint
         from .client import LLMClient
-        from .config import LLMConfig
         from .user import UserConfig
 
-        client = LLMClient(LLMConfig(base_url=self.base_url, model=self.model, api_key_env=self.api_key_env,
-                                     cache_path=cache_path, timeout_s=self.timeout_s, concurrency=self.concurrency))
+        client = LLMClient(self.llm_config(cache_path))
         if check:
             client.check()
         user = LLMUser(client, UserConfig(route=route, max_answer_chars=_core.ANSWER_CHARS - 1))

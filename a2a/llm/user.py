@@ -2,8 +2,9 @@
 
 With ``route="builtin_first"`` a question goes to the built-in (grammar) user first and reaches
 the LLM only when the built-in user did not understand it (returned ``None``). Empty or refusing
-replies and failed requests become the configured fallback answer, counted and logged; nothing
-raises into the training loop.
+replies and failed requests become the configured fallback answer, counted and logged; only an
+endpoint that failed every request of several calls in a row raises (LLMEndpointDownError, see
+a2a.llm.breaker), rather than answering every question of a run with the fallback.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ._fallback import FallbackLog
+from .breaker import EndpointBreaker
 from .client import ChatRequest, ChatResult, LLMClient
 from .dialogue import QuestionContext
 from .garbage import garbage_kind
@@ -91,6 +93,7 @@ class LLMUser:
         self.config = config or UserConfig()
         self.builtin_answer = builtin_answer
         self._fallbacks = FallbackLog(log, "LLM user", self.config.warn_every)
+        self._breaker = EndpointBreaker()
         self._lock = threading.Lock()
         self._sources = dict.fromkeys(_SOURCES, 0)
         self._builtin_errors = 0
@@ -120,6 +123,7 @@ class LLMUser:
                 results = [exc] * len(todo)
             for i, res in zip(todo, results):
                 answers[i] = self._answer(res)
+            self._breaker.check(results, "LLM user")  # after the fallbacks were counted
         out = [a for a in answers if a is not None]
         assert len(out) == len(requests)
         with self._lock:

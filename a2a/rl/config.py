@@ -7,8 +7,12 @@ defaults and help texts from these fields (a2a/cli/config_args.py), so each sett
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from ..env.config import RewardWeights, check_frame_size, check_seed
+
+if TYPE_CHECKING:
+    from ..llm.config import LLMConfig
 
 REWARD_SETS = ("full", "success+subgoal", "success")  # the paper's reward ablation
 JUDGES = ("oracle", "llm")
@@ -127,8 +131,11 @@ class TrainConfig:
             raise ValueError(f"reward_set must be one of {REWARD_SETS}, got {self.reward_set!r}")
         if self.judge not in JUDGES:
             raise ValueError(f"judge must be one of {JUDGES}, got {self.judge!r}")
-        if self.judge == "llm" and not (self.llm_base_url and self.llm_model):
-            raise ValueError("judge='llm' needs llm_base_url and llm_model (an OpenAI-compatible endpoint)")
+        if self.judge == "llm":
+            if not (self.llm_base_url and self.llm_model):
+                raise ValueError("judge='llm' needs an OpenAI-compatible endpoint: --base-url and --llm-model "
+                                 "(TrainConfig.llm_base_url and llm_model)")
+            self.judge_llm_config()  # a bad URL (or timeout) fails now, not after the model is built
         self.user_spec()  # validates the route and its endpoint
         for name in ("minutes", "sft_minutes"):
             v = getattr(self, name)
@@ -151,6 +158,14 @@ class TrainConfig:
     @property
     def total_updates(self) -> int:
         return self.sft_updates + self.ppo.updates
+
+    def judge_llm_config(self, cache_path: str | None = None) -> LLMConfig:
+        """The LLM judge's endpoint (validated by LLMConfig)."""
+        from ..llm.config import LLMConfig
+
+        assert self.llm_base_url and self.llm_model
+        return LLMConfig(base_url=self.llm_base_url, model=self.llm_model, api_key_env=self.llm_api_key_env,
+                         cache_path=cache_path, timeout_s=self.llm_timeout_s, concurrency=self.llm_concurrency)
 
     def user_spec(self):
         """Who answers the policy's questions (the LLM user shares the judge's endpoint)."""

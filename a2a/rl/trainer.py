@@ -191,13 +191,10 @@ def _load_policy(cfg: TrainConfig, path: str, info: DistInfo):
 def _judge(cfg: TrainConfig, run_dir: Path, num_envs: int, weight: float, env_user=None):
     if cfg.judge != "llm":
         return None
-    assert cfg.llm_base_url and cfg.llm_model  # TrainConfig checked: the LLM judge has an endpoint
-    from ..llm import JudgeConfig, LLMClient, LLMConfig, LLMJudge
+    from ..llm import JudgeConfig, LLMClient, LLMJudge
     from .question_reward import LLMQuestionReward
 
-    client = LLMClient(LLMConfig(base_url=cfg.llm_base_url, model=cfg.llm_model, api_key_env=cfg.llm_api_key_env,
-                                 cache_path=str(run_dir / "llm_cache.sqlite"), timeout_s=cfg.llm_timeout_s,
-                                 concurrency=cfg.llm_concurrency))
+    client = LLMClient(cfg.judge_llm_config(cache_path=str(run_dir / "llm_cache.sqlite")))
     client.check()  # fail at startup, not in the middle of a rollout, if the endpoint is unreachable
     return LLMQuestionReward(LLMJudge(client, JudgeConfig(fallback="oracle", json_mode=cfg.llm_json_mode)), num_envs,
                              weight, dialogues=env_user.dialogues if env_user is not None else None)

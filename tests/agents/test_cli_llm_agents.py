@@ -35,7 +35,9 @@ def test_resume_does_not_ask_cached_calls_again_and_a_rerun_costs_nothing(server
     broken = server.default
     server.default = lambda body: fake.Status(401, "key revoked")
     rc = main(eval_args(server, tmp_path, out, "--price-in", "1", "--price-out", "2"))
-    assert rc == 2 and "401" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert rc == 2 and "401" in err and err.endswith(f"run again with --resume --out {out} (the finished episodes "
+                                                     "are kept)")
     done = (out / "episodes.jsonl").read_text().splitlines()
     assert len(done) == 1
     asked_before = server.count

@@ -120,6 +120,14 @@ def test_few_shot_examples_come_from_the_train_split_only(server, agent_options,
     assert "Thought:" not in direct.system.split("Worked examples")[1]
 
 
+def test_shots_are_bounded_before_any_example_is_built(agent_options):
+    from a2a.agents.config import MAX_SHOTS
+
+    assert LLMAgentConfig.from_options(agent_options(shots=MAX_SHOTS), react=True).shots == MAX_SHOTS
+    with pytest.raises(ValueError, match=f"^shots must be at most {MAX_SHOTS}, got 100000: each worked example adds"):
+        LLMAgentConfig.from_options(agent_options(shots=100000), react=True)
+
+
 @pytest.mark.parametrize("reply, error", [
     ("", "empty reply"),
     ("!!! ??? ...", "garbage reply"),
@@ -149,13 +157,15 @@ def test_actions_naming_nothing_in_the_scene_are_invalid_with_the_cores_reason(s
 
 
 def test_failed_requests_are_invalid_steps_and_a_dead_endpoint_stops_the_run(server, agent_options, dataset_dir):
-    from a2a.llm import LLMStatusError
+    from a2a.llm import LLMEndpointDownError, LLMStatusError
 
     server.script.extend([fake.Status(401, "bad key")] + [fake.Reply("Action: ask(where is it?)")] * 5)
     agent = make_agent(agent_options)
     server.default = lambda body: fake.Status(401, "bad key")
-    with pytest.raises(LLMStatusError, match="401"):
+    with pytest.raises(LLMEndpointDownError, match="^wg-react: every LLM request failed in 3 steps in a row.*401") \
+            as info:  # the LLM user's circuit breaker too (a2a.llm.breaker)
         run(agent, "val_unseen_scenes", dataset_dir, n=1, num_envs=1)
+    assert isinstance(info.value.__cause__, LLMStatusError)
     # one failure alone is an invalid step, not the end (the 5 good replies came in between)
     assert len(server.bodies) == 1 + 5 + 3
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import signal
+import threading
 import time
 
 import pytest
@@ -233,6 +236,61 @@ def test_async_api_on_caller_loop(client, server):
 
 def test_check_lists_models(client, server):
     assert client().check() == ["fake-model"]
+
+
+def test_check_names_the_first_cause_of_an_exception_group(client):
+    """The HTTP stack's task groups raise "ExceptionGroup: unhandled errors in a TaskGroup", which says
+    nothing of what went wrong: the check names the first error inside."""
+    from a2a.llm.client import _LoopState
+
+    class Models:
+        async def list(self):
+            raise ExceptionGroup("unhandled errors in a TaskGroup",
+                                 [ExceptionGroup("inner", [OverflowError("connect(): port must be 0-65535.")])])
+
+    class Api:
+        models = Models()
+
+    c = client()
+
+    async def check():
+        c._states[asyncio.get_running_loop()] = _LoopState(api=Api(), sem=asyncio.Semaphore(1))
+        return await c.acheck()
+
+    with pytest.raises(LLMUnavailableError) as info:
+        asyncio.run(check())
+    assert str(info.value) == (f"LLM endpoint {c.config.base_url} is not usable: OverflowError: connect(): port must "
+                               "be 0-65535.")
+
+
+def test_an_interrupted_sync_call_leaves_no_pending_task(client, server, caplog):
+    """Ctrl-C in a blocking call: run_sync raises once its task has ended, so that nothing is printed
+    after the CLI's "interrupted" (a task still pending when the loop stops is reported at exit as
+    "Task was destroyed but it is pending!")."""
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("needs Python's own SIGINT handler in the main thread")
+    c = client(timeout_s=10, max_retries=0)
+    server.default = lambda body: Sleep(5, Reply("late"))
+    tasks = []
+
+    async def interrupted():
+        tasks.append(asyncio.current_task())
+        asyncio.get_running_loop().call_later(0.3, signal.pthread_kill, threading.main_thread().ident, signal.SIGINT)
+        try:
+            return await c.chat_many(["a", "b"])
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.2)  # a cancelled call takes a moment to end (its connections close)
+            raise
+
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    with pytest.raises(KeyboardInterrupt):
+        c.run_sync(interrupted())
+    assert tasks[0].done() and tasks[0].cancelled()
+    tasks.clear()
+    c.close()
+    gc.collect()
+    assert "destroyed" not in caplog.text and "never awaited" not in caplog.text
 
 
 def test_stats_counters(client, server):

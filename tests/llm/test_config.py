@@ -18,6 +18,9 @@ def test_defaults_are_valid_and_frozen():
 @pytest.mark.parametrize("kw, match", [
     (dict(base_url="localhost:8000"), "base_url"),
     (dict(base_url="ftp://host/v1"), "base_url"),
+    (dict(base_url="http://127.0.0.1:99999/v1"), "bad port"),
+    (dict(base_url="http://127.0.0.1:0/v1"), "bad port"),
+    (dict(base_url="http://127.0.0.1:port/v1"), "bad port"),
     (dict(model=" "), "model"),
     (dict(api_key_env="sk-abc123"), "api_key_env"),
     (dict(concurrency=0), "concurrency"),

@@ -12,7 +12,7 @@ from a2a import _core
 from a2a.env.spaces import CHARSET
 from a2a.llm import EnvUser, LLMClient, LLMUser, UserConfig, UserSpec
 from a2a.llm.env_user import UNKNOWN_QUESTION, fit_answer, question_of
-from llm_fake_server import TEST_KEY_ENV, Reply, closed_port_url
+from llm_fake_server import TEST_KEY_ENV, Reply, Status, closed_port_url
 
 
 def env_user(make_config, route: str, num_envs: int = 2, seed: int = 3):
@@ -161,6 +161,25 @@ def test_a2a_eval_cli_with_the_llm_user(server, dataset_dir, tmp_path, capsys):
     assert main(["eval", "--agent", "oracle", "--split", "train", "--dataset", str(dataset_dir), "--user", "llm",
                  "--out", str(tmp_path / "x")]) == 2
     assert "needs an OpenAI-compatible endpoint" in capsys.readouterr().err
+
+
+def test_a2a_eval_stops_in_one_line_when_the_llm_user_endpoint_fails_every_request(server, dataset_dir, tmp_path,
+                                                                                   capsys):
+    from a2a.cli.main import main
+    from a2a.llm.breaker import MAX_FAILED_STEPS
+
+    server.default = lambda body: Status(401, "key revoked")  # not retried: one request per question
+    rc = main(["eval", "--agent", "oracle", "--split", "val_unseen_tasks", "--dataset", str(dataset_dir),
+               "--episodes", "6", "--num-envs", "1", "--out", str(tmp_path / "run"), "--no-progress", "--bootstrap",
+               "0", "--user", "llm", "--base-url", server.url, "--llm-model", "fake-model", "--api-key-env",
+               TEST_KEY_ENV])
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert rc == 2 and "Traceback" not in err, err
+    assert last.startswith(f"a2a eval: error: LLM user: every LLM request failed in {MAX_FAILED_STEPS} steps in a "
+                           "row, so the run stops (LLM request to ") and "HTTP 401" in last
+    assert last.endswith(f"then run again with --resume --out {tmp_path / 'run'} (the finished episodes are kept)")
+    assert len(server.bodies) == MAX_FAILED_STEPS  # one question per step (one env), then the run stopped
 
 
 def test_the_llm_user_is_told_the_preference_of_a_multi_object_task(server, make_config):

@@ -5,7 +5,8 @@ import asyncio
 
 import pytest
 
-from a2a.llm import LLMClient, LLMUser, UserAnswer, UserConfig, UserRequest
+from a2a.llm import LLMClient, LLMEndpointDownError, LLMUser, UserAnswer, UserConfig, UserRequest
+from a2a.llm.breaker import MAX_FAILED_STEPS
 
 from llm_fake_server import Reply, Status, closed_port_url, fake_user_answer  # noqa: E402
 
@@ -110,6 +111,23 @@ def test_failures_fall_back_without_raising(user, server):
     out = u.answer_many([req("Where is it?")])
     assert out == [UserAnswer("I don't understand.", "fallback")]
     assert u.stats()["fallback_error"] == 1
+
+
+def test_an_endpoint_that_fails_every_request_stops_the_user_after_a_few_calls(user, server):
+    """The LLM agents' circuit breaker: a call with one answer resets the count; calls that failed on
+    every request in a row end with one error instead of a run of fallbacks."""
+    server.default = lambda body: Status(500, "boom")
+    u = user(max_retries=0)
+    u.answer_many([req("Where is it?"), req("Which one?")])  # failed on every request: 1
+    server.script.extend([Reply("On the table.")])
+    assert [a.source for a in u.answer_many([req("Where is it?"), req("Which one?")])].count("llm") == 1  # reset
+    for k in range(MAX_FAILED_STEPS - 1):  # new questions (an answered one would come from the cache)
+        assert u.answer_many([req(f"Where is it, {k}?")]) == [UserAnswer("I don't understand.", "fallback")]
+    assert u.answer_many([req("Is it red?")], builtin_answers=["Yes."])[0].source == "builtin"  # no request: no count
+    with pytest.raises(LLMEndpointDownError, match=f"LLM user: every LLM request failed in {MAX_FAILED_STEPS} "
+                                                   "steps in a row.*HTTP 500.*boom.*--base-url"):
+        u.answer_many([req("Where is it, now?")])
+    assert u.stats()["fallback_error"] == 2 + 1 + (MAX_FAILED_STEPS - 1) + 1  # each failure counted, the last too
 
 
 def test_unreachable_user_falls_back(make_config):

@@ -107,3 +107,14 @@ def test_training_with_the_llm_user_answering_every_question(make_cfg, server):
     assert last["user/answered"] > 0
     assert last["user/answered"] == len(server.bodies)  # the judge is the oracle: every request is the user's
     assert last["user/answered"] == last["user/requests"] and last["user/fallbacks"] == 0
+
+
+def test_training_stops_in_one_error_when_the_llm_user_endpoint_fails_every_request(make_cfg, server):
+    from a2a.llm import LLMEndpointDownError
+
+    server.default = lambda body: fake.Status(401, "key revoked")  # not retried
+    cfg = make_cfg("llm-user-down", user="llm", llm_base_url=server.url, llm_model="fake-model",
+                   llm_api_key_env=fake.TEST_KEY_ENV, sft_updates=1, sft_expert="oracle",
+                   ppo={"updates": 1, "rollout_steps": 12})
+    with pytest.raises(LLMEndpointDownError, match="LLM user: every LLM request failed in 3 steps in a row"):
+        train(cfg)
