@@ -27,15 +27,15 @@ class EndpointBreaker:
         """Counts one step from its results (exceptions in the slots of failed requests); raises
         LLMEndpointDownError on the last step allowed, naming the caller `what` (an agent, "LLM user").
         A step without requests counts for nothing."""
-        errors = [r for r in results if isinstance(r, BaseException)]
         if not results:
             return
+        errors = [r for r in results if isinstance(r, BaseException)]
         with self._lock:
             self.failed_steps = self.failed_steps + 1 if len(errors) == len(results) else 0
             down = self.failed_steps >= self.max_failed_steps
         if down:
-            last = " ".join(str(errors[0]).split()) or type(errors[0]).__name__
+            first = " ".join(str(errors[0]).split()) or type(errors[0]).__name__
             raise LLMEndpointDownError(
                 f"{what}: every LLM request failed in {self.failed_steps} steps in a row, so the run stops "
-                f"({last}); check that the server at --base-url is up and serves --llm-model "
+                f"({first}); check that the server at --base-url is up and serves --llm-model "
                 f"(a slow server needs a larger --llm-timeout), then run again") from errors[0]
