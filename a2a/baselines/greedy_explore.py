@@ -206,9 +206,13 @@ class GreedyExploreAgent:
                 # the action the env executed last (ours or not), its outcome
                 episode[2].append(Step(obs.last_action[row], obs.answer[row], bool(obs.invalid[row])))
             ep = self._episodes[env_id]
-            out.append(self._multi.act_row(obs, row, env) if ep is None else
-                       next_action(ep[0], ep[1], ep[2], self.config.ask_location))
+            out.append(self._multi.act_row(obs, row, env) if ep is None else self.fetch_action(*ep, env, env_id))
         return out
+
+    def fetch_action(self, p: ParsedInstruction, vocab: Vocabulary, history: list[Step], env: EnvAccess,
+                     env_id: int) -> str:
+        """The action in a fetch episode (subclasses may look at more than the history)."""
+        return next_action(p, vocab, history, self.config.ask_location)
 
 
 def make(options: dict) -> GreedyExploreAgent:

@@ -20,11 +20,12 @@ def clean_registry():
 
 
 def test_builtin_agents_are_registered():
-    assert {"oracle", "random", "no-ask", "greedy-explore"} <= set(available_agents())
-    for name in ("oracle", "random", "no-ask", "greedy-explore"):
+    assert {"oracle", "random", "no-ask", "greedy-explore", "look-then-ask"} <= set(available_agents())
+    for name in ("oracle", "random", "no-ask", "greedy-explore", "look-then-ask"):
         agent = make_agent(name)
         assert agent.name == name and isinstance(agent.privileged, bool)
     assert make_agent("oracle").privileged and not make_agent("greedy-explore").privileged
+    assert not make_agent("look-then-ask").privileged
 
 
 def test_unknown_agent_lists_the_choices():

@@ -1,0 +1,107 @@
+"""look-then-ask: greedy-explore that looks (the observed world graph) before it asks "where is it?"."""
+
+from __future__ import annotations
+
+import pytest
+
+from a2a.baselines.greedy_explore import COLOR_Q, SIZE_Q, WHERE_Q, GreedyExploreAgent, Step
+from a2a.baselines.instruction import Vocabulary, parse_instruction
+from a2a.baselines.look_then_ask import PLANNED_STEPS, LookThenAskAgent, Seen, look_action, splitting_question
+from a2a.data import SPLITS, load_split
+from a2a.eval.metrics import compute_metrics
+from a2a.eval.runner import RunnerConfig, run_episodes
+
+VOCAB = Vocabulary(("dark table", "kitchen drawer", "coffee table", "sofa"),
+                   {"dark table": "table", "kitchen drawer": "drawer", "coffee table": "coffee table", "sofa": "sofa"},
+                   frozenset({"kitchen drawer"}), ("small red cup", "large blue vase"))
+INSTR = parse_instruction("Bring the red cup and place it on the coffee table.", VOCAB)
+
+
+def graph(*lines: str) -> Seen:
+    return Seen.parse("\n".join(lines), VOCAB)
+
+
+def test_the_observed_graph_is_read_without_patterns_and_closed_receptacles_are_not_looked_into():
+    seen = graph("room: kitchen",
+                 "receptacle: dark table (table) in the kitchen, 4 slots",
+                 "receptacle: kitchen drawer (drawer) in the kitchen, closed, 2 slots",
+                 "receptacle: coffee table (not visited yet)",
+                 "object: small red striped cup on the dark table (slot 1)",
+                 "object: large blue vase (held by the robot)",
+                 "robot: at the kitchen drawer in the kitchen, holding the large blue vase")
+    assert seen.looked_into == {"dark table"}
+    assert seen.room_of == {"dark table": "kitchen", "kitchen drawer": "kitchen"}
+    assert seen.places == {"small red cup": [("dark table", "striped")]}
+
+
+def test_it_looks_until_it_saw_the_object_twice_or_everywhere():
+    nothing = graph("receptacle: dark table (not visited yet)")
+    assert look_action(INSTR, VOCAB, [], nothing) == "navigate(dark table)"
+    at = [Step("navigate(dark table)")]
+    one = graph("receptacle: dark table (table) in the kitchen, 4 slots",
+                "object: small red cup on the dark table (slot 0)")
+    # seen once: the kitchen drawer (closed) and the sofa may hold a twin, so it keeps looking
+    assert look_action(INSTR, VOCAB, at, one) == "navigate(kitchen drawer)"
+    at += [Step("navigate(kitchen drawer)")]
+    assert look_action(INSTR, VOCAB, at, one) == "open(kitchen drawer)"
+    twins = graph("receptacle: dark table (table) in the kitchen, 4 slots",
+                  "receptacle: kitchen drawer (drawer) in the kitchen, open, 2 slots",
+                  "object: small red cup on the dark table (slot 0)",
+                  "object: small red cup in the kitchen drawer (slot 1)")
+    assert look_action(INSTR, VOCAB, at + [Step("open(kitchen drawer)")], twins) == WHERE_Q
+    lone = graph("receptacle: dark table (table) in the kitchen, 4 slots",
+                 "receptacle: kitchen drawer (drawer) in the kitchen, open, 2 slots",
+                 "receptacle: sofa (sofa) in the living room, 2 slots",
+                 "object: small red cup on the dark table (slot 0)")
+    history = at + [Step("open(kitchen drawer)"), Step("navigate(sofa)")]
+    assert look_action(INSTR, VOCAB, history, lone) == "navigate(dark table)"  # seen once, everywhere: fetch it
+    history += [Step("navigate(dark table)")]
+    assert look_action(INSTR, VOCAB, history, lone) == "pick(small red cup)"
+    # after the pick greedy-explore delivers it, without asking where it was
+    agent_history = history + [Step("pick(small red cup)")]
+    assert look_action(INSTR, VOCAB, agent_history, lone) is None
+
+
+def test_it_asks_where_when_looking_would_leave_too_few_steps():
+    spent = [Step("navigate(sofa)")] * (PLANNED_STEPS - 5)
+    one = graph("receptacle: sofa (sofa) in the living room, 2 slots",
+                "object: small red cup on the sofa (slot 0)")
+    assert look_action(INSTR, VOCAB, spent, one) == WHERE_Q
+
+
+def test_a_named_receptacle_or_an_answered_location_is_greedy_explores():
+    named = parse_instruction("Bring the red cup from the dark table and place it on the coffee table.", VOCAB)
+    assert look_action(named, VOCAB, [], graph()) is None
+    told = [Step(WHERE_Q, "It is on the sofa in the living room.")]
+    assert look_action(INSTR, VOCAB, told, graph()) is None
+
+
+def test_an_attribute_question_first_when_several_descriptions_fit():
+    assert splitting_question(["small red cup", "large blue cup"], {}) == SIZE_Q  # a tie: size
+    assert splitting_question(["small red cup", "small blue cup", "small green cup"], {}) == COLOR_Q
+    assert splitting_question(["small red cup", "large red cup"], {}) == SIZE_Q
+    assert splitting_question(["small red cup", "large red cup"], {SIZE_Q: "It is small."}) is None
+    vocab = Vocabulary(VOCAB.receptacles, VOCAB.types, VOCAB.articulated, ("small red cup", "small blue cup"))
+    cup = parse_instruction("Bring the cup and place it on the coffee table.", vocab)
+    assert look_action(cup, vocab, [], Seen.parse("", vocab)) == COLOR_Q
+    answered = [Step(COLOR_Q, "It is blue.")]
+    assert look_action(cup, vocab, answered, Seen.parse("", vocab)) == "navigate(dark table)"  # now it looks
+
+
+def _run(agent, split, dataset_dir):
+    eps = load_split(split, dataset_dir)
+    out = []
+    run_episodes(agent, eps, range(len(eps)), RunnerConfig(frame_size=0, num_envs=8), lambda r, f: out.append(r))
+    return out
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_it_asks_fewer_needless_questions_than_greedy_explore_without_privileges(dataset_dir, split):
+    looked = _run(LookThenAskAgent(), split, dataset_dir)  # the runner denies privileged access
+    greedy = _run(GreedyExploreAgent(), split, dataset_dir)
+    m, g = compute_metrics(looked, n_boot=0), compute_metrics(greedy, n_boot=0)
+    assert m["SR"].value >= 0.95
+    # it fetches without asking only what it saw exactly once after looking everywhere: never a wrong guess
+    assert all(r.success for r in looked if r.Q == 0)
+    assert sum(r.Q for r in looked) < sum(r.Q for r in greedy)
+    assert m["ARS"].value > g["ARS"].value
