@@ -7,8 +7,11 @@ from a pair). This agent looks instead: it visits the receptacles (opening the c
 the robot saw there (`observed_state`, the partially observed world graph: only what the robot's views
 showed, the same information as its frames). It asks "where is it?" as soon as it has seen two objects of
 that description (the twins: the question is needed), and fetches without asking when it has looked
-everywhere and seen one. Where the looking would leave too few of the episode's steps to ask and fetch, it
-asks as greedy-explore does. When several descriptions fit and no place is named, it first asks for the
+everywhere and seen one. Where the looking would leave too few steps to ask and fetch, it asks as
+greedy-explore does; the agent is not told an episode's step limit, so it plans for `planned_steps` (option,
+default 40: the default benchmark's floor; give the dataset's --max-steps for other datasets, e.g. 10 for the
+easy preset). A pick of what it saw that the env refuses (two objects there match the description) also
+makes it ask. When several descriptions fit, it first asks for the
 attribute that tells them apart ("what color is it?", "what size is it?"), then looks for the one left.
 Every other decision is greedy-explore's (`next_action`).
 
@@ -22,12 +25,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..eval.agent import EnvAccess
-from .greedy_explore import COLOR_Q, PLACE_Q, SIZE_Q, WHERE_Q, GreedyExploreAgent, Step, next_action
+from .greedy_explore import (
+    COLOR_Q,
+    PLACE_Q,
+    SIZE_Q,
+    WHERE_Q,
+    GreedyExploreAgent,
+    GreedyExploreConfig,
+    Step,
+    next_action,
+)
 from .instruction import ParsedInstruction, Vocabulary, catalog, parse_placement_answer, parse_value_answer
 from .scripted import exploration_order
 
-# The step limit the agent plans for: the default benchmark's (episodes whose oracle plan is longer get
-# more, which this agent does not know, so it plans for the floor).
+# The step limit the agent plans for by default: the default benchmark's (episodes whose oracle plan is longer
+# get more, which this agent does not know, so it plans for the floor). Option planned_steps for other datasets.
 PLANNED_STEPS = 40
 # Steps kept back to ask "where is it?" and then fetch and deliver: ask, navigate, open, pick, navigate,
 # open, place, and one spare.
@@ -93,8 +105,8 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
     asked = {s.action: s.answer for s in history if s.action.startswith("ask(")}
     if p.category is None or p.source_receptacle is not None or WHERE_Q in asked:
         return None
-    if _picked(history):
-        return None  # holding (or held) the object: greedy-explore delivers it
+    if _holding(history):
+        return None  # holding an object: greedy-explore delivers it (or puts back what does not fit)
     goal = p.goal_receptacle
     if goal is None:
         of_type = vocab.of_type(p.goal_type or "")
@@ -107,11 +119,9 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
     size = p.size or (parse_value_answer(asked[SIZE_Q], cat["sizes"]) if SIZE_Q in asked else None)
     fits = fitting_descriptions(p, vocab, color, size)
     if len(fits) > 1:
-        # A question is certainly needed. Where no place is named, attribute questions narrow the descriptions
-        # to one without "where is it?", and only a twin of that one is left to look for.
-        if p.source_room is None and p.pattern is None:
-            return splitting_question(fits, asked)
-        return None
+        # A question is certainly needed: attribute questions narrow the descriptions to one without "where is
+        # it?", and only a twin of that one is left to look for.
+        return splitting_question(fits, asked)
     if not fits:
         return None
     desc = fits[0]
@@ -131,6 +141,8 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
         r = found[0]
         if at != r:
             return f"navigate({r})"
+        if any(s.action == f"pick({desc})" and s.invalid for s in history):
+            return WHERE_Q  # the env refused that pick (e.g. a same-description object there): ask
         return f"pick({desc})"  # it was seen here, so the receptacle is open
     r = to_look[0]
     cost = 1 + (r in vocab.articulated)
@@ -146,23 +158,37 @@ class LookThenAskAgent(GreedyExploreAgent):
 
     name = "look-then-ask"
 
+    def __init__(self, config: GreedyExploreConfig | None = None, planned_steps: int = PLANNED_STEPS):
+        super().__init__(config)
+        if planned_steps < 1:
+            raise ValueError(f"look-then-ask: planned_steps must be >= 1, got {planned_steps}")
+        self.planned_steps = planned_steps
+
     def fetch_action(self, p: ParsedInstruction, vocab: Vocabulary, history: list[Step], env: EnvAccess,
                      env_id: int) -> str:
         seen = Seen.parse(env.observed_state(env_id)["world_graph"], vocab)
-        look = look_action(p, vocab, history, seen)
+        look = look_action(p, vocab, history, seen, self.planned_steps)
         if look is not None:
             return look
         # Holding what it found by looking, without having asked where it was: deliver without asking.
         asked_where = any(s.action == WHERE_Q for s in history)
-        return next_action(p, vocab, history, ask_location=asked_where or not _picked(history))
+        return next_action(p, vocab, history, ask_location=asked_where or not _holding(history))
 
 
-def _picked(history: Sequence[Step]) -> bool:
-    return any(s.action.startswith("pick(") and not s.invalid for s in history)
+def _holding(history: Sequence[Step]) -> bool:
+    """Whether the robot holds an object now: a valid pick not followed by a valid place (an object that another
+    actor picked and that was put back no longer stops the looking)."""
+    held = False
+    for s in history:
+        if not s.invalid and s.action.startswith("pick("):
+            held = True
+        elif not s.invalid and s.action.startswith("place("):
+            held = False
+    return held
 
 
 def make(options: dict) -> LookThenAskAgent:
-    """Registry factory (options: seed)."""
-    from .greedy_explore import GreedyExploreConfig
-
-    return LookThenAskAgent(GreedyExploreConfig(seed=int(options.get("seed", 0))))
+    """Registry factory (options: planned_steps, seed)."""
+    steps = options.get("planned_steps")
+    return LookThenAskAgent(GreedyExploreConfig(seed=int(options.get("seed", 0))),
+                            PLANNED_STEPS if steps is None else int(steps))

@@ -18,7 +18,10 @@ _AGENTS = (
      (AgentOption("ask_location", bool, True,
                   "ask 'where is it?' when the instruction does not name where the object is"),),
      "non-privileged scripted agent: asks where things are from text, probes picks, delivers"),
-    ("look-then-ask", "a2a.baselines.look_then_ask:make", False, (),
+    ("look-then-ask", "a2a.baselines.look_then_ask:make", False,
+     (AgentOption("planned_steps", int, 40,
+                  "look-then-ask: the step limit it plans its looking for (the dataset's --max-steps; 10 for "
+                  "the easy preset)"),),
      "non-privileged scripted agent: greedy-explore, but looks around (the views it saw) before it asks "
      "'where is it?', and asks only if it saw the object's twin or could not look everywhere"),
 )

@@ -12,7 +12,9 @@ Stages:
            (a2a/pretrained/tiny-recipe), --clone-updates updates per seed, evaluated on val_unseen_scenes only
            (the development split) beside its start.
 
-Writes results.json and results.md into --out (the commit of the installed a2a that was measured, machine load).
+Writes results.json and results.md into --out (per row: the commit of the a2a that ran the evaluation, from its
+run.json, and the machine load when it was recorded). A finished evaluation in --work is reused only if it ran
+the same --episodes; otherwise the script stops (remove it or choose another --work).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def main() -> int:
     args = ap.parse_args()
     out = Path(args.out)
     work = Path(args.work) if args.work else out / "work"
+    out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
     log, results_file = out / "log.txt", out / "results.json"
     results: dict = json.loads(results_file.read_text()) if results_file.exists() else {}
@@ -55,7 +58,14 @@ def main() -> int:
         if not (d / "summary.json").exists():
             sh(["a2a", "eval", "--agent", agent, *extra, "--split", split, "--episodes", str(args.episodes),
                 "--out", str(d), *(["--resume"] if d.exists() else [])], log)
-        results[f"{name} | {split}"] = {**summary_of(d), "commit": measured_commit(), "load": os.getloadavg()[0]}
+        run = json.loads((d / "run.json").read_text())
+        if run.get("episodes") != args.episodes:
+            raise SystemExit(f"{d} evaluated {run.get('episodes')} episodes, not --episodes {args.episodes}: "
+                             "remove it or choose another --work")
+        commit = run.get("git_commit")  # the commit that ran it (measured_commit() is today's, not then's)
+        commit = commit[:7] + ("-dirty" if commit.endswith("-dirty") else "") if commit else measured_commit()
+        results[f"{name} | {split}"] = {**summary_of(d), "commit": commit, "episodes": args.episodes,
+                                        "load": os.getloadavg()[0]}
         results_file.write_text(json.dumps(results, indent=2) + "\n")
 
     if "scripts" in args.stages:

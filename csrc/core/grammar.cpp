@@ -559,14 +559,26 @@ std::vector<std::string> canonical_actions(const World& w) {
   // The scene's skills, as in Ask-to-Act: picks by the descriptions of the scene's objects (which
   // objects exist, not where they are) — full, and shortened to what is needed when it is enough
   // where the robot stands ("pick(cup)", "pick(red cup)", "pick(small cup)").
-  for (int form = 3; form >= 0; --form)
+  // Objects are listed in the order of their descriptions, never in the world's object order: the generator
+  // makes the target first, so that order would tell an agent which object is meant.
+  for (int form = 3; form >= 0; --form) {
+    std::vector<std::string> picks;
     for (const Object& o : w.objects)
-      add("pick(" + describe(ObjectDesc{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category}) + ")");
+      picks.push_back(describe(ObjectDesc{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category}));
+    std::sort(picks.begin(), picks.end());
+    for (const std::string& d : picks) add("pick(" + d + ")");
+  }
   // Neighbours named as the oracle's question space names them: category, with color and/or size.
   std::vector<ObjectDesc> neighbours;
-  for (int form = 0; form < 4; ++form)
-    for (const Object& o : w.objects)
-      neighbours.push_back(ObjectDesc{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category});
+  for (int form = 0; form < 4; ++form) {
+    std::vector<std::pair<std::string, ObjectDesc>> named;
+    for (const Object& o : w.objects) {
+      const ObjectDesc d{(form & 1) ? o.size : -1, (form & 2) ? o.color : -1, o.category};
+      named.emplace_back(describe(d), d);
+    }
+    std::stable_sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& nd : named) neighbours.push_back(nd.second);
+  }
   for (const Question& q : grammar_questions(w, neighbours)) add("ask(" + question_text(q, w) + ")");
   return out;
 }
@@ -578,8 +590,15 @@ std::vector<std::string> preference_actions(const World& w) {
   Question it;
   it.type = QType::MoveYN;
   ask(it);
+  // In the order of the descriptions, not of the world's objects (which puts the targets first).
+  std::vector<std::pair<std::string, ObjectDesc>> named;
   for (const Object& o : w.objects) {
-    ObjectDesc d{o.size, o.color, o.category};
+    const ObjectDesc d{o.size, o.color, o.category};
+    named.emplace_back(describe(d), d);
+  }
+  std::stable_sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& nd : named) {
+    const ObjectDesc& d = nd.second;
     if (std::find(seen.begin(), seen.end(), d) != seen.end()) continue;
     seen.push_back(d);
     Question q;

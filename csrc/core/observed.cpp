@@ -1,5 +1,8 @@
 #include "observed.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "catalog.h"
 
 namespace a2a {
@@ -77,8 +80,19 @@ std::string observed_graph_text(const World& w, const ObservedWorld& o) {
     if (t.articulated) s += o.seen_open(static_cast<int>(i)) ? ", open" : ", closed";
     s += ", " + std::to_string(r.num_slots) + " slots\n";
   }
+  // Objects by where they were seen (receptacle, then slot; the held one last), never in the world's object
+  // order: the generator makes the target first, so that order would tell an agent which object is meant.
+  std::vector<int> seen;
   for (size_t i = 0; i < w.objects.size(); ++i)
-    if (o.seen_at(static_cast<int>(i)) != -1) s += "object: " + object_seen_phrase(w, o, static_cast<int>(i)) + "\n";
+    if (o.seen_at(static_cast<int>(i)) != -1) seen.push_back(static_cast<int>(i));
+  auto place = [&o](int i) {
+    const int at = o.seen_at(i);
+    return std::make_pair(at == kHeld ? 1 << 30 : at, o.seen_slot(i));
+  };
+  std::stable_sort(seen.begin(), seen.end(), [&](int a, int b) {
+    return place(a) != place(b) ? place(a) < place(b) : object_seen_phrase(w, o, a) < object_seen_phrase(w, o, b);
+  });
+  for (int i : seen) s += "object: " + object_seen_phrase(w, o, i) + "\n";
   s += "robot: ";
   s += w.robot_at >= 0 ? "at the " + w.receptacles[static_cast<size_t>(w.robot_at)].name + " in the " + room_name(w, w.robot_room)
                        : "in the " + room_name(w, w.robot_room);

@@ -6,8 +6,8 @@ import pytest
 
 from a2a.baselines.greedy_explore import COLOR_Q, SIZE_Q, WHERE_Q, GreedyExploreAgent, Step
 from a2a.baselines.instruction import Vocabulary, parse_instruction
-from a2a.baselines.look_then_ask import PLANNED_STEPS, LookThenAskAgent, Seen, look_action, splitting_question
-from a2a.data import SPLITS, load_split
+from a2a.baselines.look_then_ask import PLANNED_STEPS, LookThenAskAgent, Seen, look_action, make, splitting_question
+from a2a.data import SPLITS, generate_dataset, load_split
 from a2a.eval.metrics import compute_metrics
 from a2a.eval.runner import RunnerConfig, run_episodes
 
@@ -88,6 +88,71 @@ def test_an_attribute_question_first_when_several_descriptions_fit():
     assert look_action(cup, vocab, answered, Seen.parse("", vocab)) == "navigate(dark table)"  # now it looks
 
 
+LONE = ("receptacle: dark table (table) in the kitchen, 4 slots",
+        "receptacle: kitchen drawer (drawer) in the kitchen, open, 2 slots",
+        "receptacle: sofa (sofa) in the living room, 2 slots",
+        "object: small red cup on the dark table (slot 0)")
+LOOKED = [Step("navigate(kitchen drawer)"), Step("open(kitchen drawer)"), Step("navigate(sofa)"),
+          Step("navigate(dark table)")]
+
+
+class _Env:
+    def __init__(self, *lines: str):
+        self.text = "\n".join(lines)
+
+    def observed_state(self, env_id: int) -> dict:
+        return {"world_graph": self.text, "objects_seen": 0}
+
+
+def test_the_agent_delivers_what_it_found_by_looking_without_asking_where():
+    agent = LookThenAskAgent()
+    history = LOOKED + [Step("pick(small red cup)")]
+    assert agent.fetch_action(INSTR, VOCAB, history, _Env(*LONE), 0) == "navigate(coffee table)"
+
+
+def test_a_named_room_counts_only_what_it_saw_in_that_room():
+    from_kitchen = parse_instruction("Bring the red cup from the kitchen and place it on the coffee table.", VOCAB)
+    twin_elsewhere = graph(*LONE, "object: small red cup on the sofa (slot 1)")
+    # the sofa is not in the kitchen: its cup is not the one meant
+    assert look_action(from_kitchen, VOCAB, LOOKED, twin_elsewhere) == "pick(small red cup)"
+    assert look_action(INSTR, VOCAB, LOOKED, twin_elsewhere) == WHERE_Q
+
+
+def test_a_refused_pick_makes_it_ask_instead_of_repeating_it():
+    refused = LOOKED + [Step("pick(small red cup)", invalid=True)]
+    assert look_action(INSTR, VOCAB, refused, graph(*LONE)) == WHERE_Q
+
+
+def test_after_another_actor_put_an_object_back_it_looks_again():
+    twins = _Env(*LONE, "object: small red cup on the sofa (slot 1)",
+                 "object: large blue vase on the dark table (slot 2)")
+    put_back = LOOKED + [Step("pick(large blue vase)"), Step("place(dark table)")]
+    assert LookThenAskAgent().fetch_action(INSTR, VOCAB, put_back, twins, 0) == WHERE_Q
+
+
+def test_the_planned_step_limit_is_an_option():
+    assert make({}).planned_steps == PLANNED_STEPS and make({"planned_steps": 10}).planned_steps == 10
+    two = [Step("navigate(sofa)")] * 2
+    assert look_action(INSTR, VOCAB, two, graph(*LONE[2:3])) == "navigate(dark table)"
+    assert look_action(INSTR, VOCAB, two, graph(*LONE[2:3]), planned_steps=10) == WHERE_Q  # 2 + 1 + 8 > 10
+    with pytest.raises(ValueError):
+        LookThenAskAgent(planned_steps=0)
+
+
+def test_easy_preset_with_its_step_limit_and_multi_object_episodes_are_greedy_explores(tmp_path):
+    easy = tmp_path / "easy"
+    generate_dataset(easy, {"val_unseen_scenes": 60}, seed=2, progress=False, preset="easy")
+    looked = _run(make({"planned_steps": 10}), "val_unseen_scenes", easy)
+    assert all(r.success for r in looked)
+    mixed = tmp_path / "mixed"
+    generate_dataset(mixed, {"val_unseen_scenes": 40}, seed=2, train_scenes=100, progress=False, tasks="mixed")
+    looked = _run(LookThenAskAgent(), "val_unseen_scenes", mixed)
+    greedy = _run(GreedyExploreAgent(), "val_unseen_scenes", mixed)
+    by_id = {r.episode_id: r for r in greedy}
+    multi = [(r.actions, by_id[r.episode_id].actions) for r in looked if r.task != "fetch"]
+    assert multi and all(a == b for a, b in multi)
+
+
 def _run(agent, split, dataset_dir):
     eps = load_split(split, dataset_dir)
     out = []
@@ -103,5 +168,7 @@ def test_it_asks_fewer_needless_questions_than_greedy_explore_without_privileges
     assert m["SR"].value >= 0.95
     # it fetches without asking only what it saw exactly once after looking everywhere: never a wrong guess
     assert all(r.success for r in looked if r.Q == 0)
+    where = lambda rs: sum(WHERE_Q in r.actions for r in rs)  # noqa: E731
+    assert where(looked) < where(greedy)  # it fetches without asking "where is it?" where greedy-explore asks
     assert sum(r.Q for r in looked) < sum(r.Q for r in greedy)
     assert m["ARS"].value > g["ARS"].value
