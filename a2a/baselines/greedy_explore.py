@@ -69,6 +69,16 @@ def _arg(action: str, verb: str) -> str | None:
     return action[len(verb) + 1:-1] if action.startswith(verb + "(") and action.endswith(")") else None
 
 
+def told_attributes(p: ParsedInstruction, asked: dict[str, str]) -> tuple[str | None, str | None]:
+    """The target's color and size as far as the instruction and the user's answers to "what color/size is it?"
+    (in `asked`: question -> answer) say them (None: not known)."""
+    cat = catalog()
+    colors = next(c["colors"] for c in cat["categories"] if c["name"] == p.category)
+    color = p.color or (parse_value_answer(asked[COLOR_Q], colors) if COLOR_Q in asked else None)
+    size = p.size or (parse_value_answer(asked[SIZE_Q], cat["sizes"]) if SIZE_Q in asked else None)
+    return color, size
+
+
 def next_action(instruction: str | ParsedInstruction, vocab: Vocabulary, history: Sequence[Step],
                 ask_location: bool = True) -> str:
     """greedy-explore's action after `history` (the episode's steps so far, with their outcomes).
@@ -127,8 +137,7 @@ def next_action(instruction: str | ParsedInstruction, vocab: Vocabulary, history
         if WHERE_Q not in asked:
             return WHERE_Q
         source = parse_location_answer(asked[WHERE_Q], vocab)
-    color = p.color or (parse_value_answer(asked[COLOR_Q], colors) if COLOR_Q in asked else None)
-    size = p.size or (parse_value_answer(asked[SIZE_Q], cat["sizes"]) if SIZE_Q in asked else None)
+    color, size = told_attributes(p, asked)
 
     def fits(desc: str) -> bool:
         words = desc.split()

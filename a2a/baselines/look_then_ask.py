@@ -34,8 +34,9 @@ from .greedy_explore import (
     GreedyExploreConfig,
     Step,
     next_action,
+    told_attributes,
 )
-from .instruction import ParsedInstruction, Vocabulary, catalog, parse_placement_answer, parse_value_answer
+from .instruction import ParsedInstruction, Vocabulary, catalog, parse_placement_answer
 from .scripted import exploration_order
 
 # The step limit the agent plans for by default: the default benchmark's (episodes whose oracle plan is longer
@@ -113,10 +114,7 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
         if len(of_type) > 1 and PLACE_Q not in asked:
             return None  # greedy-explore asks where it goes first
         goal = parse_placement_answer(asked.get(PLACE_Q, ""), vocab) or (of_type[0] if of_type else None)
-    cat = catalog()
-    colors = next(c["colors"] for c in cat["categories"] if c["name"] == p.category)
-    color = p.color or (parse_value_answer(asked[COLOR_Q], colors) if COLOR_Q in asked else None)
-    size = p.size or (parse_value_answer(asked[SIZE_Q], cat["sizes"]) if SIZE_Q in asked else None)
+    color, size = told_attributes(p, asked)
     fits = fitting_descriptions(p, vocab, color, size)
     if len(fits) > 1:
         # A question is certainly needed: attribute questions narrow the descriptions to one without "where is
