@@ -23,7 +23,8 @@ _AGENTS = (
                   "look-then-ask: the step limit it plans its looking for (the dataset's --max-steps; 10 for "
                   "the easy preset)"),),
      "non-privileged scripted agent: greedy-explore, but looks around (the views it saw) before it asks "
-     "'where is it?', and asks only if it saw the object's twin or could not look everywhere"),
+     "'where is it?', and asks only if it saw the object's twin or could not look everywhere; asks for the "
+     "attribute that tells the fitting descriptions apart first"),
 )
 
 
