@@ -34,7 +34,7 @@ MISTAKES = [
     (["train", "--sft-expert", "mllm", "--run-dir", "{tmp}/run"], "--sft-expert 'mllm': that agent needs options"),
     (["model", "pretrain-tiny", "{tmp}/p", "--expert", "wg-react"],
      "--expert 'wg-react': that agent needs options of its own (a model or an endpoint); the expert is built "
-     "without options, so it is one of: greedy-explore, no-ask, oracle, random"),
+     "without options, so it is one of: greedy-explore, look-then-ask, no-ask, oracle, random"),
     (["model", "pretrain-tiny", "{tmp}/p", "--eval-episodes", "0"], "--eval-episodes must be an integer >= 1"),
     (["train", "--sft-expert", "oracle", "--sft-dagger", "0.5", "--run-dir", "{tmp}/run"],
      "oracle does on no episodes, and the training split holds 40 others"),
