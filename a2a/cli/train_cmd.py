@@ -2,7 +2,7 @@
 
 With no arguments it continues the tiny policy shipped with a2a (a2a/pretrained/tiny, itself behavior-cloned
 from greedy-explore; `a2a model info` shows what it knows; no download), clones the non-privileged scripted
-agent greedy-explore for 2 minutes, trains it with PPO and the exact oracle judge for 2 more (on CPU), then
+agent greedy-explore for 3 minutes, trains it with PPO and the exact oracle judge for 1 more (on CPU), then
 evaluates it on val_unseen_scenes beside its starting points, no-ask, greedy-explore and the oracle, on the
 same episodes, and prints the table and where the run, its report and its learning curve are. With --model
 PATH it starts from a real LLaVA-OneVision checkpoint (or a saved a2a policy); with --judge llm --base-url URL
