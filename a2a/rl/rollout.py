@@ -44,6 +44,9 @@ class Rollout:
     imitated: torch.Tensor       # the step's label is the expert's own action (behavior cloning learns these)
     last_values: torch.Tensor | None = None  # [N], set when the rollout is complete
     episodes: list[dict] = field(default_factory=list)  # finished episodes: success, K, questions, length, return
+    # Episodes that ended here but were not played by this rollout's actor alone (begun by the expert before PPO
+    # took over, or the other way round): left out of `episodes`, whose SR and return they would skew.
+    handed_over: int = 0
 
     @classmethod
     def empty(cls, T: int, N: int) -> Rollout:
@@ -92,6 +95,10 @@ class RolloutCollector:
         core.set_frame_target(self.frames.numpy())
         self.envs = EnvHistories(policy)
         self.returns = np.zeros(self.N)
+        # Who plays each env's episode: the actor of its first step (expert or not), and whether another took a step.
+        self.starting = np.ones(self.N, bool)
+        self.begun_by_expert = np.zeros(self.N, bool)
+        self.handed_over = np.zeros(self.N, bool)
         # Text state of each env's latest observation.
         self.first = np.ones(self.N, bool)
         self.instruction = [""] * self.N
@@ -228,12 +235,20 @@ class RolloutCollector:
         rew = np.asarray(batch.reward)[rows]
         success, questions, K, length = (np.asarray(getattr(batch, f))[rows]
                                          for f in ("success", "questions", "K", "step"))
+        by_expert = self.expert is not None  # this rollout's actor
         for k, i in enumerate(ids):
             if first[k]:
                 self.returns[i] = 0.0
+                self.starting[i] = True
                 continue
+            if self.starting[i]:
+                self.starting[i], self.begun_by_expert[i], self.handed_over[i] = False, acted.by_expert, False
+            self.handed_over[i] |= acted.by_expert != self.begun_by_expert[i]
             self.returns[i] += rew[k]
             if term[k] or trunc[k]:
+                if self.handed_over[i] or self.begun_by_expert[i] != by_expert:
+                    ro.handed_over += 1
+                    continue
                 ro.episodes.append({"success": bool(success[k]), "K": int(K[k]), "questions": int(questions[k]),
                                     "length": int(length[k]), "return": float(self.returns[i])})
         if self.question_reward is not None:

@@ -215,6 +215,17 @@ def _agree(flag: bool, info: DistInfo) -> bool:
     return bool(t.item())
 
 
+def budget_note(cfg: TrainConfig) -> str | None:
+    """One line when the run's budgets can leave PPO no time: behavior cloning may run until --sft-minutes, and
+    the run stops at --minutes (a user who shortens --minutes alone would otherwise get no PPO without a word)."""
+    if not (cfg.sft_updates and cfg.ppo.updates and cfg.minutes is not None and cfg.sft_minutes is not None):
+        return None
+    if cfg.sft_minutes < cfg.minutes:
+        return None
+    return (f"note: --sft-minutes {cfg.sft_minutes:g} is not below --minutes {cfg.minutes:g}: behavior cloning can "
+            f"take the whole run and leave PPO no update (give --sft-minutes below --minutes for PPO)")
+
+
 class Clock:
     """The run's wall clock (continued across resumes) and its budgets."""
 
@@ -354,6 +365,9 @@ def train(cfg: TrainConfig) -> TrainResult:
                            extra_columns=extra) if info.is_main else None
 
     # ---- the loop ----
+    note = budget_note(cfg)
+    if note and info.is_main:
+        print(note)
     clock = Clock(cfg, float(counters.get("wall_s", 0.0)))
     bar = Progress(cfg, clock, start, cfg.progress and info.is_main,
                    "sft" if sft_done is None and start < cfg.sft_updates and not clock.sft_over() else "ppo")

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from a2a.rl.config import PPOConfig, TrainConfig
-from a2a.rl.trainer import Clock, Progress
+from a2a.rl.trainer import Clock, Progress, budget_note
 
 
 def _frames(err: str) -> list[str]:
@@ -39,3 +39,19 @@ def test_without_a_time_budget_it_counts_updates(tmp_path, capsys):
     assert frames[0].startswith("behavior cloning:") and frames[-1].startswith("PPO:")
     assert "3/5" in frames[-1] and "min" not in frames[-1]
     assert "SR=1.00" in frames[-1] and "expert" not in frames[-1]  # PPO shows the policy's own episodes
+
+
+@pytest.mark.parametrize("minutes, sft_minutes, ppo_updates, noted", [
+    (4.0, 3.0, 1000, False),   # the main job: a minute of PPO
+    (3.0, 3.0, 1000, True),    # --minutes 3 alone: cloning can take all of it
+    (2.0, 3.0, 1000, True),
+    (2.0, 3.0, 0, False),      # no PPO asked for
+    (None, 3.0, 1000, False),  # no run budget: PPO runs its updates after cloning
+    (2.0, None, 1000, False),  # cloning stops on its updates
+])
+def test_a_budget_that_leaves_ppo_no_time_is_noted(tmp_path, minutes, sft_minutes, ppo_updates, noted):
+    cfg = TrainConfig(run_dir=str(tmp_path), minutes=minutes, sft_minutes=sft_minutes, ppo=PPOConfig(updates=ppo_updates))
+    note = budget_note(cfg)
+    assert (note is not None) == noted
+    if noted:
+        assert f"--sft-minutes {sft_minutes:g}" in note and f"--minutes {minutes:g}" in note and "\n" not in note
