@@ -98,7 +98,7 @@ class RolloutCollector:
         # Who plays each env's episode: the actor of its first step (expert or not), and whether another took a step.
         self.starting = np.ones(self.N, bool)
         self.begun_by_expert = np.zeros(self.N, bool)
-        self.handed_over = np.zeros(self.N, bool)
+        self.changed_hands = np.zeros(self.N, bool)
         # Text state of each env's latest observation.
         self.first = np.ones(self.N, bool)
         self.instruction = [""] * self.N
@@ -242,11 +242,11 @@ class RolloutCollector:
                 self.starting[i] = True
                 continue
             if self.starting[i]:
-                self.starting[i], self.begun_by_expert[i], self.handed_over[i] = False, acted.by_expert, False
-            self.handed_over[i] |= acted.by_expert != self.begun_by_expert[i]
+                self.starting[i], self.begun_by_expert[i], self.changed_hands[i] = False, acted.by_expert, False
+            self.changed_hands[i] |= acted.by_expert != self.begun_by_expert[i]
             self.returns[i] += rew[k]
             if term[k] or trunc[k]:
-                if self.handed_over[i] or self.begun_by_expert[i] != by_expert:
+                if self.changed_hands[i] or self.begun_by_expert[i] != by_expert:
                     ro.handed_over += 1
                     continue
                 ro.episodes.append({"success": bool(success[k]), "K": int(K[k]), "questions": int(questions[k]),

@@ -366,7 +366,7 @@ def train(cfg: TrainConfig) -> TrainResult:
 
     # ---- the loop ----
     note = budget_note(cfg)
-    if note and info.is_main:
+    if note and info.is_main and sft_done is None:  # said while cloning can still run
         print(note)
     clock = Clock(cfg, float(counters.get("wall_s", 0.0)))
     bar = Progress(cfg, clock, start, cfg.progress and info.is_main,
