@@ -2,7 +2,8 @@
 steps (from metrics.jsonl), with the greedy evaluations as points (those made during training, and the
 final comparison's: the start at 0 env steps, the behavior-cloned policy where PPO began, the final
 policy at the end), as one PNG. While behavior cloning, the training episodes are the expert's (with
---sft-dagger, the policy takes some of their steps)."""
+--sft-dagger, the policy takes some of their steps). A phase's first update is not drawn: its rollout can end
+only the episodes shorter than itself."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ def smooth(values: list[float], window: int) -> list[float]:
             acc -= buf.pop(0)
         out.append(acc / len(buf))
     return out
+
+
+def training_points(rows: list[dict], key: str, phase: str) -> list[tuple[float, float]]:
+    """(env steps, value) of `key` over the phase's updates, without the phase's first update when more follow:
+    its rollout can end only episodes shorter than itself, so its SR and return read high (censored)."""
+    pts = [(r["env_steps"], r[key]) for r in rows
+           if r.get("phase", "ppo") == phase and isinstance(r.get(key), (int, float))]
+    return pts[1:] if len(pts) > 1 else pts
 
 
 def plot_learning_curve(run_dir: Path, out: Path, final: dict[str, dict] | None = None) -> Path | None:
@@ -54,8 +63,7 @@ def plot_learning_curve(run_dir: Path, out: Path, final: dict[str, dict] | None 
         for phase, color, who in PHASES:
             if phase == "sft" and run.get("sft_dagger"):
                 who = "expert's and policy's episodes (DAgger)"
-            pts = [(r["env_steps"], r[key]) for r in rows if r.get("phase", "ppo") == phase
-                   and isinstance(r.get(key), (int, float))]
+            pts = training_points(rows, key, phase)
             if pts:
                 x, y = zip(*pts)
                 ax.plot(x, y, color="0.8", lw=0.8)
@@ -74,7 +82,9 @@ def plot_learning_curve(run_dir: Path, out: Path, final: dict[str, dict] | None 
         axes[0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"learning curve of {Path(run_dir).name}: training episodes on {run.get('split', '?')}, "
                  f"greedy evaluations on {split}", fontsize=10)
-    fig.tight_layout()
+    fig.text(0.5, 0.01, "training episodes: each phase from its second update (its first rollout can end only "
+             "episodes shorter than itself)", ha="center", fontsize=7, color="0.35")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
     plt.close(fig)
