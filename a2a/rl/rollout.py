@@ -20,6 +20,7 @@ from ..policy.inputs import EnvHistories, StepInputs
 from ..policy.outputs import ActOutput
 
 N_TERMS = len(_core.reward_terms())
+EXPERT, POLICY = 1, 2  # bits of RolloutCollector.played_by: who took an episode's steps
 
 
 @dataclass
@@ -95,10 +96,8 @@ class RolloutCollector:
         core.set_frame_target(self.frames.numpy())
         self.envs = EnvHistories(policy)
         self.returns = np.zeros(self.N)
-        # Who plays each env's episode: the actor of its first step (expert or not), and whether another took a step.
-        self.starting = np.ones(self.N, bool)
-        self.begun_by_expert = np.zeros(self.N, bool)
-        self.changed_hands = np.zeros(self.N, bool)
+        # Who has played each env's current episode: bits EXPERT and POLICY (0: no step taken yet).
+        self.played_by = np.zeros(self.N, np.uint8)
         # Text state of each env's latest observation.
         self.first = np.ones(self.N, bool)
         self.instruction = [""] * self.N
@@ -235,18 +234,17 @@ class RolloutCollector:
         rew = np.asarray(batch.reward)[rows]
         success, questions, K, length = (np.asarray(getattr(batch, f))[rows]
                                          for f in ("success", "questions", "K", "step"))
-        by_expert = self.expert is not None  # this rollout's actor
+        ours = EXPERT if self.expert is not None else POLICY  # this rollout's actor
+        actor = EXPERT if acted.by_expert else POLICY  # who took this step
         for k, i in enumerate(ids):
             if first[k]:
                 self.returns[i] = 0.0
-                self.starting[i] = True
+                self.played_by[i] = 0
                 continue
-            if self.starting[i]:
-                self.starting[i], self.begun_by_expert[i], self.changed_hands[i] = False, acted.by_expert, False
-            self.changed_hands[i] |= acted.by_expert != self.begun_by_expert[i]
+            self.played_by[i] |= actor
             self.returns[i] += rew[k]
             if term[k] or trunc[k]:
-                if self.changed_hands[i] or self.begun_by_expert[i] != by_expert:
+                if self.played_by[i] != ours:  # the other actor played some of it: a handover, not ours to count
                     ro.handed_over += 1
                     continue
                 ro.episodes.append({"success": bool(success[k]), "K": int(K[k]), "questions": int(questions[k]),
