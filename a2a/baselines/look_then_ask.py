@@ -62,7 +62,6 @@ class Seen:
         room_of: dict[str, str] = {}
         places: dict[str, list[tuple[str, str]]] = {}
         patterns = set(catalog()["patterns"])
-        names = sorted(vocab.receptacles, key=len, reverse=True)  # longest first: "coffee table" before "table"
         for line in graph.splitlines():
             kind, _, rest = line.partition(": ")
             if kind == "receptacle" and not rest.endswith("(not visited yet)"):
@@ -71,8 +70,8 @@ class Seen:
                 room_of[name] = room
                 if name not in vocab.articulated or ", open," in rest:
                     looked.add(name)
-            elif kind == "object" and "(held by the robot)" not in rest:
-                for name in names:
+            elif kind == "object":  # "<description> on the <receptacle> (slot n)"; a held one has no slot
+                for name in vocab.receptacles:
                     head, sep, _ = rest.partition(f" the {name} (slot ")
                     if sep:
                         words = head.split()[:-1]  # drop the preposition ("on", "in")
