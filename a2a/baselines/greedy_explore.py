@@ -27,7 +27,7 @@ which use the same information plus the descriptions of the scene's objects from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..eval.agent import AgentObservation, EnvAccess
@@ -79,6 +79,21 @@ def told_attributes(p: ParsedInstruction, asked: dict[str, str]) -> tuple[str | 
     return color, size
 
 
+def target_fits(category: str, color: str | None, size: str | None) -> Callable[[str], bool]:
+    """Whether an object description can be the target's: the category, and the color and size known so far (a
+    description that names no color or size word is not ruled out by them)."""
+    cat = catalog()
+    colors = next(c["colors"] for c in cat["categories"] if c["name"] == category)
+    n = len(category.split())
+
+    def fits(desc: str) -> bool:
+        words = desc.split()
+        return (" ".join(words[-n:]) == category
+                and (color is None or color in words or not any(w in colors for w in words))
+                and (size is None or size in words or not any(w in cat["sizes"] for w in words)))
+    return fits
+
+
 def next_action(instruction: str | ParsedInstruction, vocab: Vocabulary, history: Sequence[Step],
                 ask_location: bool = True) -> str:
     """greedy-explore's action after `history` (the episode's steps so far, with their outcomes).
@@ -88,8 +103,6 @@ def next_action(instruction: str | ParsedInstruction, vocab: Vocabulary, history
     category = p.category
     if category is None:
         return idle
-    cat = catalog()
-    colors = next(c["colors"] for c in cat["categories"] if c["name"] == p.category)
     # ---- what the history says ----
     asked: dict[str, str] = {}          # question -> answer
     at: str | None = None                # receptacle the robot stands at
@@ -138,12 +151,7 @@ def next_action(instruction: str | ParsedInstruction, vocab: Vocabulary, history
             return WHERE_Q
         source = parse_location_answer(asked[WHERE_Q], vocab)
     color, size = told_attributes(p, asked)
-
-    def fits(desc: str) -> bool:
-        words = desc.split()
-        return (" ".join(words[-len(category.split()):]) == category
-                and (color is None or color in words or not any(w in colors for w in words))
-                and (size is None or size in words or not any(w in cat["sizes"] for w in words)))
+    fits = target_fits(category, color, size)
 
     def go(r: str, then: str) -> str:
         if at != r:

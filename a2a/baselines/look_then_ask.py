@@ -34,6 +34,7 @@ from .greedy_explore import (
     GreedyExploreConfig,
     Step,
     next_action,
+    target_fits,
     told_attributes,
 )
 from .instruction import ParsedInstruction, Vocabulary, catalog, parse_placement_answer
@@ -83,14 +84,6 @@ class Seen:
         return Seen(frozenset(looked), room_of, places)
 
 
-def fitting_descriptions(p: ParsedInstruction, vocab: Vocabulary, color: str | None, size: str | None) -> list[str]:
-    """The scene's object descriptions that fit what is known of the target."""
-    words_of = [(d, d.split()) for d in vocab.objects]
-    cat = p.category or ""
-    return [d for d, w in words_of
-            if " ".join(w[-len(cat.split()):]) == cat and (color is None or color in w) and (size is None or size in w)]
-
-
 def splitting_question(fits: Sequence[str], asked: dict[str, str]) -> str | None:
     """The attribute question not asked yet whose answer splits the fitting descriptions most ("what size is
     it?" on a tie), or None when no such question splits them (greedy-explore's "where is it?" then)."""
@@ -114,7 +107,7 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
             return None  # greedy-explore asks where it goes first
         goal = parse_placement_answer(asked.get(PLACE_Q, ""), vocab) or (of_type[0] if of_type else None)
     color, size = told_attributes(p, asked)
-    fits = fitting_descriptions(p, vocab, color, size)
+    fits = [d for d in vocab.objects if target_fits(p.category, color, size)(d)]  # the descriptions it may be
     if len(fits) > 1:
         # A question is certainly needed: attribute questions narrow the descriptions to one without "where is
         # it?", and only a twin of that one is left to look for.
