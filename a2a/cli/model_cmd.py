@@ -66,17 +66,21 @@ def register(sub, help_text: str) -> None:
 
 
 def run_init_tiny(args: argparse.Namespace) -> int:
+    from a2a.policy.folders import require_new_folder
     from a2a.policy.tiny import TinySpec, init_tiny
 
-    out_dir = Path(args.out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise UserError(f"{out_dir} exists and is not an empty directory (a checkpoint is never overwritten)")
-
+    try:
+        require_new_folder(Path(args.out_dir))  # before the tokenizer's training, not after it
+    except FileExistsError as e:
+        raise UserError(str(e)) from None
     spec = TinySpec(image_size=args.image_size, patch_size=args.patch_size, hidden=args.hidden, layers=args.layers,
                     heads=args.heads, kv_heads=args.kv_heads, intermediate=2 * args.hidden,
                     vision_hidden=args.vision_hidden, vision_layers=args.vision_layers, vocab_size=args.vocab_size,
                     scenes=args.scenes, seed=args.seed)
-    out = init_tiny(args.out_dir, spec)
+    try:
+        out = init_tiny(args.out_dir, spec)
+    except OSError as e:  # filled meanwhile, no permission, a full disk
+        raise UserError(str(e)) from None
     print(f"tiny LLaVA-OneVision checkpoint written to {out}")
     return 0
 

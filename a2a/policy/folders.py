@@ -10,14 +10,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def require_new_folder(out: Path) -> None:
+    """Raises FileExistsError unless `out` is missing or an empty folder (a finished folder is never overwritten)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(f"{out} exists and is not an empty directory (a2a never writes over one)")
+
+
 @contextmanager
 def built_aside(out: str | Path) -> Iterator[Path]:
     """Yields a fresh hidden sibling of `out` to fill, then renames it to `out`, which must be missing or an empty
     folder. The sibling is removed when filling it fails, and before it is made (a killed write's leftovers).
     Needs write access to `out`'s parent."""
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise FileExistsError(f"{out} exists and is not an empty directory")
+    require_new_folder(out)
     tmp = out.parent / f".{out.name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
