@@ -19,6 +19,13 @@ def catalog() -> dict:
     return _core.catalog()
 
 
+@lru_cache(maxsize=16384)
+def compiled(regex: str) -> re.Pattern:
+    """`regex` compiled once. The parsers' patterns name the scene's receptacles, so a run uses thousands:
+    more than `re`'s own cache holds, which then compiles them again on every instruction."""
+    return re.compile(regex)
+
+
 def normalize(text: str) -> str:
     return _core.normalize_text(text)
 
@@ -87,7 +94,7 @@ def _find_name(text: str, names: list[str], before: tuple[str, ...]) -> tuple[st
     """Longest name that appears as "<one of before> the <name>" (word-bounded); returns (name, position)."""
     for name in sorted(names, key=len, reverse=True):
         for prep in before:
-            m = re.search(rf"\b{prep} the {re.escape(name)}\b", text)
+            m = compiled(rf"\b{prep} the {re.escape(name)}\b").search(text)
             if m:
                 return name, m.start()
     return None, -1
@@ -104,7 +111,7 @@ def parse_instruction(instruction: str, vocab: Vocabulary) -> ParsedInstruction:
     # Goal: "one of the <plural>" or "(on|in|to) the <receptacle>" (not the source).
     goal_type = None
     for t in sorted(cat["receptacle_types"], key=lambda t: len(t["plural"]), reverse=True):
-        if re.search(rf"\bone of the {re.escape(t['plural'])}\b", text):
+        if compiled(rf"\bone of the {re.escape(t['plural'])}\b").search(text):
             goal_type = t["name"]
             break
     goal = None

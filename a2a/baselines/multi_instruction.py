@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .instruction import Vocabulary, catalog, normalize
+from .instruction import Vocabulary, catalog, compiled, normalize
 
 _CLEAN_UP = re.compile(r"\b(clutter|tidy|declutter|mess|clean up|don't belong|dont belong)\b")
 
@@ -31,9 +31,9 @@ class MultiInstruction:
                 and (self.size is None or size == self.size))
 
 
-def _longest(text: str, names, pattern: str) -> str | None:
+def _longest(text: str, names, template: str) -> str | None:
     for name in sorted(names, key=len, reverse=True):
-        if re.search(pattern.format(re.escape(name)), text):
+        if compiled(template.format(re.escape(name))).search(text):
             return name
     return None
 
@@ -53,7 +53,7 @@ def parse_multi_instruction(instruction: str, vocab: Vocabulary) -> MultiInstruc
     words = r"(?:(?P<size>{sizes}) )?(?:(?P<color>{colors}) )?".format(sizes="|".join(cat["sizes"]),
                                                                        colors="|".join(cat["colors"]))
     for name in sorted(groups, key=len, reverse=True):
-        m = re.search(rf"\b(?P<all>all of )?the {words}{re.escape(name)}\b", text)
+        m = compiled(rf"\b(?P<all>all of )?the {words}{re.escape(name)}\b").search(text)
         if not m:
             continue
         goal = _longest(text, vocab.receptacles, r"\b(?:to|on|in) the {}\b")
