@@ -246,7 +246,7 @@ class Clock:
 
 class Progress:
     """The progress bar, in the unit that stops the run: minutes under a time budget, else updates;
-    live SR and return over the last 100 training episodes."""
+    live SR and return over the phase's last 100 training episodes (not counting its first update's)."""
 
     def __init__(self, cfg: TrainConfig, clock: Clock, start: int, enabled: bool, first_phase: str):
         from tqdm import tqdm
@@ -263,10 +263,11 @@ class Progress:
         self.phase = ""
 
     def step(self, phase: str, update: int, m: dict, episodes: list[dict]) -> None:
-        if phase != self.phase:  # a new phase: its own episodes only
-            self.recent.clear()
+        if phase != self.phase:  # a new phase: its own episodes only, from its second update on (as the curve:
+            self.recent.clear()  # the first update's rollout ends only its shortest episodes, curves.training_points)
             self.phase = phase
-        self.recent.extend(episodes)
+        else:
+            self.recent.extend(episodes)
         self.bar.set_description(self.describe(phase))
         post = {"update": update, "steps/s": f"{m['steps_per_s']:.0f}"}
         if self.recent:  # while cloning, the episodes are the expert's (with DAgger, partly the policy's)

@@ -19,7 +19,7 @@ def _frames(err: str) -> list[str]:
 def test_every_frame_names_the_phase_and_counts_minutes(first_phase, name, tmp_path, capsys):
     cfg = TrainConfig(run_dir=str(tmp_path), minutes=4.0)
     bar = Progress(cfg, Clock(cfg, 0.0), 0, True, first_phase)
-    bar.step(first_phase, 1, {"steps_per_s": 120.4}, [])  # no finished episode yet: no SR shown, no nan
+    bar.step(first_phase, 1, {"steps_per_s": 120.4}, [{"success": 1.0, "return": 30.0}])  # censored: no SR, no nan
     bar.step(first_phase, 2, {"steps_per_s": 130.0}, [{"success": 1.0, "return": 12.5}, {"success": 0.0, "return": 3.5}])
     bar.close()
     frames = _frames(capsys.readouterr().err)
@@ -32,13 +32,15 @@ def test_every_frame_names_the_phase_and_counts_minutes(first_phase, name, tmp_p
 def test_without_a_time_budget_it_counts_updates(tmp_path, capsys):
     cfg = TrainConfig(run_dir=str(tmp_path), minutes=None, sft_minutes=None, sft_updates=2, ppo=PPOConfig(updates=3))
     bar = Progress(cfg, Clock(cfg, 0.0), 0, True, "sft")
-    for u, phase in enumerate(("sft", "sft", "ppo"), start=1):
-        bar.step(phase, u, {"steps_per_s": 100.0}, [{"success": 1.0, "return": 1.0}])
+    for u, phase in enumerate(("sft", "sft", "ppo", "ppo"), start=1):
+        bar.step(phase, u, {"steps_per_s": 100.0}, [{"success": float(u < 4), "return": 1.0}])
     bar.close()
     frames = _frames(capsys.readouterr().err)
     assert frames[0].startswith("behavior cloning:") and frames[-1].startswith("PPO:")
-    assert "3/5" in frames[-1] and "min" not in frames[-1]
-    assert "SR=1.00" in frames[-1] and "expert" not in frames[-1]  # PPO shows the policy's own episodes
+    assert "4/5" in frames[-1] and "min" not in frames[-1]
+    # PPO shows the policy's own episodes, without its first update's (censored: only the shortest ended there)
+    assert "SR=0.00" in frames[-1] and "expert" not in frames[-1]
+    assert not any(f.startswith("PPO:") and "SR=" in f and "update=3" in f for f in frames)
 
 
 @pytest.mark.parametrize("minutes, sft_minutes, ppo_updates, noted", [
