@@ -36,6 +36,8 @@ MISTAKES = [
      "--expert 'wg-react': that agent needs options of its own (a model or an endpoint); the expert is built "
      "without options, so it is one of: greedy-explore, look-then-ask, no-ask, oracle, random"),
     (["model", "pretrain-tiny", "{tmp}/p", "--eval-episodes", "0"], "--eval-episodes must be an integer >= 1"),
+    (["model", "init-tiny", "{tmp}/t", "--layers", "0"], "layers 0: must be >= 1"),
+    (["model", "init-tiny", "{tmp}/t", "--heads", "3"], "hidden sizes must divide by the head counts"),
     (["train", "--sft-expert", "oracle", "--sft-dagger", "0.5", "--run-dir", "{tmp}/run"],
      "oracle does on no episodes, and the training split holds 40 others"),
     (["train", "--judge", "llm", "--run-dir", "{tmp}/run"],
@@ -248,3 +250,37 @@ def test_a_runs_folder_may_hold_the_users_files(dataset_dir, tmp_path, capsys):
     assert main(["train", "--run-dir", str(run)]) == 2
     err = capsys.readouterr().err
     assert "holds a run; pass --resume" in err and "does not write" not in err
+
+
+@pytest.mark.parametrize("error, one_line", [
+    (PermissionError(13, "Permission denied", "/x/out"), True),
+    (OSError(28, "No space left on device", "/x/out/records.jsonl"), True),
+    (OSError(30, "Read-only file system", "/x/out"), True),
+    (OSError(5, "Input/output error", "/x/out"), False),  # not a user's mistake: the traceback stays
+])
+def test_an_output_the_machine_refuses_is_one_line(error, one_line, monkeypatch, capsys):
+    import a2a.cli.render_cmd as render_cmd
+
+    def refused(args):
+        raise error
+
+    monkeypatch.setattr(render_cmd, "run", refused)
+    if not one_line:
+        with pytest.raises(OSError):
+            main(["render", "out"])
+        return
+    assert main(["render", "out"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"a2a render: error: {error.strerror}: {error.filename}\n"
+
+
+def test_a_second_training_run_into_the_same_folder_is_refused(dataset_dir, tmp_path, capsys):
+    from a2a.eval.run_dir import run_lock
+
+    run = tmp_path / "run"
+    run.mkdir()
+    with run_lock(run):  # what a training run still running holds
+        assert main(["train", "--run-dir", str(run), "--minutes", "0.05"]) == 2
+    err = capsys.readouterr().err
+    assert "is being written by another training run that is still running (the same --run-dir)" in err
+    assert "Traceback" not in err and sorted(p.name for p in run.iterdir()) == [".lock"]

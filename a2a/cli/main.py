@@ -8,12 +8,16 @@ reported by raising `a2a.cli.errors.UserError`: main prints it as `a2a <command>
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
 
 from .errors import USER_ERROR_EXIT, UserError
 from .quiet import quiet_third_party
+
+# what the machine, not the code, refuses when writing: a full disk or quota, a read-only file system
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 # module name -> one-line help (kept here so `a2a --help` does not import torch)
 COMMANDS = {
@@ -80,16 +84,19 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"a2a {args.command}: error: {e}", file=sys.stderr)
         return USER_ERROR_EXIT
-    except (FileExistsError, NotADirectoryError, IsADirectoryError) as e:  # e.g. an output folder that is a file
-        where = "".join(f": {f}" for f in (e.filename, e.filename2) if f)
-        print(f"a2a {args.command}: error: {e.strerror or e}{where}", file=sys.stderr)
-        return USER_ERROR_EXIT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `a2a ... | head`: the reader has gone; no traceback, nothing more to print
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as e:  # an output folder that is a file, or that cannot be written, or a full disk
+        if not isinstance(e, (FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError)) \
+                and e.errno not in WRITE_ERRNOS:
+            raise
+        where = "".join(f": {f}" for f in (e.filename, e.filename2) if f)
+        print(f"a2a {args.command}: error: {e.strerror or e}{where}", file=sys.stderr)
+        return USER_ERROR_EXIT
 
 
 if __name__ == "__main__":

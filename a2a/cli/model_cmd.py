@@ -73,10 +73,13 @@ def run_init_tiny(args: argparse.Namespace) -> int:
         require_new_folder(Path(args.out_dir))  # before the tokenizer's training, not after it
     except FileExistsError as e:
         raise UserError(str(e)) from None
-    spec = TinySpec(image_size=args.image_size, patch_size=args.patch_size, hidden=args.hidden, layers=args.layers,
-                    heads=args.heads, kv_heads=args.kv_heads, intermediate=2 * args.hidden,
-                    vision_hidden=args.vision_hidden, vision_layers=args.vision_layers, vocab_size=args.vocab_size,
-                    scenes=args.scenes, seed=args.seed)
+    try:
+        spec = TinySpec(image_size=args.image_size, patch_size=args.patch_size, hidden=args.hidden,
+                        layers=args.layers, heads=args.heads, kv_heads=args.kv_heads, intermediate=2 * args.hidden,
+                        vision_hidden=args.vision_hidden, vision_layers=args.vision_layers,
+                        vocab_size=args.vocab_size, scenes=args.scenes, seed=args.seed)
+    except ValueError as e:
+        raise UserError(str(e)) from None
     try:
         out = init_tiny(args.out_dir, spec)
     except OSError as e:  # filled meanwhile, no permission, a full disk

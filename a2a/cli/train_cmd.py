@@ -151,10 +151,12 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         raise UserError(f"--run-dir {run_dir} holds files a training run does not write ({shown}); "
                         f"choose a new or empty --run-dir")
+    from ..eval.run_dir import ResumeError
+
     try:
         result = train(cfg)
     except (LLMUnavailableError, LLMCacheError, RunWriteError, MetricsError, EpisodeFileError, ManifestError,
-            FileNotFoundError, ModelPathError, LaunchError) as e:
+            FileNotFoundError, ModelPathError, LaunchError, ResumeError) as e:
         raise UserError(str(e)) from None
     if launcher.rank != 0:
         return 0  # torchrun: rank 0 reports

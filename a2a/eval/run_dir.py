@@ -129,16 +129,17 @@ def check_resumable(existing: dict, wanted: dict, run_dir: Path) -> None:
 
 
 @contextmanager
-def run_lock(run_dir: Path) -> Iterator[None]:
-    """Holds RUN_DIR/.lock exclusively while an evaluation writes the folder: a second one with the same --out
-    (a second terminal, a script run twice) is refused at once instead of interleaving its records with the
-    first's. The operating system releases the lock when the process dies, so a killed run leaves none."""
+def run_lock(run_dir: Path, what: str = "evaluation", flag: str = "--out") -> Iterator[None]:
+    """Holds RUN_DIR/.lock exclusively while a run (an evaluation, a training run) writes the folder: a second one
+    with the same folder (a second terminal, a script run twice) is refused at once instead of interleaving its
+    files with the first's. The operating system releases the lock when the process dies, so a killed run leaves
+    none."""
     with open(run_dir / LOCK_FILE, "a") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ResumeError(f"{run_dir} is being written by another evaluation that is still running (the same "
-                              "--out); wait for it to end, or choose another --out") from None
+            raise ResumeError(f"{run_dir} is being written by another {what} that is still running (the same "
+                              f"{flag}); wait for it to end, or choose another {flag}") from None
         try:
             yield
         finally:

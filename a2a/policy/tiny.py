@@ -47,6 +47,10 @@ class TinySpec:
     tie_embeddings: bool = False
 
     def __post_init__(self) -> None:
+        small = [f"{k} {v}" for k, v in (("layers", self.layers), ("vision_layers", self.vision_layers),
+                                         ("heads", self.heads), ("kv_heads", self.kv_heads)) if v < 1]
+        if small:
+            raise ValueError(f"{', '.join(small)}: must be >= 1")
         if self.image_size < self.patch_size:  # like SigLIP, a remainder is dropped (384 px / 14 -> 27x27)
             raise ValueError(f"image_size {self.image_size} must be >= patch_size {self.patch_size}")
         if self.hidden % self.heads or self.heads % self.kv_heads or self.vision_hidden % self.vision_heads:

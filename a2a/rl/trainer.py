@@ -26,6 +26,7 @@ import torch
 
 from .. import _core
 from ..env.config import EnvConfig
+from ..eval.run_dir import run_lock
 from .checkpoint import latest_checkpoint, load_counters, load_optimizer, rng_state, save_checkpoint, set_rng_state
 from .comparison import REFERENCES, Row, evaluate_policy, evaluate_reference, metric
 from .config import TrainConfig
@@ -291,10 +292,16 @@ class Progress:
 def train(cfg: TrainConfig) -> TrainResult:
     info = init_distributed(cfg.device)
     run_dir = Path(cfg.run_dir)
+    if not info.is_main:
+        return _train(cfg, info, run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir, "training run", "--run-dir"):  # a second `a2a train` into it is refused, not interleaved
+        return _train(cfg, info, run_dir)
+
+
+def _train(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> TrainResult:
     if latest_checkpoint(run_dir) is not None:
         resume_config(run_dir, cfg)  # refused before anything is built
-    if info.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
     barrier(info)
     env_threads = cfg.num_threads
     if info.device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:
