@@ -103,8 +103,9 @@ def _busy_seconds() -> float | None:
 
 
 def _own_seconds() -> float:
+    """CPU seconds of this process and of the children it has waited for (a command a bench runs is its own)."""
     t = os.times()
-    return t.user + t.system
+    return t.user + t.system + t.children_user + t.children_system
 
 
 class LoadProbe:

@@ -37,6 +37,7 @@ MISTAKES = [
      "without options, so it is one of: greedy-explore, look-then-ask, no-ask, oracle, random"),
     (["model", "pretrain-tiny", "{tmp}/p", "--eval-episodes", "0"], "--eval-episodes must be an integer >= 1"),
     (["model", "init-tiny", "{tmp}/t", "--layers", "0"], "layers 0: must be >= 1"),
+    (["view", "{tmp}/nope", "--size", "5"], "--size must be in [16, 1024] (the viewer shows frames), got 5"),
     (["model", "init-tiny", "{tmp}/t", "--heads", "3"], "hidden sizes must divide by the head counts"),
     (["train", "--sft-expert", "oracle", "--sft-dagger", "0.5", "--run-dir", "{tmp}/run"],
      "oracle does on no episodes, and the training split holds 40 others"),
@@ -284,3 +285,15 @@ def test_a_second_training_run_into_the_same_folder_is_refused(dataset_dir, tmp_
     err = capsys.readouterr().err
     assert "is being written by another training run that is still running (the same --run-dir)" in err
     assert "Traceback" not in err and sorted(p.name for p in run.iterdir()) == [".lock"]
+
+
+@pytest.mark.parametrize("name, text, says", [
+    ("config.json", "{garbage", "config.json: not valid JSON"),
+    ("a2a_policy.json", "{garbage", "a2a_policy.json: not valid JSON"),
+    ("a2a_policy.json", "[]", "a2a_policy.json: expected a JSON object, got list"),
+])
+def test_model_info_on_a_malformed_checkpoint_file_is_one_line(name, text, says, tmp_path, capsys):
+    (tmp_path / name).write_text(text)
+    assert main(["model", "info", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -117,12 +117,23 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _json_object(path: Path) -> dict:
+    """A JSON object file of a checkpoint; UserError naming the file when it is not one."""
+    try:
+        value = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(value, dict):
+        raise UserError(f"{path}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
 def _checkpoint_info(path: str) -> dict:
     d = Path(path)
     info: dict = {"path": str(d)}
     saved = d / "a2a_policy.json"
     if saved.is_file():
-        meta = json.loads(saved.read_text())
+        meta = _json_object(saved)
         info["saved_policy"] = {"base_model": meta.get("base_model"), "config": meta.get("config"),
                                 "tokens_per_frame": meta.get("tokens_per_frame"),
                                 "trainable_tensors": len(meta.get("parameters", {}))}
@@ -135,7 +146,7 @@ def _checkpoint_info(path: str) -> dict:
             info["pretraining"] = json.loads(pre.read_text())
     cfg_file = d / "config.json"
     if cfg_file.is_file():
-        cfg = json.loads(cfg_file.read_text())
+        cfg = _json_object(cfg_file)
         vc, tc = cfg.get("vision_config", {}), cfg.get("text_config", {})
         img, patch = vc.get("image_size"), vc.get("patch_size")
         grid = img // patch if img and patch else None

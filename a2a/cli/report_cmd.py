@@ -26,14 +26,27 @@ def register(sub, help_text: str) -> None:
     p.set_defaults(func=run)
 
 
+def _cell(info: dict) -> tuple:
+    """The cell of Table 1 a run fills (a2a.eval.report.Run: label, split, budget delta)."""
+    return info.get("label") or info.get("agent"), info.get("split"), info.get("budget_delta")
+
+
 def expand_run_dirs(paths: list[str]) -> tuple[list[Path], list[str]]:
-    """The evaluation runs the arguments stand for, and a note per directory that was expanded."""
+    """The evaluation runs the arguments stand for, and a note per directory that was expanded or left out."""
+    from ..eval.records import RECORDS_FILE
     from ..eval.run_dir import RUN_FILE, read_run, runs_inside
 
     runs: list[Path] = []
     notes: list[str] = []
     for arg in paths:
         path = Path(arg)
+        if (path / RUN_FILE).exists() and not (path / RECORDS_FILE).exists():
+            try:
+                read_run(path)  # a malformed run file is an error naming it, not a run to leave out
+            except ValueError as e:
+                raise UserError(str(e)) from None
+            notes.append(f"{path}: left out, no episode was recorded (an evaluation that failed to start?)")
+            continue
         if (path / RUN_FILE).exists() or not path.is_dir():
             runs.append(path)  # an evaluation run, or a mistake that write_report names
             continue
@@ -47,8 +60,7 @@ def expand_run_dirs(paths: list[str]) -> tuple[list[Path], list[str]]:
                 info = read_run(run_dir)
             except ValueError as e:
                 raise UserError(str(e)) from None
-            # The cell of Table 1 a run fills (a2a.eval.report.Run: label, split, budget delta).
-            by_cell[(info.get("label") or info.get("agent"), info.get("split"), info.get("budget_delta"))] = run_dir
+            by_cell[_cell(info)] = run_dir
         used = sorted(by_cell.values())
         runs += used
         skipped = [p for p in inside if p not in used]
@@ -56,6 +68,20 @@ def expand_run_dirs(paths: list[str]) -> tuple[list[Path], list[str]]:
                      + ", ".join(str(p) for p in used)
                      + (f" (earlier evaluations of the same method, split and budget left out: "
                         f"{', '.join(str(p) for p in skipped)})" if skipped else ""))
+    filled: dict[tuple, Path] = {}
+    for run_dir in runs:  # two runs in one cell: Table 1 shows the last, and says so
+        if (run_dir / RUN_FILE).exists():
+            try:
+                cell = _cell(read_run(run_dir))
+            except ValueError as e:
+                raise UserError(str(e)) from None
+            if cell in filled:
+                notes.append(f"{filled[cell]} and {run_dir} are both {cell[0]} on {cell[1]} with budget delta "
+                             f"{cell[2]}, one cell of Table 1: it shows {run_dir}, the per-run tables both "
+                             f"(evaluate with another --label to tell them apart)")
+            filled[cell] = run_dir
+    if not runs:
+        raise UserError("no evaluation run to report: " + "; ".join(notes))
     return runs, notes
 
 

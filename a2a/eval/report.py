@@ -72,9 +72,12 @@ def load_run(path: str | os.PathLike, n_boot: int = 1000) -> Run:
     summary = None
     sfile = path / SUMMARY_FILE
     if sfile.exists():
-        summary = json.loads(sfile.read_text())
-        if summary.get("episodes") != len(records):
-            summary = None  # an unfinished run: summarize what is there
+        try:
+            summary = json.loads(sfile.read_text())
+        except json.JSONDecodeError:
+            summary = None  # derived from the records: a damaged copy is recomputed, not trusted
+        if not isinstance(summary, dict) or summary.get("episodes") != len(records):
+            summary = None  # an unfinished (or damaged) run: summarize what is there
     if summary is None:
         summary = summarize(records, n_boot=n_boot, seed=int(info.get("seed", 0)))
     return Run(path, info, records, summary)

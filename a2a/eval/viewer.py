@@ -68,9 +68,13 @@ class ViewConfig:
     def __post_init__(self) -> None:
         if self.max_episodes < 1:
             raise ValueError(f"max_episodes must be >= 1, got {self.max_episodes}")
-        check_frame_size(self.frame_size)
-        if self.frame_size == 0:
-            raise ValueError("frame_size must be > 0: the viewer shows frames")
+        try:
+            check_frame_size(self.frame_size)
+            shows_frames = self.frame_size != 0
+        except ValueError:
+            shows_frames = False
+        if not shows_frames:  # --size of `a2a view`: 0, which renders nothing elsewhere, is refused here
+            raise ValueError(f"--size must be in [16, 1024] (the viewer shows frames), got {self.frame_size!r}")
 
 
 def _safe(name: str) -> str:

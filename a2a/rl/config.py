@@ -87,7 +87,7 @@ class TrainConfig:
         "evaluate the policy's starting points and the scripted agents on the same episodes and print them "
         "side by side"))
     checkpoint_every: int = field(default=10, metadata=_help("updates between checkpoints"))
-    keep_checkpoints: int = field(default=3, metadata=_help("checkpoints kept"))
+    keep_checkpoints: int = field(default=3, metadata=_help("checkpoints kept (0: all of them)"))
     minutes: float | None = field(default=4.0, metadata=_help(
         "wall-clock budget of the training phases, checked between updates (0 or none: no budget)"))
     seed: int = field(default=0, metadata=_help("seed of everything"))

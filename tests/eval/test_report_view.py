@@ -87,6 +87,28 @@ def test_an_interrupted_run_is_marked_incomplete(runs, tmp_path, capsys):
     assert "| oracle | yes | yes | 0 |" in table1([load_run(runs[0])])  # a finished run is not marked
 
 
+@pytest.mark.parametrize("damage", ["[]", "null", '{"overall": '])
+def test_a_damaged_summary_is_recomputed_from_the_records(damage, runs, tmp_path):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(runs[0], damaged)
+    (damaged / "summary.json").write_text(damage)
+    got, want = load_run(damaged).summary["overall"], load_run(runs[0]).summary["overall"]
+    assert {k: got[k]["value"] for k in ("SR", "ARS", "QR")} == {k: want[k]["value"] for k in ("SR", "ARS", "QR")}
+
+
+def test_two_runs_in_one_cell_are_noted_and_a_failed_start_is_left_out(runs, tmp_path, capsys):
+    twin = tmp_path / "twin"
+    shutil.copytree(runs[0], twin)  # same label, split and budget delta: one cell of Table 1
+    assert main(["report", str(runs[0]), str(twin), "--out", str(tmp_path / "rep"), "--no-plots"]) == 0
+    err = capsys.readouterr().err
+    assert f"one cell of Table 1: it shows {twin}" in err and "Traceback" not in err
+    failed = tmp_path / "failed"  # what an evaluation whose agent failed to load leaves
+    failed.mkdir()
+    shutil.copy(runs[1] / "run.json", failed / "run.json")
+    assert main(["report", str(runs[0]), str(failed), "--out", str(tmp_path / "rep2"), "--no-plots"]) == 0
+    assert f"{failed}: left out, no episode was recorded" in capsys.readouterr().err
+
+
 def _section_rows(md: str, title: str, header: bool = False) -> dict[str, list[str]]:
     """The markdown table under `title`: first cell -> cells (or {"header": header cells})."""
     lines = md.split(title + "\n", 1)[1].splitlines()
