@@ -107,7 +107,8 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
             return None  # greedy-explore asks where it goes first
         goal = parse_placement_answer(asked.get(PLACE_Q, ""), vocab) or (of_type[0] if of_type else None)
     color, size = told_attributes(p, asked)
-    fits = [d for d in vocab.objects if target_fits(p.category, color, size)(d)]  # the descriptions it may be
+    fitting = target_fits(p.category, color, size)
+    fits = [d for d in vocab.objects if fitting(d)]  # the descriptions the target may have
     if len(fits) > 1:
         # A question is certainly needed: attribute questions narrow the descriptions to one without "where is
         # it?", and only a twin of that one is left to look for.
