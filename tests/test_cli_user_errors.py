@@ -297,3 +297,25 @@ def test_model_info_on_a_malformed_checkpoint_file_is_one_line(name, text, says,
     assert main(["model", "info", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert says in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_resume_without_checkpoints_says_it_starts_over(dataset_dir, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    import a2a.rl
+
+    run = tmp_path / "run"
+    assert main(["train", "--run-dir", str(run), "--updates", "1", "--sft-updates", "0", "--minutes", "none",
+                 "--eval-episodes", "0", "--no-compare"]) == 0
+    shutil.rmtree(run / "checkpoints")  # what a copied folder, or a full disk before the first checkpoint, leaves
+    capsys.readouterr()
+    started = []
+
+    def train(cfg):  # stands in for the training itself: only what is said before it matters here
+        started.append(cfg)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(a2a.rl, "train", train)
+    with pytest.raises(SystemExit):
+        main(["train", "--run-dir", str(run), "--resume", "--eval-episodes", "0", "--no-compare"])
+    assert started and f"no checkpoint in {run}: the run starts over from update 1" in capsys.readouterr().err

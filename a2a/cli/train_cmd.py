@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -141,6 +142,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"nothing to resume in {run_dir} (no update was logged yet); start it without --resume")
     if holds_run and not args.resume:
         raise UserError(f"{run_dir} holds a run; pass --resume to continue it or choose another --run-dir")
+    if holds_run and latest_checkpoint(run_dir) is None and launcher.rank == 0:
+        # updates were logged but no checkpoint kept them (a full disk before the first one, a copied folder)
+        print(f"a2a train: no checkpoint in {run_dir}: the run starts over from update 1 (the updates it "
+              "logged are rewritten)", file=sys.stderr)
     if holds_run:
         try:  # the options typed (None, as from a Namespace built elsewhere: all of them)
             cfg = resume_config(run_dir, cfg, getattr(args, "explicit", None))
