@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from runs import measured_commit  # bench/experiments/runs.py (the script's own folder is on sys.path)
+from runs import measured_commit, summary_of  # bench/experiments/runs.py (the script's own folder is on sys.path)
 
 BENCH = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BENCH))
@@ -35,20 +35,12 @@ TARGET_SR = 0.60
 ROWS = ("this policy", "initial", "behavior_cloned", "no-ask", "greedy-explore", "oracle")
 
 
-def row_of(summary: dict) -> dict:
-    o = summary["overall"]
-    value = lambda k: o[k]["value"] if isinstance(o[k], dict) else o[k]  # noqa: E731
-    return {"SR": value("SR"), "SR_ci": [o["SR"].get("lo"), o["SR"].get("hi")], "ARS": value("ARS"),
-            "QR": value("QR"), "episodes": o["episodes"]}
-
-
 def read_run(run_dir: Path) -> dict:
     """The final table and the phases of a finished `a2a train` run, from its files."""
     final = json.loads((run_dir / "final_eval.json").read_text())
     evals = {"this policy": Path(final["eval_dir"])} | {
         name: run_dir / "eval" / name for name in ROWS[1:]}
-    table = {name: row_of(json.loads((d / "summary.json").read_text()))
-             for name, d in evals.items() if (d / "summary.json").exists()}
+    table = {name: summary_of(d) for name, d in evals.items() if (d / "summary.json").exists()}
     phases = [json.loads(line).get("phase") for line in (run_dir / "metrics.jsonl").read_text().splitlines()
               if line.strip()]
     return {"updates": final["update"], "sft_updates": phases.count("sft"), "ppo_updates": phases.count("ppo"),
