@@ -42,6 +42,9 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--max-past-steps", type=int, default=None,
                    help="past steps kept in the prompt (default: the policy's; whole episodes let PPO re-score "
                         "each episode in one forward)")
+    g.add_argument("--scene-text", action=argparse.BooleanOptionalAction, default=None,
+                   help="the prompt also lists the scene's places and objects (its action vocabulary) and, every "
+                        "step, the objects in view (the Set-of-Marks table as text) (default: the policy's; off)")
     g.add_argument("--finetune-llm", action=argparse.BooleanOptionalAction, default=None,
                    help="train every LLM weight instead of LoRA adapters (default: on without --model, i.e. for the "
                         "tiny policy, whose LLM is small enough to train whole)")
@@ -85,7 +88,7 @@ def config_from_args(args: argparse.Namespace):
     run_dir = args.run_dir or str(Path("runs") / f"train-{time.strftime('%Y%m%d-%H%M%S')}")
     policy = {k: v for k, v in (("quantization", args.quantization), ("compression", args.compression),
                                 ("backend", args.backend), ("max_past_steps", args.max_past_steps),
-                                ("finetune_llm", args.finetune_llm)) if v is not None}
+                                ("finetune_llm", args.finetune_llm), ("scene_text", args.scene_text)) if v is not None}
     if args.model is None:
         policy.setdefault("finetune_llm", True)  # a tiny LLM trains whole: LoRA alone learns far slower
     values = config_values(args, TrainConfig)

@@ -54,8 +54,8 @@ class MLLMAgent:
             return []
         if obs.image is None:
             raise ValueError("the mllm agent looks at frames: run the envs with rendering (frame_size > 0)")
-        step = self.envs.observe(obs.env_ids.tolist(), obs.first, obs.instruction, obs.answer, obs.invalid, obs.image,
-                                 env.valid_actions)
+        step = self.envs.observe(obs.env_ids.tolist(), obs.first, obs.instruction, obs.answer, obs.invalid,
+                                 obs.image, env)
         out = self.policy.act(step.inputs, step.vocabs, sample=self.sample, temperature=self.temperature,
                               generator=self.generator, cache_keys=step.env_ids if self.reuse_kv else None)
         self.envs.record(step.env_ids, out.actions)

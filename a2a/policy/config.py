@@ -52,6 +52,10 @@ class PolicyConfig:
     value_detach: bool = True
     temperature: float = 1.0            # the policy's distribution is softmax(logits / temperature)
     max_past_steps: int = 64            # older steps are dropped from the prompt (0: current step only)
+    # True: the prompt also reads the scene as text: the first user turn lists the places and objects of the
+    # action vocabulary (valid_actions) and every step's turn the objects in view (the Set-of-Marks table, what a
+    # detector would read off the frame). Not privileged; a tiny vision tower cannot read these off the pixels.
+    scene_text: bool = False
     gradient_checkpointing: bool = False
     seed: int = 0                       # initialisation of the adapter, value head and LoRA weights
 
@@ -73,6 +77,8 @@ class PolicyConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"PolicyConfig.{name} must be an int >= {lo}, got {v!r}")
+        if not isinstance(self.scene_text, bool):
+            raise ValueError(f"PolicyConfig.scene_text must be a bool, got {self.scene_text!r}")
         if self.finetune_llm and self.quantization != "none":
             raise ValueError("PolicyConfig.finetune_llm trains the LLM's own weights: it needs quantization='none'")
         if not 0.0 <= self.lora_dropout < 1.0:

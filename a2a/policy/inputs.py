@@ -4,8 +4,9 @@ training rollouts (a2a/rl/rollout.py) both drive the policy through it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -19,6 +20,14 @@ class StepInputs:
     env_ids: list[int]
     inputs: list[PolicyInput]
     vocabs: list[list[str]]
+
+
+class SceneAccess(Protocol):
+    """What the inputs read from the envs besides observations (an EnvAccess or a core BatchedEnv has both)."""
+
+    def valid_actions(self, env_id: int) -> Sequence[str]: ...
+
+    def marks(self, env_id: int) -> Sequence[str]: ...
 
 
 class EnvHistories:
@@ -36,23 +45,26 @@ class EnvHistories:
             self._vocab.pop(e, None)
 
     def observe(self, env_ids: Sequence[int] | np.ndarray, first: np.ndarray, instructions: Sequence[str],
-                answers: Sequence[str], invalid: np.ndarray, images,
-                valid_actions: Callable[[int], Sequence[str]]) -> StepInputs:
+                answers: Sequence[str], invalid: np.ndarray, images, env: SceneAccess) -> StepInputs:
         """Encode the current frames (once each) and extend every env's history; an env whose row is the
-        first of an episode (or that has no history yet) starts over with a fresh vocabulary."""
+        first of an episode (or that has no history yet) starts over with a fresh vocabulary. A scene_text
+        policy also reads the scene's vocabulary (once per episode) and the objects in view (every step)."""
         fmt = self.policy.format
+        scene_text = self.policy.config.scene_text
         frames = self.policy.encode_frames(images)
         ids = [int(e) for e in env_ids]
         inputs, vocabs = [], []
         for i, env_id in enumerate(ids):
             hist = self.histories.get(env_id)
+            view = fmt.in_view(env.marks(env_id)) if scene_text else ""
             if hist is None or bool(first[i]):
                 self.reset([env_id])
-                hist = self.histories.start(env_id, instructions[i])
-                self._vocab[env_id] = list(valid_actions(env_id))
-                feedback = ""
+                vocab = self._vocab[env_id] = list(env.valid_actions(env_id))
+                text = fmt.scene(instructions[i], vocab) if scene_text else instructions[i]
+                hist = self.histories.start(env_id, text)
+                feedback = view
             else:
-                feedback = fmt.feedback(answers[i], bool(invalid[i]))
+                feedback = fmt.feedback(answers[i], bool(invalid[i]), view)
             inputs.append(hist.observe(frames[i], feedback))
             vocabs.append(self._vocab[env_id])
         return StepInputs(ids, inputs, vocabs)

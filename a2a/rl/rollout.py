@@ -137,7 +137,7 @@ class RolloutCollector:
         if self.policy.device.type == "cuda":
             images = images.to(self.policy.device, non_blocking=True)
         step = self.envs.observe(ids, self.first[ids], [self.instruction[i] for i in ids],
-                                 [self.answer[i] for i in ids], self.invalid[ids], images, self.core.valid_actions)
+                                 [self.answer[i] for i in ids], self.invalid[ids], images, self.core)
         imitated = np.zeros(len(ids), bool)
         labels = None
         if self.expert is not None:

@@ -1,7 +1,7 @@
 """A non-privileged script that asks fewer needless questions than greedy-explore: look-then-ask.
 
     python bench/experiments/look_then_ask.py --out bench/results/default_benchmark/look_then_ask
-    python bench/experiments/look_then_ask.py --stages clone --seeds 0 --out ...   # optional, ~1.5 CPU-hours a seed
+    python bench/experiments/look_then_ask.py --stages clone --seeds 0 1 2 --out ...   # ~1 CPU-hour a seed
 
 Stages:
   scripts  oracle, greedy-explore and look-then-ask on the first --episodes episodes of the four evaluation
@@ -9,8 +9,11 @@ Stages:
            is needed (Q_K0). look-then-ask was developed on the validation splits only; the test rows are
            reported, not tuned on.
   clone    behavior cloning of look-then-ask, continued from the shipped greedy-explore clone
-           (a2a/pretrained/tiny-recipe), --clone-updates updates per seed, evaluated on val_unseen_scenes only
-           (the development split) beside its start.
+           (a2a/pretrained/tiny-recipe), --clone-updates updates per seed, by a policy that reads the scene as
+           text (`a2a train --scene-text`: the places and objects of its action vocabulary, and every step the
+           objects in view, the information look-then-ask decides on; without it the clone cannot tell when
+           it has seen the object), evaluated on the four splits beside its start (settings chosen before any
+           test number was seen; --no-scene-text: the earlier clone that reads frames only, val_unseen_scenes).
 
 Writes results.json and results.md into --out (per row: the commit of the a2a that ran the evaluation, from its
 run.json, and the machine load when it was recorded). A finished evaluation in --work is reused only if it ran
@@ -44,7 +47,9 @@ def main() -> int:
     ap.add_argument("--stages", nargs="+", default=["scripts"], choices=STAGES)
     ap.add_argument("--episodes", type=int, default=200, help="first episodes of each split")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
-    ap.add_argument("--clone-updates", type=int, default=450)
+    ap.add_argument("--clone-updates", type=int, default=300)
+    ap.add_argument("--scene-text", action=argparse.BooleanOptionalAction, default=True,
+                    help="the clone reads the scene as text (default: on)")
     args = ap.parse_args()
     out = Path(args.out)
     work = Path(args.work) if args.work else out / "work"
@@ -74,15 +79,18 @@ def main() -> int:
                 evaluate(agent, split, agent)
     if "clone" in args.stages:
         evaluate("tiny-recipe (start)", "val_unseen_scenes", "mllm", "--model", str(tiny_recipe()))
+        text = ["--scene-text"] if args.scene_text else []
         for s in args.seeds:
-            run = work / "runs" / f"clone-seed{s}"
+            name = "clone of look-then-ask" + (", scene text" if args.scene_text else "")
+            run = work / "runs" / (f"clone-text-seed{s}" if args.scene_text else f"clone-seed{s}")
             if not (run / "policy").exists():
                 sh(["a2a", "train", "--run-dir", str(run), "--seed", str(300 + s), "--minutes", "0", "--no-tensorboard",
                     "--eval-episodes", "0", "--no-compare", "--checkpoint-every", "25", "--model", str(tiny_recipe()),
-                    "--finetune-llm", "--sft-expert", "look-then-ask", "--sft-updates", str(args.clone_updates),
+                    "--finetune-llm", *text, "--sft-expert", "look-then-ask", "--sft-updates", str(args.clone_updates),
                     "--sft-perturb", "0", "--sft-minutes", "0", "--updates", "0", *(["--resume"] if run.exists() else [])],
                    log)
-            evaluate(f"clone of look-then-ask, seed {s}", "val_unseen_scenes", "mllm", "--model", str(run / "policy"))
+            for split in SPLITS if args.scene_text else SPLITS[:1]:
+                evaluate(f"{name}, seed {s}", split, "mllm", "--model", str(run / "policy"))
 
     def cell(key: str) -> str:
         r = results.get(key)
