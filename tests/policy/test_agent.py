@@ -185,3 +185,62 @@ def test_registry_plugin_is_light():
 
     code = "import sys, a2a.policy.eval_agents; sys.exit(1 if 'torch' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
+
+
+class MarksAccess(Access):
+    """Access that also hands out the Set-of-Marks table (what a scene_text policy reads) and counts the calls."""
+
+    def __init__(self, core):
+        super().__init__(core)
+        self.mark_calls = 0
+
+    def marks(self, env_id: int) -> list[str]:
+        self.mark_calls += 1
+        return self.core.marks(env_id)
+
+
+def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tiny_dir, episodes):
+    from policy_helpers import make_policy
+
+    from a2a.policy import PolicyConfig
+
+    policy = make_policy(tiny_dir, scene_text=True).eval()
+    agent = MLLMAgent(policy, seed=0)
+    core = _core.BatchedEnv(episodes, num_envs=2, width=128, height=128, autoreset="disabled")
+    access = MarksAccess(core)
+    batch = core.reset([0, 1], [0, 1])
+    views: list[list[list[str]]] = [[], []]
+    for _ in range(6):
+        for e in range(2):
+            views[e].append(list(core.marks(e)))
+        acts = agent.act(_obs(batch), access)
+        batch = core.step(acts)
+    assert access.calls == 2 and access.mark_calls == 12  # vocabulary once per episode, the view every step
+    fmt = policy.format
+    for e in range(2):
+        hist = agent.histories.get(e)
+        vocab = core.valid_actions(e)
+        places = [a[len("navigate("):-1] for a in vocab if a.startswith("navigate(")]
+        objects = list(dict.fromkeys(a[len("pick("):-1] for a in vocab if a.startswith("pick(")))
+        assert hist.instruction == (f"{episodes[e]['instruction']}\nPlaces: {', '.join(places)}.\n"
+                                    f"Objects: {', '.join(objects)}.")
+        for step, seen in zip(hist.steps, views[e]):
+            assert step.feedback.endswith(fmt.in_view(seen))  # after the answer / invalid notice, if any
+    assert any(seen for per_env in views for seen in per_env)  # some step had objects in view
+    assert fmt.in_view([]) == "In view: nothing." and fmt.in_view(["small red cup", "large cup"]) == \
+        "In view: small red cup, large cup."
+    assert fmt.feedback("Yes.", True, "In view: nothing.") == "That action was invalid. Answer: Yes. In view: nothing."
+    # off by default, and a config field of its own (a bool)
+    assert PolicyConfig().scene_text is False
+    with pytest.raises(ValueError, match="scene_text"):
+        PolicyConfig(scene_text="yes")
+
+
+def test_scene_text_is_saved_with_the_policy_and_can_be_set_on_load(tiny_dir, tmp_path):
+    from policy_helpers import make_policy
+
+    from a2a.policy.loading import load_policy
+
+    make_policy(tiny_dir, scene_text=True).save_trainable(tmp_path / "p")
+    assert load_policy(str(tmp_path / "p"), device="cpu").config.scene_text is True
+    assert load_policy(str(tmp_path / "p"), device="cpu", scene_text=False).config.scene_text is False

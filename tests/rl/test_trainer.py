@@ -156,3 +156,24 @@ def test_resume_config_allows_budgets_and_spellings_and_refuses_what_it_trains(t
     resume_config(run, TrainConfig(**same, from_scratch=True))
     with pytest.raises(ResumeConflict, match=r"from_scratch \(the run: True, now False\)"):
         resume_config(run, TrainConfig(**same))
+
+
+def test_scene_text_policy_trains_on_prompts_that_show_the_view(make_cfg, monkeypatch):
+    from a2a.policy import inputs as inputs_mod
+    from a2a.policy.loading import load_policy
+
+    seen: list = []
+    observe = inputs_mod.EnvHistories.observe
+
+    def spy(self, *args, **kwargs):
+        out = observe(self, *args, **kwargs)
+        seen.extend(out.inputs)
+        return out
+
+    monkeypatch.setattr(inputs_mod.EnvHistories, "observe", spy)
+    result = train(make_cfg("scene", policy={"max_past_steps": 4, "scene_text": True}, sft_updates=1,
+                            sft_expert="look-then-ask", ppo={"updates": 1}))
+    assert result.updates == 2  # one cloning update, one PPO update
+    assert seen and all("In view: " in inp.steps[-1].feedback for inp in seen)
+    assert all("\nPlaces: " in inp.instruction and "\nObjects: " in inp.instruction for inp in seen)
+    assert load_policy(result.policy_dir, device="cpu").config.scene_text is True
