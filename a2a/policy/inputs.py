@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from .history import HistoryStore, PolicyInput
+from .scene import SceneText
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class EnvHistories:
         self.policy = policy
         self.histories = HistoryStore()
         self._vocab: dict[int, list[str]] = {}
+        self._scene: dict[int, SceneText] = {}  # scene_text policies only
 
     def reset(self, env_ids: Sequence[int]) -> None:
         """These envs start new episodes: drop their histories, vocabularies and cached keys/values."""
@@ -43,12 +45,13 @@ class EnvHistories:
         self.policy.prefix_cache.forget(ids)
         for e in ids:
             self._vocab.pop(e, None)
+            self._scene.pop(e, None)
 
     def observe(self, env_ids: Sequence[int] | np.ndarray, first: np.ndarray, instructions: Sequence[str],
                 answers: Sequence[str], invalid: np.ndarray, images, env: SceneAccess) -> StepInputs:
         """Encode the current frames (once each) and extend every env's history; an env whose row is the
         first of an episode (or that has no history yet) starts over with a fresh vocabulary. A scene_text
-        policy also reads the scene's vocabulary (once per episode) and the objects in view (every step)."""
+        policy also reads the scene as text (a2a.policy.scene)."""
         fmt = self.policy.format
         scene_text = self.policy.config.scene_text
         frames = self.policy.encode_frames(images)
@@ -56,14 +59,20 @@ class EnvHistories:
         inputs, vocabs = [], []
         for i, env_id in enumerate(ids):
             hist = self.histories.get(env_id)
-            view = fmt.in_view(env.marks(env_id)) if scene_text else ""
             if hist is None or bool(first[i]):
                 self.reset([env_id])
                 vocab = self._vocab[env_id] = list(env.valid_actions(env_id))
-                text = fmt.scene(instructions[i], vocab) if scene_text else instructions[i]
-                hist = self.histories.start(env_id, text)
-                feedback = view
+                scene = SceneText(vocab) if scene_text else None
+                if scene is not None:
+                    self._scene[env_id] = scene
+                hist = self.histories.start(env_id, scene.header(instructions[i]) if scene else instructions[i])
+                feedback = scene.step(env.marks(env_id)) if scene else ""
             else:
+                scene = self._scene.get(env_id)
+                view = ""
+                if scene is not None:
+                    scene.took(hist.steps[-1].action or "", bool(invalid[i]))
+                    view = scene.step(env.marks(env_id))
                 feedback = fmt.feedback(answers[i], bool(invalid[i]), view)
             inputs.append(hist.observe(frames[i], feedback))
             vocabs.append(self._vocab[env_id])

@@ -17,7 +17,7 @@ on neighbouring text. `CHAT_TEMPLATE` renders the same text for plain chat messa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -69,10 +69,6 @@ class PromptFormat:
     system_prompt: str = SYSTEM_PROMPT
     answer_prefix: str = "Answer: "
     invalid_notice: str = "That action was invalid."
-    view_prefix: str = "In view: "       # scene_text policies: the objects in the current view
-    places_prefix: str = "Places: "      # scene_text policies: the scene's receptacles, once per episode
-    objects_prefix: str = "Objects: "    # scene_text policies: the scene's object descriptions, once per episode
-
     # special-token text the tokenizer must know
     im_start: str = IM_START
     im_end: str = IM_END
@@ -84,7 +80,7 @@ class PromptFormat:
 
     def feedback(self, answer: str, invalid: bool, view: str = "") -> str:
         """Text shown with the next frame about the previous action's outcome ("" when nothing), followed by
-        `view` (scene_text policies: what the frame shows, as `in_view` writes it)."""
+        `view` (scene_text policies: a2a.policy.scene's text of the step)."""
         parts = []
         if invalid:
             parts.append(self.invalid_notice)
@@ -93,20 +89,6 @@ class PromptFormat:
         if view:
             parts.append(view)
         return " ".join(parts)
-
-    def in_view(self, descriptions: Sequence[str]) -> str:
-        """The objects in the current view as text ("In view: nothing." when there are none)."""
-        return f"{self.view_prefix}{', '.join(descriptions) if descriptions else 'nothing'}."
-
-    def scene(self, instruction: str, valid_actions: Sequence[str]) -> str:
-        """The instruction followed by the scene's places and object descriptions, read off its action vocabulary
-        (`navigate(<place>)`, `pick(<description>)`), in vocabulary order."""
-        def names(verb: str) -> list[str]:
-            head = verb + "("
-            return list(dict.fromkeys(a[len(head):-1] for a in valid_actions if a.startswith(head) and a.endswith(")")))
-
-        return (f"{instruction}\n{self.places_prefix}{', '.join(names('navigate'))}.\n"
-                f"{self.objects_prefix}{', '.join(names('pick'))}.")
 
     def header(self, instruction: str) -> str:
         return (f"{self.im_start}system\n{self.system_prompt}{self.im_end}\n"

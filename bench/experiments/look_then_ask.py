@@ -10,9 +10,9 @@ Stages:
            reported, not tuned on.
   clone    behavior cloning of look-then-ask, continued from the shipped greedy-explore clone
            (a2a/pretrained/tiny-recipe), --clone-updates updates per seed, by a policy that reads the scene as
-           text (`a2a train --scene-text`: the places and objects of its action vocabulary, and every step the
-           objects in view, the information look-then-ask decides on; without it the clone cannot tell when
-           it has seen the object), evaluated on the four splits beside its start (settings chosen before any
+           text (`a2a train --scene-text`, a2a/policy/scene.py: the places and objects of its action vocabulary,
+           and every step the objects in view and the next places not looked into, the information look-then-ask
+           decides on; without it the clone cannot tell when it has seen the object), evaluated on the four splits beside its start (settings chosen before any
            test number was seen; --no-scene-text: the earlier clone that reads frames only, val_unseen_scenes).
 
 Writes results.json and results.md into --out (per row: the commit of the a2a that ran the evaluation, from its
