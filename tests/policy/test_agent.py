@@ -9,6 +9,7 @@ from policy_helpers import PARSE_FAILURES
 
 from a2a import _core
 from a2a.eval.agent import Agent, AgentObservation
+from a2a.policy import PromptFormat
 from a2a.policy.agent import MLLMAgent, make_mllm_agent
 
 REASONS = _core.invalid_reasons()
@@ -188,47 +189,68 @@ def test_registry_plugin_is_light():
 
 
 class MarksAccess(Access):
-    """Access that also hands out the Set-of-Marks table (what a scene_text policy reads) and counts the calls."""
+    """Access that also hands out a Set-of-Marks table (what a scene_text policy reads), a different one at every
+    call (a random tiny policy rarely stands where objects are), and remembers them."""
 
     def __init__(self, core):
         super().__init__(core)
-        self.mark_calls = 0
+        self.given: dict[int, list[list[str]]] = {}
 
     def marks(self, env_id: int) -> list[str]:
-        self.mark_calls += 1
-        return self.core.marks(env_id)
+        given = self.given.setdefault(env_id, [])
+        given.append([f"small red cup {len(given)}"] * (len(given) % 3))
+        return given[-1]
 
 
 def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tiny_dir, episodes):
     from policy_helpers import make_policy
 
     from a2a.policy import PolicyConfig
+    from a2a.policy.scene import SceneText
 
     policy = make_policy(tiny_dir, scene_text=True).eval()
     agent = MLLMAgent(policy, seed=0)
     core = _core.BatchedEnv(episodes, num_envs=2, width=128, height=128, autoreset="disabled")
     access = MarksAccess(core)
     batch = core.reset([0, 1], [0, 1])
-    views: list[list[list[str]]] = [[], []]
     for _ in range(6):
-        for e in range(2):
-            views[e].append(list(core.marks(e)))
         acts = agent.act(_obs(batch), access)
         batch = core.step(acts)
-    assert access.calls == 2 and access.mark_calls == 12  # vocabulary once per episode, the view every step
-    fmt = policy.format
+    assert access.calls == 2 and [len(access.given[e]) for e in range(2)] == [6, 6]  # vocabulary once, view each step
+    views = access.given
     for e in range(2):
         hist = agent.histories.get(e)
         vocab = core.valid_actions(e)
         places = [a[len("navigate("):-1] for a in vocab if a.startswith("navigate(")]
-        objects = list(dict.fromkeys(a[len("pick("):-1] for a in vocab if a.startswith("pick(")))
-        assert hist.instruction == (f"{episodes[e]['instruction']}\nPlaces: {', '.join(places)}.\n"
-                                    f"Objects: {', '.join(objects)}.")
-        for step, seen in zip(hist.steps, views[e]):
-            assert step.feedback.endswith(fmt.in_view(seen))  # after the answer / invalid notice, if any
-    assert any(seen for per_env in views for seen in per_env)  # some step had objects in view
-    assert fmt.in_view([]) == "In view: nothing." and fmt.in_view(["small red cup", "large cup"]) == \
-        "In view: small red cup, large cup."
+        assert hist.instruction.startswith(f"{episodes[e]['instruction']}\nPlaces: {', '.join(places)}.\nObjects: ")
+        scene = SceneText(vocab)  # the same text, replayed from the actions taken
+        for k, (step, seen) in enumerate(zip(hist.steps, views[e])):
+            if k:
+                scene.took(hist.steps[k - 1].action, step.feedback.startswith("That action was invalid."))
+            assert step.feedback.endswith(scene.step(seen))  # after the answer / invalid notice, if any
+
+
+def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
+    from a2a.policy import PolicyConfig
+    from a2a.policy.scene import SceneText, full_descriptions
+
+    vocab = ["navigate(shelf)", "navigate(left cabinet)", "navigate(table)", "open(left cabinet)",
+             "close(left cabinet)", "pick(cup)", "pick(red cup)", "pick(small cup)", "pick(small red cup)",
+             "pick(large red cup)", "pick(toy car)", "pick(small blue toy car)", "ask(where is it?)"]
+    assert full_descriptions(vocab) == ["small red cup", "large red cup", "small blue toy car"]
+    scene = SceneText(vocab)
+    assert scene.header("Bring the cup.") == ("Bring the cup.\nPlaces: shelf, left cabinet, table.\n"
+                                               "Objects: small red cup, large red cup, small blue toy car.")
+    assert scene.step([]) == "In view: nothing. Unexplored: shelf, left cabinet."
+    scene.took("navigate(shelf)", invalid=False)
+    scene.took("navigate(table)", invalid=True)  # refused: not looked into
+    scene.took("navigate(left cabinet)", invalid=False)  # closed: looked into only once opened
+    assert scene.step(["small red cup"]) == "In view: small red cup. Unexplored: left cabinet, table."
+    scene.took("open(left cabinet)", invalid=False)
+    scene.took("navigate(table)", invalid=False)
+    assert scene.step(["large red cup", "small blue toy car"]) == \
+        "In view: large red cup, small blue toy car. Unexplored: none."
+    fmt = PromptFormat()
     assert fmt.feedback("Yes.", True, "In view: nothing.") == "That action was invalid. Answer: Yes. In view: nothing."
     # off by default, and a config field of its own (a bool)
     assert PolicyConfig().scene_text is False
