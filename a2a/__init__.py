@@ -53,9 +53,9 @@ def make_vec(split: str = "train", num_envs: int = 1, *, dataset=None, config=No
     """
     from .data import load_split
     from .env import AskToActVectorEnv, EnvConfig
-    from .env.config import check_int
+    from .env.config import CORE_MAX_INT, check_int
 
-    check_int(num_envs, "num_envs", 1)  # before loading (or generating) the split
+    check_int(num_envs, "num_envs", 1, CORE_MAX_INT)  # before loading (or generating) the split
     if config is not None and config_kwargs:
         raise TypeError("pass either config=EnvConfig(...) or its fields as keywords, not both")
     cfg = config or EnvConfig(**config_kwargs)

@@ -18,7 +18,22 @@ MISTAKES = [
     (["eval", "--agent", "oracle"], "--split is required"),
     (["report", "{tmp}/nope"], "not an evaluation run directory"),
     (["view", "{tmp}/nope"], "not an evaluation run directory"),
-    (["generate", "{tmp}/ds", "--train", "-1"], "episode counts must be >= 0, got {'train': -1}"),
+    (["generate", "{tmp}/ds", "--train", "-1"], "--train must be an integer in [0, 2147483647], got -1"),
+    # the core takes C ints: a bigger count is refused by flag, not by pybind's dump of the signature
+    (["generate", "{tmp}/ds", "--train", "3000000000"],
+     "--train must be an integer in [0, 2147483647], got 3000000000"),
+    (["generate", "{tmp}/ds", "--train-scenes", "3000000000"], "--train-scenes must be an integer in [1, 2147483647]"),
+    (["generate", "{tmp}/ds", "--eval-scenes", "3000000000"], "--eval-scenes must be an integer in [1, 2147483647]"),
+    # (the episode reader takes at most 100000 steps: more would write a dataset nobody can read back)
+    (["generate", "{tmp}/ds", "--max-steps", "3000000000"],
+     "--max-steps must be an integer in [1, 100000], got 3000000000"),
+    (["generate", "{tmp}/ds", "--max-steps", "100001"], "--max-steps must be an integer in [1, 100000], got 100001"),
+    (["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--budget-delta", "3000000000", "--out",
+      "{tmp}/run"],
+     "--budget-delta must be an integer in [0, 2147483647], got 3000000000"),
+    (["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--num-threads", "3000000000", "--out",
+      "{tmp}/run"],
+     "--num-threads must be an integer in [0, 2147483647], got 3000000000"),
     (["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--episodes", "0"], "--episodes must be >= 1, got 0"),
     (["model", "info", "{tmp}/nope"], "not a checkpoint"),
     (["train", "--split", "val_unseen", "--run-dir", "{tmp}/run"], "unknown split 'val_unseen'"),
@@ -68,7 +83,8 @@ def test_a_mistake_is_one_line_with_the_command_prefix(argv, says, dataset_dir, 
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("flag, value", [("--train", "-5"), ("--max-steps", "0"), ("--train-scenes", "0")])
+@pytest.mark.parametrize("flag, value", [("--train", "-5"), ("--max-steps", "0"), ("--train-scenes", "0"),
+                                         ("--train", "3000000000"), ("--max-steps", "3000000000")])
 def test_generate_with_a_bad_number_writes_nothing(flag, value, tmp_path, capsys):
     assert main(["generate", str(tmp_path / "ds"), flag, value]) == 2
     assert "Traceback" not in capsys.readouterr().err

@@ -91,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list_agents:
         return _list_agents()
     from ..data import SPLITS
+    from ..env.config import CORE_MAX_INT, check_int
     from ..eval.records import RecordError
     from ..eval.registry import get_spec, make_agent, resolve_options
     from ..eval.run_dir import ResumeError
@@ -110,6 +111,9 @@ def run(args: argparse.Namespace) -> int:
     if args.episodes is not None and args.episodes < 1:
         raise UserError(f"--episodes must be >= 1, got {args.episodes}")
     try:
+        # the core takes these as C ints: named by their flags here, before RunnerConfig checks them by field
+        check_int(args.budget_delta, "--budget-delta", 0, CORE_MAX_INT)
+        check_int(args.num_threads, "--num-threads", 0, CORE_MAX_INT)
         declared = {o.name for o in get_spec(args.agent).options}
         options = resolve_options(args.agent, {"seed": args.seed, **_agent_options(args, declared)})
         runner = RunnerConfig(num_envs=args.num_envs, num_threads=args.num_threads, budget_delta=args.budget_delta,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..data import DEFAULT_COUNTS, DEFAULT_TASKS, PRESETS, SPLITS, TASK_MIXES, generate_dataset
-from ..data.dataset import DEFAULT_EVAL_SCENES, DEFAULT_TRAIN_SCENES
+from ..data.dataset import DEFAULT_EVAL_SCENES, DEFAULT_TRAIN_SCENES, MAX_EPISODE_STEPS
+from ..env.config import CORE_MAX_INT, check_int
 from .errors import UserError
 
 
@@ -38,6 +39,13 @@ def register(sub, help_text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     counts = {s: getattr(args, s) for s in SPLITS}
     try:
+        # named by their flags here (generate_dataset checks the same, by its argument names)
+        for split in SPLITS:
+            check_int(counts[split], f"--{split.replace('_', '-')}", 0, CORE_MAX_INT)
+        if args.max_steps is not None:
+            check_int(args.max_steps, "--max-steps", 1, MAX_EPISODE_STEPS)
+        check_int(args.train_scenes, "--train-scenes", 1, CORE_MAX_INT)
+        check_int(args.eval_scenes, "--eval-scenes", 1, CORE_MAX_INT)
         info = generate_dataset(args.out_dir, counts, seed=args.seed, max_steps=args.max_steps,
                                 train_scenes=args.train_scenes, eval_scenes=args.eval_scenes, preset=args.preset,
                                 tasks=args.tasks)

@@ -22,7 +22,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .. import _core
-from ..env.config import check_seed
+from ..env.config import CORE_MAX_INT, check_int, check_seed
 from .episodes import EpisodeSet, load_episodes, save_episodes
 
 SPLITS = ("train", "val_unseen_scenes", "val_unseen_tasks", "test_unseen_scenes", "test_unseen_tasks")
@@ -56,6 +56,9 @@ PRESETS: dict[str, dict] = {
                        "clutter": 0.0, "open_prob": 1.0},
              "combinations": ["none", "attribute"], "max_steps": 10, "tasks": "single"},
 }
+# The most steps an episode file may give an episode (the core's episode reader refuses more): a larger
+# max_steps would write a dataset that cannot be read back.
+MAX_EPISODE_STEPS = 100_000
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "a2a-dataset/1"
 DEFAULT_NAME = "default-v2" if DEFAULT_TASKS == "single" else f"default-v2-{DEFAULT_TASKS}"
@@ -113,6 +116,11 @@ def generate_dataset(root: str | os.PathLike, counts: dict[str, int] | None = No
     negative = {k: v for k, v in counts.items() if v < 0}
     if negative:  # (the core says only "count must be >= 0", and the progress bar would start first)
         raise ValueError(f"episode counts must be >= 0, got {negative}")
+    for split, n in counts.items():
+        check_int(n, f"the episode count of {split}", 0, CORE_MAX_INT)
+    check_int(max_steps, "max_steps", 1, MAX_EPISODE_STEPS)
+    check_int(train_scenes, "train_scenes", 1, CORE_MAX_INT)
+    check_int(eval_scenes, "eval_scenes", 1, CORE_MAX_INT)
     root = Path(root)  # created once the core has accepted the settings: a refused call writes nothing
     if root.exists() and not root.is_dir():  # found now, not after the first split was generated
         raise NotADirectoryError(20, "the output folder is a file", str(root))

@@ -27,7 +27,7 @@ def _reward_weights_class():
                 raise ValueError(f"RewardWeights.{name} must be a finite number (float32), got {value!r}")
             if name in penalties and number > 0:
                 raise ValueError(f"RewardWeights.{name} is a penalty and must be <= 0, got {value}")
-        check_int(self.budget_delta, "RewardWeights.budget_delta", 0)
+        check_int(self.budget_delta, "RewardWeights.budget_delta", 0, CORE_MAX_INT)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,6 +64,8 @@ else:
 MAX_SEED = 2**32 - 1
 CORE_MAX_SEED = 2**64 - 1
 FLOAT32_MAX = 3.4028234663852886e38  # the core's reward weights are float32
+# The core's counts and sizes are C ints: a larger Python int fails in pybind with a dump of the signature.
+CORE_MAX_INT = 2**31 - 1
 
 
 def check_int(value, name: str, minimum: int, maximum: int | None = None) -> None:
@@ -105,7 +107,7 @@ class EnvConfig:
         check_frame_size(self.frame_size, "EnvConfig.frame_size")
         check_seed(self.seed, "EnvConfig.seed", CORE_MAX_SEED)
         check_int(self.history, "EnvConfig.history", 1, 64)
-        check_int(self.num_threads, "EnvConfig.num_threads", 0)
+        check_int(self.num_threads, "EnvConfig.num_threads", 0, CORE_MAX_INT)
         if not isinstance(self.set_of_marks, bool):
             raise ValueError(f"EnvConfig.set_of_marks must be True or False, got {self.set_of_marks!r}")
         if not isinstance(self.rewards, RewardWeights):

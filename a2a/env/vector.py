@@ -12,7 +12,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from .. import _core
-from .config import CORE_MAX_SEED, EnvConfig, check_int, check_seed, open_core
+from .config import CORE_MAX_INT, CORE_MAX_SEED, EnvConfig, check_int, check_seed, open_core
 from .spaces import action_space, info_from_batch, observation_from_batch, single_observation_space
 
 
@@ -28,7 +28,7 @@ class AskToActVectorEnv(VectorEnv):
         """episodes: an EpisodeSet; None loads `split` of the built-in dataset (as the single env does, so
         gymnasium.make_vec works). user: an a2a.llm.UserSpec when an LLM should answer (some) questions;
         None: the core's built-in user answers every question."""
-        check_int(num_envs, "num_envs", 1)
+        check_int(num_envs, "num_envs", 1, CORE_MAX_INT)
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         if config is not None and not isinstance(config, EnvConfig):

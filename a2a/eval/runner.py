@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..env.config import EnvConfig, RewardWeights, check_frame_size, check_seed
+from ..env.config import CORE_MAX_INT, EnvConfig, RewardWeights, check_frame_size, check_int, check_seed
 from ..llm.client import LLMEndpointDownError
 from ..llm.env_user import UserSpec
 from .agent import Agent
@@ -67,10 +67,8 @@ class RunnerConfig:
     def __post_init__(self) -> None:
         if self.num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {self.num_envs}")
-        if self.num_threads < 0:
-            raise ValueError(f"num_threads must be >= 0, got {self.num_threads}")
-        if self.budget_delta < 0:
-            raise ValueError(f"budget_delta must be >= 0, got {self.budget_delta}")
+        check_int(self.num_threads, "num_threads", 0, CORE_MAX_INT)
+        check_int(self.budget_delta, "budget_delta", 0, CORE_MAX_INT)
         check_seed(self.seed)
         if self.frame_size is not None:
             check_frame_size(self.frame_size)

@@ -75,8 +75,9 @@ def test_a_users_seed_is_any_integer_in_range(seed, ok):
     ({"success": 1e300}, "RewardWeights.success must be a finite number \\(float32\\)"),
     ({"success": "10"}, "RewardWeights.success must be a finite number"),
     ({"success": True}, "RewardWeights.success must be a finite number"),
-    ({"budget_delta": 1.5}, "RewardWeights.budget_delta must be an integer >= 0, got 1.5"),
-    ({"budget_delta": "1"}, "RewardWeights.budget_delta must be an integer >= 0"),
+    ({"budget_delta": 1.5}, r"RewardWeights.budget_delta must be an integer in \[0, 2147483647\], got 1.5"),
+    ({"budget_delta": "1"}, r"RewardWeights.budget_delta must be an integer in \[0, 2147483647\]"),
+    ({"budget_delta": 2**31}, r"RewardWeights.budget_delta must be an integer in \[0, 2147483647\], got 2147483648"),
 ])
 def test_reward_weights_are_finite_numbers(weights, match):
     with pytest.raises(ValueError, match=match):
@@ -128,8 +129,9 @@ def test_core_thread_count_is_checked_and_capped(train_episodes):
 @pytest.mark.parametrize("fields, match", [
     ({"history": 2.0}, r"EnvConfig.history must be an integer in \[1, 64\], got 2.0"),
     ({"history": 0}, r"EnvConfig.history must be an integer in \[1, 64\], got 0"),
-    ({"num_threads": -1}, "EnvConfig.num_threads must be an integer >= 0, got -1"),
-    ({"num_threads": 1.0}, "EnvConfig.num_threads must be an integer >= 0, got 1.0"),
+    ({"num_threads": -1}, r"EnvConfig.num_threads must be an integer in \[0, 2147483647\], got -1"),
+    ({"num_threads": 1.0}, r"EnvConfig.num_threads must be an integer in \[0, 2147483647\], got 1.0"),
+    ({"num_threads": 3_000_000_000}, r"EnvConfig.num_threads must be an integer in \[0, 2147483647\], got 3000000000"),
     ({"set_of_marks": "yes"}, "EnvConfig.set_of_marks must be True or False"),
     ({"rewards": {"success": 1.0}}, "EnvConfig.rewards must be an a2a.env.RewardWeights"),
 ])

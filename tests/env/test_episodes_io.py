@@ -119,6 +119,19 @@ def test_easy_preset(tmp_path):
         generate_dataset(tmp_path / "x", {"train": 1}, preset="hard", progress=False)
 
 
+@pytest.mark.parametrize("kwargs, says", [
+    ({"counts": {"train": 2**31}}, r"the episode count of train must be an integer in \[0, 2147483647\]"),
+    ({"counts": {"train": 1}, "max_steps": 100_001}, r"max_steps must be an integer in \[1, 100000\], got 100001"),
+    ({"counts": {"train": 1}, "train_scenes": 2**31}, r"train_scenes must be an integer in \[1, 2147483647\]"),
+    ({"counts": {"train": 1}, "eval_scenes": 2**31}, r"eval_scenes must be an integer in \[1, 2147483647\]"),
+])
+def test_generate_dataset_refuses_what_the_core_cannot_take(tmp_path, kwargs, says):
+    """The core's counts are C ints and its episode reader takes at most 100000 steps: one line, nothing written."""
+    with pytest.raises(ValueError, match=says):
+        generate_dataset(tmp_path / "ds", progress=False, **kwargs)
+    assert not (tmp_path / "ds").exists()
+
+
 def test_max_steps_is_a_floor_the_oracle_can_always_finish_within(tmp_path):
     """--max-steps below what an episode needs would write episodes nobody can finish: each episode gets at least
     the oracle's plan (K questions, the moves and opens), and the oracle finishes every one."""

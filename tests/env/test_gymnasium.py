@@ -121,11 +121,12 @@ def test_gymnasium_make_vec_loads_the_split(train_episodes, tasks_episodes, monk
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"num_envs": "2"}, "num_envs must be an integer >= 1, got '2'"),
-    ({"num_envs": 2.5}, "num_envs must be an integer >= 1, got 2.5"),
-    ({"num_envs": 0}, "num_envs must be an integer >= 1, got 0"),
+    ({"num_envs": "2"}, r"num_envs must be an integer in \[1, 2147483647\], got '2'"),
+    ({"num_envs": 2.5}, r"num_envs must be an integer in \[1, 2147483647\], got 2.5"),
+    ({"num_envs": 0}, r"num_envs must be an integer in \[1, 2147483647\], got 0"),
+    ({"num_envs": 2**31}, r"num_envs must be an integer in \[1, 2147483647\], got 2147483648"),
     ({"history": 2.0}, r"EnvConfig.history must be an integer in \[1, 64\], got 2.0"),
-    ({"num_threads": "2"}, "EnvConfig.num_threads must be an integer >= 0"),
+    ({"num_threads": "2"}, r"EnvConfig.num_threads must be an integer in \[0, 2147483647\]"),
     ({"rewards": {"success": "x"}}, "EnvConfig.rewards must be an a2a.env.RewardWeights"),
     ({"rewards": RewardWeights(budget_delta=1)}, None),
 ])
