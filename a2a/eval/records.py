@@ -21,8 +21,31 @@ RECORDS_FILE = "episodes.jsonl"
 _REQUIRED: dict[str, type] = {
     "episode_id": str, "episode_index": int, "split": str, "ambiguity": str, "K": int, "Q": int,
     "budget": int, "success": bool, "failure": bool, "truncated": bool, "length": int,
-    "useful_questions": int, "invalid_actions": int, "actions": list, "rewards": list,
+    "useful_questions": int, "invalid_actions": int, "actions": list, "rewards": list, "instruction": str,
 }
+# Fields a record may leave out (older writers), with their JSON types when present.
+_OPTIONAL: dict[str, type] = {"task": str, "targets": int, "delivered": int, "total_reward": float,
+                              "questions": list, "agent_steps": list, "reward_terms": dict}
+# What a2a reads of a model agent's step (agent_steps[t], docs/eval.md: the viewer and the LLM usage of a run),
+# with its type when present; null is taken for an empty text. Anything else an agent adds is kept unread.
+_AGENT_STEP: dict[str, type] = {"raw": str, "thought": str, "error": str, "source": str, "tool_calls": list,
+                                "prompt_tokens": int, "completion_tokens": int, "latency_s": float,
+                                "cost_usd": float}
+# Per-step lists and the type of their items: `length` items each (the viewer reads step t of every one);
+# all but actions and rewards may be empty (not recorded).
+_PER_STEP: dict[str, type] = {"actions": str, "rewards": float, "answers": str, "invalid": bool,
+                              "invalid_reasons": str, "asked": bool, "useful": bool, "question_types": str}
+
+
+def _is(v: object, typ: type) -> bool:
+    """JSON's types: an int is not a bool, a float (a number) may be written as an int."""
+    if typ is float:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return isinstance(v, typ) and not (typ is int and isinstance(v, bool))
+
+
+def _type_name(typ: type) -> str:
+    return "number" if typ is float else typ.__name__
 
 
 class RecordError(ValueError):
@@ -81,17 +104,45 @@ class EpisodeRecord:
 def _check(d: object, where: str) -> dict:
     if not isinstance(d, dict):
         raise RecordError(f"{where}: a record must be a JSON object, got {type(d).__name__}")
-    for name, typ in _REQUIRED.items():
+    for name in _REQUIRED:
         if name not in d:
             raise RecordError(f"{where}: missing field {name!r}")
-        v = d[name]
-        ok = isinstance(v, typ) and not (typ is int and isinstance(v, bool))
-        if not ok:
-            raise RecordError(f"{where}: field {name!r} should be {typ.__name__}, got {type(v).__name__}")
+    for name, typ in {**_REQUIRED, **_OPTIONAL, **dict.fromkeys(_PER_STEP, list)}.items():
+        if name in d and not _is(d[name], typ):
+            raise RecordError(f"{where}: field {name!r} should be {_type_name(typ)}, got {type(d[name]).__name__}")
+    if d.get("frames") is not None and not isinstance(d["frames"], str):
+        raise RecordError(f"{where}: field 'frames' should be str or null, got {type(d['frames']).__name__}")
     if d["K"] < 0 or d["Q"] < 0 or d["length"] < 0:
         raise RecordError(f"{where}: K, Q and length must be >= 0")
     if len(d["actions"]) != d["length"]:
         raise RecordError(f"{where}: {len(d['actions'])} actions for length {d['length']}")
+    # (the pages of `a2a view` index every per-step list by step: a short or mistyped one would crash them)
+    steps = {name: d.get(name, []) for name in _PER_STEP}
+    steps.update({f"reward_terms[{k!r}]": v for k, v in d.get("reward_terms", {}).items()})
+    for name, values in steps.items():
+        typ = _PER_STEP.get(name, float)
+        if not isinstance(values, list):
+            raise RecordError(f"{where}: field {name} should be a list, got {type(values).__name__}")
+        if (values or name in _REQUIRED) and len(values) != d["length"]:
+            raise RecordError(f"{where}: field {name} has {len(values)} entries for length {d['length']}")
+        bad = next((i for i, v in enumerate(values) if not _is(v, typ)), None)
+        if bad is not None:
+            raise RecordError(f"{where}: field {name}[{bad}] should be {_type_name(typ)}, "
+                              f"got {type(values[bad]).__name__}")
+    bad = next((i for i, v in enumerate(d.get("questions", [])) if not isinstance(v, str)), None)
+    if bad is not None:
+        raise RecordError(f"{where}: field questions[{bad}] should be str, got {type(d['questions'][bad]).__name__}")
+    for t, step in enumerate(d.get("agent_steps", [])):
+        if not isinstance(step, dict):
+            raise RecordError(f"{where}: field agent_steps[{t}] should be an object, got {type(step).__name__}")
+        for key, typ in _AGENT_STEP.items():
+            v = step.get(key)
+            if not (v is None and typ is str or key not in step or _is(v, typ)):
+                raise RecordError(f"{where}: field agent_steps[{t}].{key} should be {_type_name(typ)}, "
+                                  f"got {type(v).__name__}")
+        calls = step.get("tool_calls", [])
+        if not all(isinstance(c, list) and len(c) == 2 for c in calls):
+            raise RecordError(f"{where}: field agent_steps[{t}].tool_calls should be [name, arguments] pairs")
     return d
 
 

@@ -201,10 +201,13 @@ def _episode_page(r: EpisodeRecord, run: dict, images: list[str] | None, layouts
                 f'<td colspan="{5 if model else 4}"><i>start</i></td></tr>')
     for t, action in enumerate(r.actions):
         img = view(t + 1, f"view after step {t + 1}")
-        cls = "invalid" if r.invalid[t] else ("ask" if r.asked[t] else "")
+        # per-step lists other than actions and rewards may be empty (not recorded; records.py checks the rest)
+        invalid, asked = bool(r.invalid and r.invalid[t]), bool(r.asked and r.asked[t])
+        cls = "invalid" if invalid else ("ask" if asked else "")
         terms = terms_text({k: v[t] for k, v in r.reward_terms.items() if v})
-        answer = f'<span class="q">{e(r.answers[t])}</span>' if r.answers[t] else ""
-        reason = f'<br><span class="bad">invalid: {e(r.invalid_reasons[t])}</span>' if r.invalid[t] else ""
+        answer = f'<span class="q">{e(r.answers[t])}</span>' if r.answers and r.answers[t] else ""
+        why = r.invalid_reasons[t] if r.invalid_reasons else ""
+        reason = f'<br><span class="bad">invalid: {e(why)}</span>' if invalid else ""
         useful = " (useful)" if r.useful and r.useful[t] else ""
         rows.append(f'<tr class="{cls}"><td>{t + 1}</td><td>{img}</td>{_model_cell(r, t) if model else ""}'
                     f'<td><code>{e(action)}</code>{reason}</td>'

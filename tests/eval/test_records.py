@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from a2a.eval.records import EpisodeRecord, RecordError, RecordWriter, read_records
@@ -70,6 +72,48 @@ def test_missing_field_and_wrong_type(tmp_path):
     path.write_text(d + "\n")
     with pytest.raises(RecordError, match="'K' should be int"):
         read_records(path)
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("reward_terms", 5, "field 'reward_terms' should be dict, got int"),
+    ("reward_terms", {"success": 5}, "field reward_terms['success'] should be a list, got int"),
+    ("reward_terms", {"success": ["a", "b"]}, "field reward_terms['success'][0] should be number, got str"),
+    ("reward_terms", {"success": [1.0]}, "field reward_terms['success'] has 1 entries for length 2"),
+    ("answers", 7, "field 'answers' should be list, got int"),
+    ("answers", [1, 2], "field answers[0] should be str, got int"),
+    ("actions", [1, 2], "field actions[0] should be str, got int"),
+    ("rewards", ["a", "b"], "field rewards[0] should be number, got str"),
+    ("rewards", [1.0], "field rewards has 1 entries for length 2"),
+    ("invalid", [False], "field invalid has 1 entries for length 2"),
+    ("asked", "no", "field 'asked' should be list, got str"),
+    ("useful", [0, 1], "field useful[0] should be bool, got int"),
+    ("questions", [1], "field questions[0] should be str, got int"),
+    ("instruction", 5, "field 'instruction' should be str, got int"),
+    ("total_reward", "x", "field 'total_reward' should be number, got str"),
+    ("frames", 5, "field 'frames' should be str or null, got int"),
+    ("agent_steps", [1, 2], "field agent_steps[0] should be an object, got int"),
+    ("agent_steps", [{"tool_calls": 5}], "field agent_steps[0].tool_calls should be list, got int"),
+    ("agent_steps", [{"tool_calls": [["go"]]}], "field agent_steps[0].tool_calls should be [name, arguments] pairs"),
+    ("agent_steps", [{"latency_s": "slow"}], "field agent_steps[0].latency_s should be number, got str"),
+])
+def test_a_field_of_the_wrong_type_names_the_line_and_the_field(tmp_path, field, value, says):
+    """Caught when reading, not later where the viewer or the usage totals index or format it."""
+    path = tmp_path / "episodes.jsonl"
+    d = json.loads(make(1).to_json())
+    d[field] = value
+    path.write_text(make(0).to_json() + "\n" + json.dumps(d) + "\n")
+    with pytest.raises(RecordError) as e:
+        read_records(path)
+    assert str(e.value) == f"{path}: line 2: {says}"
+
+
+def test_per_step_lists_may_be_left_empty(tmp_path):
+    """Records written without the optional per-step lists (answers, invalid, ...) still read."""
+    path = tmp_path / "episodes.jsonl"
+    r = make(0)
+    r.reward_terms, r.agent_steps = {"success": [], "slack": [-0.05, -0.05]}, [{"thought": None, "mine": [1]}]
+    path.write_text(r.to_json() + "\n")
+    assert read_records(path) == [r]
 
 
 def test_duplicate_episode_is_an_error(tmp_path):

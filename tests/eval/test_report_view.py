@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -155,6 +156,34 @@ def test_view_writes_pages_with_saved_and_replayed_frames(runs, tmp_path):
         imgs = re.findall(r'<img class="view" src="([^"]+)"', html)
         assert imgs and all((out / "episodes" / src).exists() for src in imgs)
         assert "replayed rewards differ" not in html and "http" not in html.replace('lang="en"', "")
+
+
+def _edit_first_record(run, dest, **fields):
+    """A copy of `run` whose first record has `fields` replaced."""
+    shutil.copytree(run, dest)
+    lines = (dest / "episodes.jsonl").read_text().splitlines()
+    lines[0] = json.dumps({**json.loads(lines[0]), **fields})
+    (dest / "episodes.jsonl").write_text("\n".join(lines) + "\n")
+    return dest
+
+
+@pytest.mark.parametrize("fields, says", [
+    ({"reward_terms": {"success": 5}}, "line 1: field reward_terms['success'] should be a list, got int"),
+    ({"answers": 7}, "line 1: field 'answers' should be list, got int"),
+    ({"actions": [1] * 3, "length": 3}, "line 1: field actions[0] should be str, got int"),
+])
+def test_view_of_a_record_with_a_field_of_the_wrong_type_is_one_line(runs, tmp_path, capsys, fields, says):
+    run = _edit_first_record(next(d for d in runs if d.name == "oracle-val_unseen_scenes-0"), tmp_path / "run",
+                             **fields)
+    assert main(["view", str(run), "--out", str(tmp_path / "view"), "--no-replay"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"a2a view: error: {run / 'episodes.jsonl'}: {says}\n", err
+
+
+def test_view_of_a_record_without_the_optional_per_step_lists(runs, tmp_path):
+    run = _edit_first_record(next(d for d in runs if d.name == "oracle-val_unseen_scenes-0"), tmp_path / "run",
+                             answers=[], invalid=[], invalid_reasons=[], asked=[], useful=[])
+    assert main(["view", str(run), "--out", str(tmp_path / "view"), "--no-replay"]) == 0
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
