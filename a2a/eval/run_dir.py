@@ -15,6 +15,8 @@ import json
 import os
 import subprocess
 import time
+import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -161,6 +163,28 @@ def save_frames(run_dir: Path, episode_index: int, frames: list[np.ndarray]) -> 
     return str(path.relative_to(run_dir))
 
 
-def load_frames(run_dir: str | os.PathLike, rel: str) -> np.ndarray:
-    with np.load(Path(run_dir) / rel) as z:
-        return z["frames"]
+def load_frames(run_dir: str | os.PathLike, rel: str, steps: int | None = None) -> np.ndarray:
+    """An episode's saved views, uint8 [steps + 1, h, w, 3] (`steps`: the record's length, None: any count).
+    FileNotFoundError when the file is missing (the views can be replayed); ValueError naming the file when it
+    is not what save_frames writes."""
+    path = Path(run_dir) / rel
+    what = f"{path}: not the saved views of an episode (a2a eval --save-frames)"
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":  # (else np.load would call any other file pickled data)
+            raise ValueError(f"{what}: not an .npz archive")
+    try:
+        z = np.load(path)  # (allow_pickle=False: a file holding objects is refused, not run)
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise ValueError("not an .npz archive")
+        with z:
+            if "frames" not in z.files:
+                raise ValueError(f"no 'frames' array in it (it holds {z.files})")
+            frames = z["frames"]
+    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise ValueError(f"{what}: {e}") from None
+    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or 0 in frames.shape[1:3]:
+        raise ValueError(f"{what}: {frames.dtype} array of shape {list(frames.shape)}, expected uint8 [steps + 1, "
+                         "h, w, 3]")
+    if steps is not None and len(frames) != steps + 1:
+        raise ValueError(f"{what}: {len(frames)} views for an episode of {steps} steps (expected {steps + 1})")
+    return frames

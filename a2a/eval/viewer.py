@@ -265,9 +265,17 @@ def build_view(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
             except (OSError, ValueError) as exc:
                 replay_error = f"cannot load the run's dataset to replay its episodes ({exc})"
         if r.frames:
-            frames = load_frames(run_dir, r.frames)
-            if layouts is not None and len(layouts) != len(frames):
-                layouts, note = None, note or "no labels: the replay does not match the saved views"
+            try:
+                saved = load_frames(run_dir, r.frames, r.length)
+            except FileNotFoundError:  # views are the saved frames, or else replayed (docs/eval.md)
+                saved = None
+                missing = f"the saved views ({r.frames}) are missing" + ("; these are replayed" if frames is not None
+                                                                         else "")
+                note = f"{note}; {missing}" if note else missing
+            if saved is not None:
+                frames = saved
+                if layouts is not None and len(layouts) != len(frames):
+                    layouts, note = None, note or "no labels: the replay does not match the saved views"
         if frames is None:
             note = note or (f"views not available: {replay_error}" if replay_error and cfg.replay else
                             "views not saved for this episode (a2a eval --save-frames N)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -184,6 +185,47 @@ def test_view_of_a_record_without_the_optional_per_step_lists(runs, tmp_path):
     run = _edit_first_record(next(d for d in runs if d.name == "oracle-val_unseen_scenes-0"), tmp_path / "run",
                              answers=[], invalid=[], invalid_reasons=[], asked=[], useful=[])
     assert main(["view", str(run), "--out", str(tmp_path / "view"), "--no-replay"]) == 0
+
+
+def _saved_frames(run) -> str:
+    return next(json.loads(line)["frames"] for line in (run / "episodes.jsonl").read_text().splitlines()
+                if json.loads(line)["frames"])
+
+
+def test_view_replays_the_views_of_a_missing_frames_file_and_says_so(runs, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(next(d for d in runs if d.name == "oracle-test_unseen_tasks-0"), run)
+    rel = _saved_frames(run)
+    (run / rel).unlink()
+    out = tmp_path / "view"
+    assert main(["view", str(run), "--out", str(out), "--max-episodes", "4"]) == 0
+    pages = [(out / "episodes" / p).read_text() for p in sorted(os.listdir(out / "episodes")) if p.endswith(".html")]
+    page = next(p for p in pages if f"the saved views ({rel}) are missing; these are replayed" in p)
+    imgs = re.findall(r'<img class="view" src="([^"]+)"', page)
+    assert imgs and all((out / "episodes" / src).exists() for src in imgs)
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"garbage", "not an .npz archive"),
+    (b"PK\x03\x04 cut short", "File is not a zip file"),
+    ({"other": np.zeros(3)}, "no 'frames' array in it (it holds ['other'])"),
+    ({"frames": np.zeros((3, 4))}, "float64 array of shape [3, 4], expected uint8 [steps + 1, h, w, 3]"),
+    ({"frames": np.zeros((2, 8, 8, 3), np.uint8)}, "2 views for an episode of"),
+    ({"frames": np.array([object()])}, "Object arrays cannot be loaded when allow_pickle=False"),
+])
+def test_view_of_a_damaged_frames_file_is_one_line_naming_it(runs, tmp_path, capsys, content, says):
+    run = tmp_path / "run"
+    shutil.copytree(next(d for d in runs if d.name == "oracle-test_unseen_tasks-0"), run)
+    path = run / _saved_frames(run)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        with open(path, "wb") as f:
+            np.savez(f, **content)
+    assert main(["view", str(run), "--out", str(tmp_path / "view")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"a2a view: error: {path}: not the saved views of an episode") and says in err, err
+    assert err.count("\n") == 1
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
