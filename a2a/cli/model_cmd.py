@@ -174,11 +174,14 @@ def run_info(args: argparse.Namespace) -> int:
     if args.load:
         from a2a.policy import A2APolicy, PolicyConfig
 
-        if "saved_policy" in info:
-            policy = A2APolicy.from_pretrained(args.path)
-        else:
-            policy = A2APolicy.from_pretrained(args.path, PolicyConfig(quantization=args.quantization,
-                                                                      compression=args.compression))
+        try:  # (a folder without weights, a saved policy whose base has gone: ModelPathError, one line)
+            if "saved_policy" in info:
+                policy = A2APolicy.from_pretrained(args.path)
+            else:
+                policy = A2APolicy.from_pretrained(args.path, PolicyConfig(quantization=args.quantization,
+                                                                          compression=args.compression))
+        except ValueError as e:
+            raise UserError(str(e)) from None
         info["policy"] = policy.describe()
     if args.json:
         print(json.dumps(info, indent=2, default=str))

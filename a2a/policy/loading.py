@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 POLICY_FILE = "a2a_policy.json"
 TRAINABLE_FILE = "trainable.safetensors"
 FORMAT = "a2a-policy-trainable/1"
+# the weights of a checkpoint directory, as transformers looks for them (one file or the index of shards)
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                "pytorch_model.bin.index.json")
 # config fields that change the shapes of trainable weights (must match between save and load)
 SHAPE_FIELDS = ("compression", "resampler_latents", "resampler_heads", "resampler_ffn_mult", "pool_size",
                 "train_projector", "lora_r", "lora_target_modules", "value_hidden", "finetune_llm")
@@ -55,6 +58,12 @@ def check_model_path(path: str | os.PathLike) -> str:
         if not (p / POLICY_FILE).is_file() and not (p / "config.json").is_file():
             raise ModelPathError(f"{name}: holds no model (no config.json of a checkpoint, no {POLICY_FILE} "
                                  "of a policy saved by a2a train)")
+        # found here, not as a traceback from transformers or safetensors once loading has begun
+        if (p / POLICY_FILE).is_file() and not (p / TRAINABLE_FILE).is_file():
+            raise ModelPathError(f"{name}: a saved policy without its weights (no {TRAINABLE_FILE})")
+        if not (p / POLICY_FILE).is_file() and not any((p / f).is_file() for f in WEIGHT_FILES):
+            raise ModelPathError(f"{name}: a checkpoint without weights (config.json but no "
+                                 f"{' or '.join(WEIGHT_FILES)})")
         return str(p)
     if _looks_like_path(name):
         from .pretrained import shipped_hint
@@ -97,7 +106,11 @@ def load_policy(path: str | os.PathLike, config: PolicyConfig | None = None, **o
         if bad:
             raise ValueError(f"a saved policy's {', '.join(sorted(bad))} cannot be overridden")
         cfg = cfg.replace(**{k: v for k, v in overrides.items() if k in RUNTIME_FIELDS})
-        policy = load_base(check_model_path(base_of(name, meta)), cfg)
+        try:
+            base = check_model_path(base_of(name, meta))
+        except ModelPathError as e:  # (a relative base names nothing on its own: say whose base it is)
+            raise ModelPathError(f"{name}: its base checkpoint is missing: {e}") from None
+        policy = load_base(base, cfg)
         load_trainable(policy, name)
         return policy
     cfg = (config or PolicyConfig()).replace(**overrides) if overrides else (config or PolicyConfig())

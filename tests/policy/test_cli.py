@@ -46,8 +46,11 @@ def test_model_paths_that_hold_no_model_fail_in_one_line(tmp_path, capsys, monke
     monkeypatch.setattr(socket.socket, "connect", no_network)
     (tmp_path / "empty").mkdir()
     (tmp_path / "file").write_text("x")
+    (tmp_path / "no-weights").mkdir()
+    (tmp_path / "no-weights" / "config.json").write_text("{}")
     cases = {str(tmp_path / "runs" / "nope" / "policy"): "no such directory", "mypolicy": "no such directory",
              str(tmp_path / "empty"): "holds no model", str(tmp_path / "file"): "not a directory",
+             str(tmp_path / "no-weights"): "a checkpoint without weights (config.json but no model.safetensors",
              "someone/not-cached-model": "not in the local Hugging Face cache"}
     for path, says in cases.items():
         assert main(["eval", "--agent", "mllm", "--model", path, "--split", "val_unseen_scenes", "--episodes", "1",
@@ -59,3 +62,27 @@ def test_model_paths_that_hold_no_model_fail_in_one_line(tmp_path, capsys, monke
         err = capsys.readouterr().err.strip()
         assert err.startswith("a2a train: error: ") and says in err and "\n" not in err, err
         assert not run_dir.exists()
+
+
+def test_info_load_of_a_folder_without_weights_is_one_line(tiny_dir, tmp_path, capsys):
+    """`a2a model info --load`: a checkpoint's config without its weights, a saved policy without its trained
+    weights or without its base: one line (was a traceback from transformers)."""
+    import shutil
+
+    from policy_helpers import make_policy
+
+    (tmp_path / "ckpt").mkdir()
+    shutil.copy(f"{tiny_dir}/config.json", tmp_path / "ckpt")
+    make_policy(tiny_dir).save_trainable(tmp_path / "trained")
+    shutil.copytree(tmp_path / "trained", tmp_path / "no-trained")
+    (tmp_path / "no-trained" / "trainable.safetensors").unlink()
+    meta = json.loads((tmp_path / "trained" / "a2a_policy.json").read_text())
+    (tmp_path / "trained" / "a2a_policy.json").write_text(json.dumps({**meta, "base_model": "base"}))
+    cases = {"ckpt": "ckpt: a checkpoint without weights (config.json but no model.safetensors",
+             "no-trained": "no-trained: a saved policy without its weights (no trainable.safetensors)",
+             "trained": "trained: its base checkpoint is missing: base: no such directory"}
+    capsys.readouterr()
+    for name, says in cases.items():
+        assert main(["model", "info", str(tmp_path / name), "--load"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("a2a model: error: ") and says in err and err.count("\n") == 1, err
