@@ -265,6 +265,14 @@ def _dataset_id(dataset: str | None) -> str | None:
     return None if dataset is None else str(Path(dataset).resolve())
 
 
+def _split_id(split: str) -> str:
+    """A split's name, or the absolute path of an episode file: the run names the same file when resumed (or
+    viewed) from another working directory."""
+    from ..data import SPLITS
+
+    return split if split in SPLITS else str(Path(split).resolve())
+
+
 def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callable[[], Agent] | None = None,
              log: Callable[[str], None] = print) -> EvalResult:
     """Runs (or resumes) an evaluation and writes its run directory.
@@ -290,7 +298,7 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     a2a_version = _version()
     wanted = {
         "format": RUN_FORMAT, "agent": cfg.agent, "label": cfg.label or cfg.agent, "options": options,
-        "split": cfg.split, "budget_delta": cfg.runner.budget_delta, "dataset": _dataset_id(cfg.dataset),
+        "split": _split_id(cfg.split), "budget_delta": cfg.runner.budget_delta, "dataset": _dataset_id(cfg.dataset),
         "episodes": n, "episodes_sha256": _episodes_hash(episodes, selection),
         "seed": cfg.runner.seed, "frame_size": cfg.runner.frame_size, "history": cfg.runner.history,
         "num_envs": cfg.runner.num_envs, "save_frames": cfg.runner.save_frames, "user": cfg.user.describe(),
@@ -320,6 +328,10 @@ def _evaluate_in(run_dir: Path, cfg: EvalConfig, wanted: dict, episodes, selecti
             raise ResumeError(f"{run_dir} already holds an evaluation run; pass --resume to continue it, "
                               "or choose another --out")
         existing = read_run(run_dir)
+        had = existing.get("split")
+        if isinstance(had, str) and had != wanted["split"] and _split_id(had) == wanted["split"]:
+            # an episode file recorded as typed (before runs recorded its absolute path), resumed from where it began
+            existing = {**existing, "split": wanted["split"]}
         check_resumable(existing, wanted, run_dir)
         done = read_records(records_path) if records_path.exists() else []
         ids = set(episodes.summary()["id"][:n])

@@ -177,6 +177,31 @@ def test_resume_refuses_a_different_run(dataset_dir, tmp_path):
         evaluate(cfg(tmp_path / "other", dataset=dataset_dir, resume=True), log=lambda s: None)
 
 
+def test_an_episode_file_split_resumes_from_another_working_directory(dataset_dir, tmp_path, monkeypatch):
+    """--split relative/file.jsonl is recorded as its absolute path: the run resumes from anywhere, and a run
+    that recorded the relative path (before) still resumes from the directory it began in."""
+    import gzip
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "val.jsonl").write_bytes(gzip.decompress((dataset_dir / "val_unseen_scenes.jsonl.gz")
+                                                                  .read_bytes()))
+    monkeypatch.chdir(tmp_path)
+    evaluate(cfg(tmp_path, dataset=dataset_dir, split="data/val.jsonl", episodes=3), log=lambda s: None)
+    assert read_run(tmp_path / "run")["split"] == str((tmp_path / "data" / "val.jsonl").resolve())
+    monkeypatch.chdir(tmp_path / "data")
+    again = evaluate(cfg(tmp_path, dataset=dataset_dir, split="val.jsonl", episodes=3, resume=True), log=lambda s: None)
+    assert again.new_episodes == 0 and len(again.records) == 3
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    (tmp_path / "run" / "run.json").write_text(json.dumps({**run, "split": "data/val.jsonl"}))  # as before
+    with pytest.raises(ResumeError, match="split: the run has 'data/val.jsonl'"):  # from elsewhere: unknown
+        evaluate(cfg(tmp_path, dataset=dataset_dir, split="val.jsonl", episodes=3, resume=True), log=lambda s: None)
+    monkeypatch.chdir(tmp_path)
+    resumed = evaluate(cfg(tmp_path, dataset=dataset_dir, split="data/val.jsonl", episodes=3, resume=True),
+                       log=lambda s: None)
+    assert resumed.new_episodes == 0 and read_run(tmp_path / "run")["split"] == str(tmp_path.resolve() / "data" /
+                                                                                   "val.jsonl")
+
+
 def test_a_second_evaluation_into_a_folder_being_written_is_refused(dataset_dir, tmp_path):
     """Two `a2a eval` with the same --out at once used to interleave their records (and then both failed on
     duplicates, leaving a folder nothing could read). The folder's lock refuses the second one at once."""
