@@ -29,6 +29,8 @@ RUN_FILE = "run.json"
 SUMMARY_FILE = "summary.json"
 FRAMES_DIR = "frames"
 LOCK_FILE = ".lock"
+# What an evaluation writes at the top of its folder (and `a2a view`'s default output); see foreign_entries.
+RUN_ENTRIES = frozenset({RUN_FILE, "episodes.jsonl", SUMMARY_FILE, FRAMES_DIR, LOCK_FILE, "view"})
 
 # Fields of run.json that must match to resume a run (anything else may change).
 IDENTITY_FIELDS = ("agent", "options", "split", "budget_delta", "dataset", "episodes", "seed", "frame_size", "history",
@@ -100,6 +102,14 @@ def read_run(run_dir: str | os.PathLike) -> dict:
     if isinstance(delta, bool) or not isinstance(delta, int):
         raise ValueError(f"{path}: malformed run file: budget_delta must be an integer, got {delta!r}")
     return run
+
+
+def foreign_entries(run_dir: Path) -> list[str]:
+    """Entries at the top of `run_dir` that no evaluation writes (none: a missing or empty folder, or a run's);
+    hidden ones are let be."""
+    if not run_dir.is_dir():
+        return []
+    return sorted(p.name for p in run_dir.iterdir() if p.name not in RUN_ENTRIES and not p.name.startswith("."))
 
 
 def runs_inside(path: str | os.PathLike, depth: int = 2) -> list[Path]:

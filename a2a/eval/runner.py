@@ -32,6 +32,7 @@ from .run_dir import (
     SUMMARY_FILE,
     ResumeError,
     check_resumable,
+    foreign_entries,
     git_commit,
     now_iso,
     read_run,
@@ -306,6 +307,12 @@ def evaluate(cfg: EvalConfig, agent: Agent | None = None, agent_factory: Callabl
     }
     if cfg.resume and not (run_dir / RUN_FILE).exists():
         raise ResumeError(f"nothing to resume: {run_dir} has no {RUN_FILE}")
+    # an existing folder must be empty or an evaluation's: never a training run or a dataset the records would join
+    foreign = [] if (run_dir / RUN_FILE).exists() else foreign_entries(run_dir)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise ResumeError(f"{run_dir} is not an evaluation run and holds files an evaluation does not write "
+                          f"({shown}); choose a new or empty --out")
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir):  # a second evaluation into this folder is refused, not interleaved
         return _evaluate_in(run_dir, cfg, wanted, episodes, selection, agent, agent_factory, options, log, t0)

@@ -49,3 +49,35 @@ def test_list_agents(capsys):
     assert main(["eval", "--list-agents"]) == 0
     out = capsys.readouterr().out
     assert "oracle" in out and "[privileged]" in out and "--ask-location" in out
+
+
+def test_eval_refuses_an_out_folder_that_is_not_an_evaluation_run(dataset_dir, tmp_path, capsys):
+    """A training run's or a dataset's folder is not written into; an empty folder, or one holding only what an
+    evaluation writes (the lock of a refused start, a view), is."""
+    train_run = tmp_path / "train-run"
+    (train_run / "checkpoints").mkdir(parents=True)
+    (train_run / "train_config.json").write_text("{}\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "manifest.json").write_text("{}\n")
+    (data / "train.jsonl.gz").write_bytes(b"")
+    for folder, holds in ((train_run, "checkpoints, train_config.json"), (data, "manifest.json, train.jsonl.gz")):
+        before = sorted(p.name for p in folder.iterdir())
+        assert main(["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--dataset", str(dataset_dir),
+                     "--episodes", "2", "--out", str(folder), "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert err == (f"a2a eval: error: {folder} is not an evaluation run and holds files an evaluation does not "
+                       f"write ({holds}); choose a new or empty --out\n"), err
+        assert sorted(p.name for p in folder.iterdir()) == before
+    for folder, holds in ((tmp_path / "empty", []), (tmp_path / "refused", [".lock"]), (tmp_path / "v", ["view"])):
+        folder.mkdir()
+        for name in holds:
+            if name == "view":
+                (folder / name).mkdir()
+            else:
+                (folder / name).write_text("")
+        assert main(["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--dataset", str(dataset_dir),
+                     "--episodes", "2", "--out", str(folder), "--no-progress"]) == 0
+    (tmp_path / "empty" / "notes.txt").write_text("mine")  # a run's folder may gain the user's files
+    assert main(["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--dataset", str(dataset_dir),
+                 "--episodes", "2", "--out", str(tmp_path / "empty"), "--no-progress", "--resume"]) == 0
