@@ -88,13 +88,14 @@ def expand_run_dirs(paths: list[str]) -> tuple[list[Path], list[str]]:
 def run(args: argparse.Namespace) -> int:
     from ..eval.records import RecordError
     from ..eval.report import write_report
+    from ..rl.storage import RunWriteError
 
     run_dirs, notes = expand_run_dirs(args.runs)
     for note in notes:
         print(f"a2a report: {note}", file=sys.stderr)
     try:
         path, table = write_report(run_dirs, args.out, plots=not args.no_plots)
-    except (FileNotFoundError, ValueError, RecordError) as e:
+    except (FileNotFoundError, ValueError, RecordError, RunWriteError) as e:
         raise UserError(str(e)) from None
     print(table)
     print(f"\nreport written to {path}")

@@ -10,6 +10,7 @@ value still spans one unit around it.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ MAX_Q_BUCKET = 6  # questions asked: 0, 1, ..., 5, "6+"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
 SPLIT_LINES = ("-", "--", ":", "-.")  # one per split (unseen scenes, unseen tasks, ...)
 FILLS = ("full", "none", "left", "top", "right", "bottom")  # one per budget delta
+REPORT_AGAIN = "run a2a report again"  # after a failed write (a full disk): what to do once it is fixed
 DODGE = 0.3  # total sideways spread of the series' points at one x, in x units (the x values are 1 apart)
 
 
@@ -159,11 +161,16 @@ def report_figures(runs: list[Run]) -> list[tuple[str, str, Figure]]:
 
 
 def write_plots(runs: list[Run], out: Path) -> list[tuple[str, str]]:
-    """Writes the PNGs into `out`; returns (file name, title) pairs."""
+    """Writes the PNGs into `out`, each whole or not at all (a full disk leaves no truncated PNG behind);
+    returns (file name, title) pairs."""
+    from ..rl.storage import write_atomic
+
     plt = _pyplot()
     made = []
     for name, title, fig in report_figures(runs):
-        fig.savefig(out / name, dpi=110)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=110)
         plt.close(fig)
+        write_atomic(out / name, png.getvalue(), then=REPORT_AGAIN)
         made.append((name, title))
     return made

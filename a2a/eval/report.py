@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,16 +193,19 @@ def write_report(run_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, 
     usage = usage_table(runs)
     if usage:
         parts[10:10] = ["## LLM usage", "", usage, ""]
+    from ..rl.storage import write_atomic
+    from .plots import REPORT_AGAIN
+
     if plots:
         from .plots import write_plots
 
         for name, title in write_plots(runs, out):
             parts += [f"## {title}", "", f"![{title}]({name})", ""]
-    for src, title in figures:
-        shutil.copyfile(src, out / Path(src).name)
+    for src, title in figures:  # (whole or not at all, as the plots)
+        write_atomic(out / Path(src).name, Path(src).read_bytes(), then=REPORT_AGAIN)
         parts += [f"## {title}", "", f"![{title}]({Path(src).name})", ""]
     parts += ["## Run directories", ""] + [f"- `{r.path}`: {r.info['agent']} {json.dumps(r.info.get('options', {}))}, "
                                            f"commit {r.info.get('git_commit')}" for r in runs]
     path = out / "report.md"
-    path.write_text("\n".join(parts) + "\n")
+    write_atomic(path, ("\n".join(parts) + "\n").encode("utf-8"), then=REPORT_AGAIN)
     return path, t1

@@ -45,9 +45,13 @@ def _no_space_left(path: Path) -> bool:
     return st.f_bavail * st.f_frsize < 64 * 1024 or (st.f_files > 0 and st.f_favail == 0)
 
 
-def write_error(path: Path, exc: BaseException) -> RunWriteError | None:
+RESUME = "continue the run with --resume"
+
+
+def write_error(path: Path, exc: BaseException, then: str = RESUME) -> RunWriteError | None:
     """The RunWriteError for a failed write of `path`, or None when `exc` is not about storage (a bug
-    to report as it is). Call it before freeing anything the write used: a full disk is then still full."""
+    to report as it is). Call it before freeing anything the write used: a full disk is then still full.
+    `then`: what to do once the cause is fixed."""
     os_err = _os_error_in(exc)
     if os_err is not None:
         full = os_err.errno in _DISK_FULL
@@ -59,8 +63,7 @@ def write_error(path: Path, exc: BaseException) -> RunWriteError | None:
         what, code = "no space left on device", errno.ENOSPC
     else:
         return None
-    err = RunWriteError(code, f"cannot write {path}: {what}; free space (or fix the cause) and continue the run "
-                              "with --resume")
+    err = RunWriteError(code, f"cannot write {path}: {what}; free space (or fix the cause) and {then}")
     err.filename = str(path)
     return err
 
@@ -80,9 +83,9 @@ def append_line(fh, path: Path, line: str) -> None:
         raise (write_error(path, e) or e) from e
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replaces `path` by `data` whole (temporary file, fsync, rename), or raises RunWriteError and
-    leaves `path` as it was."""
+def write_atomic(path: Path, data: bytes, then: str = RESUME) -> None:
+    """Replaces `path` by `data` whole (temporary file, fsync, rename), or raises RunWriteError (saying `then`)
+    and leaves `path` as it was."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
@@ -92,6 +95,6 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as e:
-        err = write_error(path, e) or e
+        err = write_error(path, e, then) or e
         tmp.unlink(missing_ok=True)
         raise err from e

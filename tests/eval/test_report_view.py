@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,6 +139,42 @@ def test_a_malformed_run_file_is_one_line_naming_it(content, says, command, tmp_
     err = capsys.readouterr().err
     assert err.startswith(f"a2a {command}: error: {tmp_path / 'run' / 'run.json'}: ") and says in err, err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("fails", ["savefig", "fsync"])
+def test_a_full_disk_leaves_the_report_files_as_they_were(runs, tmp_path, capsys, monkeypatch, fails):
+    """Each plot (and report.md) is written to a temporary file in the folder and renamed into place: a write that
+    fails (the disk fills while matplotlib writes, or at the flush) leaves the earlier files whole, no truncated
+    PNG and no temporary file, and one line."""
+    import errno
+
+    from matplotlib.figure import Figure
+
+    out = tmp_path / "report"
+    assert main(["report", *map(str, runs), "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert any(name.endswith(".png") for name in before)
+    capsys.readouterr()
+    full = OSError(errno.ENOSPC, "No space left on device")
+    if fails == "savefig":
+        def savefig(self, fname, *args, **kwargs):  # half a PNG, then the disk is full
+            data = b"\x89PNG\r\n\x1a\n half"
+            if hasattr(fname, "write"):
+                fname.write(data)
+            else:
+                Path(fname).write_bytes(data)
+            raise full
+
+        monkeypatch.setattr(Figure, "savefig", savefig)
+    else:
+        def fsync(fd):
+            raise full
+
+        monkeypatch.setattr(os, "fsync", fsync)
+    assert main(["report", *map(str, runs), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("a2a report: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_report_errors(tmp_path, capsys):
