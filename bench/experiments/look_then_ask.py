@@ -1,7 +1,7 @@
 """A non-privileged script that asks fewer needless questions than greedy-explore: look-then-ask.
 
     python bench/experiments/look_then_ask.py --out bench/results/default_benchmark/look_then_ask
-    python bench/experiments/look_then_ask.py --stages clone --seeds 0 1 2 --out ...   # ~1 CPU-hour a seed
+    python bench/experiments/look_then_ask.py --stages clone --seeds 0 1 --out ...   # ~45 CPU-minutes a seed
 
 Stages:
   scripts  oracle, greedy-explore and look-then-ask on the first --episodes episodes of the four evaluation
@@ -11,8 +11,9 @@ Stages:
   clone    behavior cloning of look-then-ask, continued from the shipped greedy-explore clone
            (a2a/pretrained/tiny-recipe), --clone-updates updates per seed, by a policy that reads the scene as
            text (`a2a train --scene-text`, a2a/policy/scene.py: the places and objects of its action vocabulary,
-           and every step the objects in view and the next places not looked into, the information look-then-ask
-           decides on; without it the clone cannot tell when it has seen the object), evaluated on the four splits beside its start (settings chosen before any
+           and every step where it stands, what it holds, the objects in view and the next places not looked
+           into, the information look-then-ask decides on; without it the clone cannot tell when it has seen
+           the object), evaluated on the four splits beside its start (settings chosen before any
            test number was seen; --no-scene-text: the earlier clone that reads frames only, val_unseen_scenes).
 
 Writes results.json and results.md into --out (per row: the commit of the a2a that ran the evaluation, from its
@@ -47,7 +48,7 @@ def main() -> int:
     ap.add_argument("--stages", nargs="+", default=["scripts"], choices=STAGES)
     ap.add_argument("--episodes", type=int, default=200, help="first episodes of each split")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
-    ap.add_argument("--clone-updates", type=int, default=300)
+    ap.add_argument("--clone-updates", type=int, default=200)
     ap.add_argument("--scene-text", action=argparse.BooleanOptionalAction, default=True,
                     help="the clone reads the scene as text (default: on)")
     args = ap.parse_args()

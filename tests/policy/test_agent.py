@@ -241,15 +241,24 @@ def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
     scene = SceneText(vocab)
     assert scene.header("Bring the cup.") == ("Bring the cup.\nPlaces: shelf, left cabinet, table.\n"
                                                "Objects: small red cup, large red cup, small blue toy car.")
-    assert scene.step([]) == "In view: nothing. Unexplored: shelf, left cabinet."
+    assert scene.step([]) == "At: start. Holding: nothing. In view: nothing. Unexplored: shelf, left cabinet."
     scene.took("navigate(shelf)", invalid=False)
     scene.took("navigate(table)", invalid=True)  # refused: not looked into
     scene.took("navigate(left cabinet)", invalid=False)  # closed: looked into only once opened
-    assert scene.step(["small red cup"]) == "In view: small red cup. Unexplored: left cabinet, table."
+    assert scene.step(["small red cup"]) == ("At: left cabinet (closed). Holding: nothing. In view: small red cup. "
+                                             "Unexplored: left cabinet, table.")
     scene.took("open(left cabinet)", invalid=False)
+    scene.took("pick(small red cup)", invalid=False)
+    assert scene.step([]).startswith("At: left cabinet. Holding: small red cup. In view: nothing.")
     scene.took("navigate(table)", invalid=False)
+    scene.took("place(table)", invalid=False)
     assert scene.step(["large red cup", "small blue toy car"]) == \
-        "In view: large red cup, small blue toy car. Unexplored: none."
+        "At: table. Holding: nothing. In view: large red cup, small blue toy car. Unexplored: none."
+    scene.took("close(left cabinet)", invalid=True)  # refused: still open
+    scene.took("navigate(left cabinet)", invalid=False)
+    assert scene.step([]).startswith("At: left cabinet. ")
+    scene.took("close(left cabinet)", invalid=False)
+    assert scene.step([]).startswith("At: left cabinet (closed). ")
     fmt = PromptFormat()
     assert fmt.feedback("Yes.", True, "In view: nothing.") == "That action was invalid. Answer: Yes. In view: nothing."
     # off by default, and a config field of its own (a bool)
