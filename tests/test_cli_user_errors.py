@@ -35,6 +35,8 @@ MISTAKES = [
       "{tmp}/run"],
      "--num-threads must be an integer in [0, 2147483647], got 3000000000"),
     (["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--episodes", "0"], "--episodes must be >= 1, got 0"),
+    (["eval", "--agent", "oracle", "--split", "val_unseen_scenes", "--bootstrap", "3000000000", "--out", "{tmp}/run"],
+     "bootstrap must be in [0, 1000000] (samples for the 95% intervals), got 3000000000"),
     (["model", "info", "{tmp}/nope"], "not a checkpoint"),
     (["train", "--split", "val_unseen", "--run-dir", "{tmp}/run"], "unknown split 'val_unseen'"),
     (["train", "--eval-split", "test_unseen", "--run-dir", "{tmp}/run"], "unknown split 'test_unseen'"),

@@ -208,6 +208,9 @@ def run_episodes(agent: Agent, episodes, indices: Sequence[int], config: RunnerC
     return {} if env_user is None else env_user.stats()
 
 
+MAX_BOOTSTRAP = 1_000_000  # far past where more samples move a 95% interval; 3e9 asked for 24 GB at once
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     """One evaluation run (what `a2a eval` builds from its flags)."""
@@ -233,8 +236,9 @@ class EvalConfig:
             raise ValueError("EvalConfig.agent: empty agent name")
         if self.episodes is not None and self.episodes < 1:
             raise ValueError(f"EvalConfig.episodes must be >= 1, got {self.episodes}")
-        if self.bootstrap < 0:
-            raise ValueError(f"EvalConfig.bootstrap must be >= 0, got {self.bootstrap}")
+        if not 0 <= self.bootstrap <= MAX_BOOTSTRAP:
+            raise ValueError(f"bootstrap must be in [0, {MAX_BOOTSTRAP}] (samples for the 95% intervals), "
+                             f"got {self.bootstrap}")
         if self.resume and not self.out:
             raise ValueError("EvalConfig.resume needs the run directory to resume (out)")
 
