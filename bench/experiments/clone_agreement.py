@@ -1,0 +1,79 @@
+"""How often a cloned policy picks its expert's action on the expert's own trajectories, per action verb.
+
+    python bench/experiments/clone_agreement.py --model RUN/policy --expert look-then-ask --episodes 40
+
+The expert plays (non-privileged agents only); at every step the policy reads the same history (its own prompt,
+built by a2a.policy.inputs, so a scene_text policy sees its scene text) and its greedy action is compared with the
+expert's. Rollout SR says that a clone fails; this says at which decisions. Validation split by default: a
+development tool, never for tuning on test splits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import tempfile
+
+from a2a.eval.registry import make_agent
+from a2a.eval.runner import EvalConfig, RunnerConfig, evaluate
+from a2a.policy.inputs import EnvHistories
+from a2a.policy.loading import load_for_run
+
+
+class Probe:
+    """Plays the expert; asks the policy for its action at every step and counts the agreements."""
+
+    privileged = False
+
+    def __init__(self, expert, policy):
+        self.expert, self.policy = expert, policy
+        self.name = f"{expert.name} (probed)"
+        self.frame_size = int(min(max(policy.encoder.image.size, 64), 512))  # what the policy's agent renders at
+        self.histories = EnvHistories(policy)
+        self.counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+        self.instead: collections.Counter = collections.Counter()
+
+    def reset(self, env_ids):
+        self.expert.reset(env_ids)
+        self.histories.reset(env_ids)
+
+    def act(self, obs, env):
+        actions = self.expert.act(obs, env)
+        step = self.histories.observe(obs.env_ids.tolist(), obs.first, obs.instruction, obs.answer, obs.invalid,
+                                      obs.image, env)
+        guesses = self.policy.act(step.inputs, step.vocabs, sample=False).actions
+        for a, g in zip(actions, guesses):
+            verb = a.partition("(")[0]
+            self.counts[verb][0] += a == g
+            self.counts[verb][1] += 1
+            if a != g:
+                self.instead[(verb, g.partition("(")[0])] += 1
+        self.histories.record(step.env_ids, actions)
+        return actions
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True, help="a saved policy")
+    ap.add_argument("--expert", default="look-then-ask")
+    ap.add_argument("--split", default="val_unseen_scenes")
+    ap.add_argument("--episodes", type=int, default=40)
+    args = ap.parse_args()
+    expert = make_agent(args.expert)
+    if expert.privileged:
+        raise SystemExit(f"{args.expert} is privileged: its actions follow from what the policy cannot read")
+    probe = Probe(expert, load_for_run(args.model, {"device": "cpu"}))
+    with tempfile.TemporaryDirectory() as out:
+        evaluate(EvalConfig(agent=probe.name, split=args.split, episodes=args.episodes, out=out, bootstrap=0,
+                            progress=False, runner=RunnerConfig(num_envs=8)), agent=probe, log=lambda s: None)
+    print(f"{args.model}: the policy's greedy action = {args.expert}'s, on {args.episodes} {args.split} episodes")
+    for verb, (same, n) in sorted(probe.counts.items()):
+        print(f"  {verb:9s} {same:5d} / {n:5d} = {same / n:.2f}")
+    total = sum(n for _, n in probe.counts.values())
+    print(f"  all       {sum(s for s, _ in probe.counts.values()):5d} / {total:5d}")
+    print("  most frequent (expert verb, policy verb) disagreements:", probe.instead.most_common(6))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
