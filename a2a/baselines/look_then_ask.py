@@ -121,7 +121,9 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
              and (p.source_room is None or seen.room_of.get(r) == p.source_room)]
     if len(found) >= 2:
         return WHERE_Q  # twins: the question is needed
-    to_look = [r for r in exploration_order(vocab, None, p.source_room, exclude=[goal] if goal else [])
+    # The tour passes the goal too (one or two steps the target never needs): so it is the plain vocabulary order
+    # that a scene_text policy reads as its frontier (a2a.policy.scene), which a clone can follow.
+    to_look = [r for r in exploration_order(vocab, None, p.source_room)
                if r not in seen.looked_into
                and (p.source_room is None or seen.room_of.get(r, p.source_room) == p.source_room)]
     at = next((s.action[len("navigate("):-1] for s in reversed(history)

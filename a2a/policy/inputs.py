@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from .history import HistoryStore, PolicyInput
-from .scene import SceneText
+from .scene import SceneText, is_closed
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,13 @@ class StepInputs:
 
 
 class SceneAccess(Protocol):
-    """What the inputs read from the envs besides observations (an EnvAccess or a core BatchedEnv has both)."""
+    """What the inputs read from the envs besides observations (an EnvAccess or a core BatchedEnv has these)."""
 
     def valid_actions(self, env_id: int) -> Sequence[str]: ...
 
     def marks(self, env_id: int) -> Sequence[str]: ...
+
+    def observed_state(self, env_id: int) -> dict: ...
 
 
 class EnvHistories:
@@ -66,13 +68,14 @@ class EnvHistories:
                 if scene is not None:
                     self._scene[env_id] = scene
                 hist = self.histories.start(env_id, scene.header(instructions[i]) if scene else instructions[i])
-                feedback = scene.step(env.marks(env_id)) if scene else ""
+                feedback = scene.step(env.marks(env_id), closed=False) if scene else ""
             else:
                 scene = self._scene.get(env_id)
                 view = ""
                 if scene is not None:
                     scene.took(hist.steps[-1].action or "", bool(invalid[i]))
-                    view = scene.step(env.marks(env_id))
+                    closed = is_closed(env.observed_state(env_id)["world_graph"], scene.at)
+                    view = scene.step(env.marks(env_id), closed)
                 feedback = fmt.feedback(answers[i], bool(invalid[i]), view)
             inputs.append(hist.observe(frames[i], feedback))
             vocabs.append(self._vocab[env_id])

@@ -3,7 +3,8 @@ episode, and every step where the robot stands (and whether that place is closed
 in view and the places not yet looked into.
 
 All of it is what any agent may know: the action vocabulary (`valid_actions`), the Set-of-Marks table of the
-current view (`marks`) and the policy's own past actions. It spells out the state a robot's own bookkeeping
+current view (`marks`), whether the place the robot stands at is closed (the observed world graph,
+`observed_state`) and the policy's own past actions. It spells out the state a robot's own bookkeeping
 keeps, because a tiny 2-layer policy did not work it out from its action history: cloning look-then-ask with the
 view alone, it paced between two places (0% SR on validation after 50 updates); with the frontier added, it
 navigated again and again to a closed cabinet instead of opening it, and placed what it did not hold (0% after
@@ -48,9 +49,7 @@ class SceneText:
     def __init__(self, valid_actions: Sequence[str]):
         self.places = _names(valid_actions, "navigate")
         self.objects = full_descriptions(valid_actions)
-        self.articulated = frozenset(_names(valid_actions, "open"))
         self.explored: set[str] = set()
-        self.opened: set[str] = set()  # opened by the robot and not closed since
         self.at: str | None = None
         self.holding: str | None = None
 
@@ -59,31 +58,33 @@ class SceneText:
         return f"{instruction}\n{PLACES}{', '.join(self.places)}.\n{OBJECTS}{', '.join(self.objects)}."
 
     def took(self, action: str, invalid: bool) -> None:
-        """The previous action and whether the env refused it: a place is looked into once the robot stood
-        there (and opened it, if it opens)."""
+        """The previous action and whether the env refused it."""
         if invalid:
             return
         verb, _, rest = action.partition("(")
         name = rest[:-1]
         if verb == "navigate":
             self.at = name
-            if name not in self.articulated or name in self.opened:
-                self.explored.add(name)
-        elif verb == "open" and name == self.at:
-            self.opened.add(name)
-            self.explored.add(name)
-        elif verb == "close":
-            self.opened.discard(name)
         elif verb == "pick":
             self.holding = name
         elif verb == "place":
             self.holding = None
 
-    def step(self, marks: Sequence[str]) -> str:
-        """This step's text: where the robot is, what it holds, the objects in view and the next places not
-        looked into."""
+    def step(self, marks: Sequence[str], closed: bool) -> str:
+        """This step's text: where the robot is (`closed`: that place is closed now), what it holds, the objects in
+        view and the next places not looked into (a place is looked into once the robot stood there open)."""
+        if self.at is not None and not closed:
+            self.explored.add(self.at)
         frontier = [p for p in self.places if p not in self.explored][:FRONTIER_SHOWN]
-        closed = " (closed)" if self.at in self.articulated and self.at not in self.opened else ""
-        return (f"{AT}{self.at or 'start'}{closed}. {HOLDING}{self.holding or 'nothing'}. "
+        return (f"{AT}{self.at or 'start'}{' (closed)' if closed else ''}. {HOLDING}{self.holding or 'nothing'}. "
                 f"{IN_VIEW}{', '.join(marks) if marks else 'nothing'}. "
                 f"{UNEXPLORED}{', '.join(frontier) if frontier else 'none'}.")
+
+
+def is_closed(observed_graph: str, place: str | None) -> bool:
+    """Whether the observed world graph (`observed_state(...)["world_graph"]`) shows `place` closed."""
+    if place is None:
+        return False
+    head = f"receptacle: {place} ("
+    line = next((ln for ln in observed_graph.splitlines() if ln.startswith(head)), "")
+    return ", closed," in line

@@ -195,18 +195,23 @@ class MarksAccess(Access):
     def __init__(self, core):
         super().__init__(core)
         self.given: dict[int, list[list[str]]] = {}
+        self.graphs: dict[int, list[str]] = {}  # observed world graphs handed out (from the second step on)
 
     def marks(self, env_id: int) -> list[str]:
         given = self.given.setdefault(env_id, [])
         given.append([f"small red cup {len(given)}"] * (len(given) % 3))
         return given[-1]
 
+    def observed_state(self, env_id: int) -> dict:
+        self.graphs.setdefault(env_id, []).append(self.core.observed_state(env_id)["world_graph"])
+        return {"world_graph": self.graphs[env_id][-1]}
+
 
 def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tiny_dir, episodes):
     from policy_helpers import make_policy
 
     from a2a.policy import PolicyConfig
-    from a2a.policy.scene import SceneText
+    from a2a.policy.scene import SceneText, is_closed
 
     policy = make_policy(tiny_dir, scene_text=True).eval()
     agent = MLLMAgent(policy, seed=0)
@@ -224,15 +229,18 @@ def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tin
         places = [a[len("navigate("):-1] for a in vocab if a.startswith("navigate(")]
         assert hist.instruction.startswith(f"{episodes[e]['instruction']}\nPlaces: {', '.join(places)}.\nObjects: ")
         scene = SceneText(vocab)  # the same text, replayed from the actions taken
+        assert len(access.graphs[e]) == 5  # the observed graph is read from the second step on
         for k, (step, seen) in enumerate(zip(hist.steps, views[e])):
+            closed = False
             if k:
                 scene.took(hist.steps[k - 1].action, step.feedback.startswith("That action was invalid."))
-            assert step.feedback.endswith(scene.step(seen))  # after the answer / invalid notice, if any
+                closed = is_closed(access.graphs[e][k - 1], scene.at)
+            assert step.feedback.endswith(scene.step(seen, closed))  # after the answer / invalid notice, if any
 
 
 def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
     from a2a.policy import PolicyConfig
-    from a2a.policy.scene import SceneText, full_descriptions
+    from a2a.policy.scene import SceneText, full_descriptions, is_closed
 
     vocab = ["navigate(shelf)", "navigate(left cabinet)", "navigate(table)", "open(left cabinet)",
              "close(left cabinet)", "pick(cup)", "pick(red cup)", "pick(small cup)", "pick(small red cup)",
@@ -241,24 +249,27 @@ def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
     scene = SceneText(vocab)
     assert scene.header("Bring the cup.") == ("Bring the cup.\nPlaces: shelf, left cabinet, table.\n"
                                                "Objects: small red cup, large red cup, small blue toy car.")
-    assert scene.step([]) == "At: start. Holding: nothing. In view: nothing. Unexplored: shelf, left cabinet."
+    assert scene.step([], closed=False) == \
+        "At: start. Holding: nothing. In view: nothing. Unexplored: shelf, left cabinet."
     scene.took("navigate(shelf)", invalid=False)
+    scene.step([], closed=False)
     scene.took("navigate(table)", invalid=True)  # refused: not looked into
-    scene.took("navigate(left cabinet)", invalid=False)  # closed: looked into only once opened
-    assert scene.step(["small red cup"]) == ("At: left cabinet (closed). Holding: nothing. In view: small red cup. "
-                                             "Unexplored: left cabinet, table.")
+    scene.took("navigate(left cabinet)", invalid=False)  # closed: looked into only once it is open
+    assert scene.step(["small red cup"], closed=True) == ("At: left cabinet (closed). Holding: nothing. "
+                                                          "In view: small red cup. Unexplored: left cabinet, table.")
     scene.took("open(left cabinet)", invalid=False)
     scene.took("pick(small red cup)", invalid=False)
-    assert scene.step([]).startswith("At: left cabinet. Holding: small red cup. In view: nothing.")
+    assert scene.step([], closed=False) == ("At: left cabinet. Holding: small red cup. In view: nothing. "
+                                            "Unexplored: table.")
     scene.took("navigate(table)", invalid=False)
     scene.took("place(table)", invalid=False)
-    assert scene.step(["large red cup", "small blue toy car"]) == \
+    assert scene.step(["large red cup", "small blue toy car"], closed=False) == \
         "At: table. Holding: nothing. In view: large red cup, small blue toy car. Unexplored: none."
-    scene.took("close(left cabinet)", invalid=True)  # refused: still open
-    scene.took("navigate(left cabinet)", invalid=False)
-    assert scene.step([]).startswith("At: left cabinet. ")
-    scene.took("close(left cabinet)", invalid=False)
-    assert scene.step([]).startswith("At: left cabinet (closed). ")
+    graph = ("receptacle: shelf (shelf) in the hallway, 4 slots\n"
+             "receptacle: left cabinet (cabinet) in the kitchen, closed, 3 slots\n"
+             "receptacle: table (not visited yet)\n")
+    assert is_closed(graph, "left cabinet") and not is_closed(graph, "shelf")
+    assert not is_closed(graph, "table") and not is_closed(graph, None)
     fmt = PromptFormat()
     assert fmt.feedback("Yes.", True, "In view: nothing.") == "That action was invalid. Answer: Yes. In view: nothing."
     # off by default, and a config field of its own (a bool)
