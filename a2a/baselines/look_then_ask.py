@@ -37,7 +37,7 @@ from .greedy_explore import (
     target_fits,
     told_attributes,
 )
-from .instruction import ParsedInstruction, Vocabulary, catalog, parse_placement_answer
+from .instruction import ParsedInstruction, Vocabulary, catalog
 from .scripted import exploration_order
 
 # The step limit the agent plans for by default: the default benchmark's (episodes whose oracle plan is longer
@@ -100,12 +100,8 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
         return None
     if _holding(history):
         return None  # holding an object: greedy-explore delivers it (or puts back what does not fit)
-    goal = p.goal_receptacle
-    if goal is None:
-        of_type = vocab.of_type(p.goal_type or "")
-        if len(of_type) > 1 and PLACE_Q not in asked:
-            return None  # greedy-explore asks where it goes first
-        goal = parse_placement_answer(asked.get(PLACE_Q, ""), vocab) or (of_type[0] if of_type else None)
+    if p.goal_receptacle is None and len(vocab.of_type(p.goal_type or "")) > 1 and PLACE_Q not in asked:
+        return None  # greedy-explore asks where it goes first
     color, size = told_attributes(p, asked)
     fitting = target_fits(p.category, color, size)
     fits = [d for d in vocab.objects if fitting(d)]  # the descriptions the target may have
@@ -121,8 +117,8 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
              and (p.source_room is None or seen.room_of.get(r) == p.source_room)]
     if len(found) >= 2:
         return WHERE_Q  # twins: the question is needed
-    # The tour passes the goal too (one or two steps the target never needs): so it is the plain vocabulary order
-    # that a scene_text policy reads as its frontier (a2a.policy.scene), which a clone can follow.
+    # The tour passes the goal too (one or two steps the target never needs): so, when the instruction names no
+    # room, it is the plain vocabulary order that a scene_text policy reads as its frontier (a2a.policy.scene).
     to_look = [r for r in exploration_order(vocab, None, p.source_room)
                if r not in seen.looked_into
                and (p.source_room is None or seen.room_of.get(r, p.source_room) == p.source_room)]

@@ -43,8 +43,9 @@ def register(sub, help_text: str) -> None:
                    help="past steps kept in the prompt (default: the policy's; whole episodes let PPO re-score "
                         "each episode in one forward)")
     g.add_argument("--scene-text", action=argparse.BooleanOptionalAction, default=None,
-                   help="the prompt also lists the scene's places and objects (its action vocabulary) and, every "
-                        "step, the objects in view (the Set-of-Marks table as text) (default: the policy's; off)")
+                   help="the prompt also reads the scene as text: its places and objects (the action vocabulary) and, "
+                        "every step, where the robot stands, what it holds, the objects in view and the places not "
+                        "looked into yet (docs/policy.md; default: the policy's setting, off)")
     g.add_argument("--finetune-llm", action=argparse.BooleanOptionalAction, default=None,
                    help="train every LLM weight instead of LoRA adapters (default: on without --model, i.e. for the "
                         "tiny policy, whose LLM is small enough to train whole)")

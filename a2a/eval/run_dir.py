@@ -179,9 +179,15 @@ def load_frames(run_dir: str | os.PathLike, rel: str, steps: int | None = None) 
     is not what save_frames writes."""
     path = Path(run_dir) / rel
     what = f"{path}: not the saved views of an episode (a2a eval --save-frames)"
-    with open(path, "rb") as f:
-        if f.read(4) != b"PK\x03\x04":  # (else np.load would call any other file pickled data)
-            raise ValueError(f"{what}: not an .npz archive")
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except FileNotFoundError:
+        raise
+    except OSError as e:  # a folder in its place, no permission: one line, not a traceback
+        raise ValueError(f"{path}: {e.strerror}") from None
+    if magic != b"PK\x03\x04":  # (else np.load would call any other file pickled data)
+        raise ValueError(f"{what}: not an .npz archive")
     try:
         z = np.load(path)  # (allow_pickle=False: a file holding objects is refused, not run)
         if not isinstance(z, np.lib.npyio.NpzFile):

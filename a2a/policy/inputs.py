@@ -68,14 +68,14 @@ class EnvHistories:
                 if scene is not None:
                     self._scene[env_id] = scene
                 hist = self.histories.start(env_id, scene.header(instructions[i]) if scene else instructions[i])
-                feedback = scene.step(env.marks(env_id), closed=False) if scene else ""
+                feedback = scene.observe(env.marks(env_id), closed=False) if scene else ""
             else:
                 scene = self._scene.get(env_id)
                 view = ""
                 if scene is not None:
                     scene.took(hist.steps[-1].action or "", bool(invalid[i]))
                     closed = is_closed(env.observed_state(env_id)["world_graph"], scene.at)
-                    view = scene.step(env.marks(env_id), closed)
+                    view = scene.observe(env.marks(env_id), closed)
                 feedback = fmt.feedback(answers[i], bool(invalid[i]), view)
             inputs.append(hist.observe(frames[i], feedback))
             vocabs.append(self._vocab[env_id])

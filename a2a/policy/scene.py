@@ -44,7 +44,8 @@ def full_descriptions(valid_actions: Sequence[str]) -> list[str]:
 
 
 class SceneText:
-    """One episode's scene text: built from the vocabulary, then told each step's view and last action."""
+    """One episode's scene text: built from the vocabulary, then told each last action (`took`) and each view
+    (`observe`)."""
 
     def __init__(self, valid_actions: Sequence[str]):
         self.places = _names(valid_actions, "navigate")
@@ -70,9 +71,10 @@ class SceneText:
         elif verb == "place":
             self.holding = None
 
-    def step(self, marks: Sequence[str], closed: bool) -> str:
-        """This step's text: where the robot is (`closed`: that place is closed now), what it holds, the objects in
-        view and the next places not looked into (a place is looked into once the robot stood there open)."""
+    def observe(self, marks: Sequence[str], closed: bool) -> str:
+        """Takes in this step's view (`closed`: the place the robot stands at is closed now; a place is looked into
+        once the robot stood there open) and returns the step's text: where the robot is, what it holds, the
+        objects in view and the next places not looked into."""
         if self.at is not None and not closed:
             self.explored.add(self.at)
         frontier = [p for p in self.places if p not in self.explored][:FRONTIER_SHOWN]

@@ -289,3 +289,14 @@ def test_view_renders_in_headless_chromium(runs, tmp_path):
     m = re.search(r'data-images="(\d+)/(\d+)"', dom)
     assert m and m.group(1) == m.group(2) == str(rec.length + 1)
     assert 'data-all-loaded="true"' in dom  # every view loaded from its relative file
+
+
+def test_saved_views_that_cannot_be_opened_are_one_line(tmp_path):
+    from a2a.eval.run_dir import load_frames
+
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "ep0.npz").mkdir()  # a folder where the file should be
+    with pytest.raises(ValueError, match="ep0.npz: Is a directory"):
+        load_frames(tmp_path, "frames/ep0.npz")
+    with pytest.raises(FileNotFoundError):  # missing: the caller replays the views
+        load_frames(tmp_path, "frames/ep1.npz")

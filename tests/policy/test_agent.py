@@ -210,7 +210,6 @@ class MarksAccess(Access):
 def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tiny_dir, episodes):
     from policy_helpers import make_policy
 
-    from a2a.policy import PolicyConfig
     from a2a.policy.scene import SceneText, is_closed
 
     policy = make_policy(tiny_dir, scene_text=True).eval()
@@ -235,7 +234,7 @@ def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tin
             if k:
                 scene.took(hist.steps[k - 1].action, step.feedback.startswith("That action was invalid."))
                 closed = is_closed(access.graphs[e][k - 1], scene.at)
-            assert step.feedback.endswith(scene.step(seen, closed))  # after the answer / invalid notice, if any
+            assert step.feedback.endswith(scene.observe(seen, closed))  # after the answer / invalid notice, if any
 
 
 def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
@@ -249,21 +248,21 @@ def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
     scene = SceneText(vocab)
     assert scene.header("Bring the cup.") == ("Bring the cup.\nPlaces: shelf, left cabinet, table.\n"
                                                "Objects: small red cup, large red cup, small blue toy car.")
-    assert scene.step([], closed=False) == \
+    assert scene.observe([], closed=False) == \
         "At: start. Holding: nothing. In view: nothing. Unexplored: shelf, left cabinet."
     scene.took("navigate(shelf)", invalid=False)
-    scene.step([], closed=False)
+    scene.observe([], closed=False)
     scene.took("navigate(table)", invalid=True)  # refused: not looked into
     scene.took("navigate(left cabinet)", invalid=False)  # closed: looked into only once it is open
-    assert scene.step(["small red cup"], closed=True) == ("At: left cabinet (closed). Holding: nothing. "
+    assert scene.observe(["small red cup"], closed=True) == ("At: left cabinet (closed). Holding: nothing. "
                                                           "In view: small red cup. Unexplored: left cabinet, table.")
     scene.took("open(left cabinet)", invalid=False)
     scene.took("pick(small red cup)", invalid=False)
-    assert scene.step([], closed=False) == ("At: left cabinet. Holding: small red cup. In view: nothing. "
+    assert scene.observe([], closed=False) == ("At: left cabinet. Holding: small red cup. In view: nothing. "
                                             "Unexplored: table.")
     scene.took("navigate(table)", invalid=False)
     scene.took("place(table)", invalid=False)
-    assert scene.step(["large red cup", "small blue toy car"], closed=False) == \
+    assert scene.observe(["large red cup", "small blue toy car"], closed=False) == \
         "At: table. Holding: nothing. In view: large red cup, small blue toy car. Unexplored: none."
     graph = ("receptacle: shelf (shelf) in the hallway, 4 slots\n"
              "receptacle: left cabinet (cabinet) in the kitchen, closed, 3 slots\n"
