@@ -1,6 +1,7 @@
 """What a scene_text policy reads as text (PolicyConfig.scene_text): the scene's places and objects once per
-episode, and every step where the robot stands (and whether that place is closed), what it holds, the objects
-in view and the places not yet looked into.
+episode, and every step its number, where the robot stands (and whether that place is closed), what it holds, the
+objects in view (each with the other places where an object of its description was seen) and the places not yet
+looked into; once it has looked everywhere, what it saw where.
 
 All of it is what any agent may know: the action vocabulary (`valid_actions`), the Set-of-Marks table of the
 current view (`marks`), whether the place the robot stands at is closed (the observed world graph,
@@ -8,7 +9,9 @@ current view (`marks`), whether the place the robot stands at is closed (the obs
 keeps, because a tiny 2-layer policy did not work it out from its action history: cloning look-then-ask with the
 view alone, it paced between two places (0% SR on validation after 50 updates); with the frontier added, it
 navigated again and again to a closed cabinet instead of opening it, and placed what it did not hold (0% after
-100 updates).
+100 updates); with where it stands and what it holds added, it followed look-then-ask's tour but never stopped
+it (0% after 100 updates): stopping needs the step count (the tour's budget), whether a lookalike was seen
+elsewhere, and where the one object seen was, each of which was spread over many earlier steps.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ AT = "At: "
 HOLDING = "Holding: "
 IN_VIEW = "In view: "
 UNEXPLORED = "Unexplored: "
+STEP = "Step "
+ALSO_AT = "also at "
+SEEN = "Seen: "
 FRONTIER_SHOWN = 2  # places of the frontier named each step (the next one, and the one after it)
 
 
@@ -53,6 +59,8 @@ class SceneText:
         self.explored: set[str] = set()
         self.at: str | None = None
         self.holding: str | None = None
+        self.steps = 0
+        self.seen_at: dict[str, list[str]] = {}  # description -> places it was seen at, in order
 
     def header(self, instruction: str) -> str:
         """The instruction followed by the places and the objects."""
@@ -73,14 +81,34 @@ class SceneText:
 
     def observe(self, marks: Sequence[str], closed: bool) -> str:
         """Takes in this step's view (`closed`: the place the robot stands at is closed now; a place is looked into
-        once the robot stood there open) and returns the step's text: where the robot is, what it holds, the
-        objects in view and the next places not looked into."""
+        once the robot stood there open) and returns the step's text: its number, where the robot is, what it
+        holds, the objects in view (with the other places where their description was seen), the next places not
+        looked into and, once there are none, what was seen where."""
+        self.steps += 1
         if self.at is not None and not closed:
             self.explored.add(self.at)
+        view = []
+        for m in marks:
+            places = self.seen_at.setdefault(m, [])
+            others = [p for p in places if p != self.at]
+            view.append(f"{m} ({ALSO_AT}{', '.join(others)})" if others else m)
+            if self.at is not None and self.at not in places:
+                places.append(self.at)
         frontier = [p for p in self.places if p not in self.explored][:FRONTIER_SHOWN]
-        return (f"{AT}{self.at or 'start'}{' (closed)' if closed else ''}. {HOLDING}{self.holding or 'nothing'}. "
-                f"{IN_VIEW}{', '.join(marks) if marks else 'nothing'}. "
+        text = (f"{STEP}{self.steps}. {AT}{self.at or 'start'}{' (closed)' if closed else ''}. "
+                f"{HOLDING}{self.holding or 'nothing'}. {IN_VIEW}{', '.join(view) if view else 'nothing'}. "
                 f"{UNEXPLORED}{', '.join(frontier) if frontier else 'none'}.")
+        if not frontier:
+            text += f" {SEEN}{self.seen()}."
+        return text
+
+    def seen(self) -> str:
+        """Every place an object was seen at with the objects seen there, in the order first seen."""
+        by_place: dict[str, list[str]] = {}
+        for desc, places in self.seen_at.items():
+            for p in places:
+                by_place.setdefault(p, []).append(desc)
+        return "; ".join(f"{p}: {', '.join(ds)}" for p, ds in by_place.items()) or "nothing"
 
 
 def is_closed(observed_graph: str, place: str | None) -> bool:

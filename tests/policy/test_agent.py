@@ -249,21 +249,30 @@ def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
     assert scene.header("Bring the cup.") == ("Bring the cup.\nPlaces: shelf, left cabinet, table.\n"
                                                "Objects: small red cup, large red cup, small blue toy car.")
     assert scene.observe([], closed=False) == \
-        "At: start. Holding: nothing. In view: nothing. Unexplored: shelf, left cabinet."
+        "Step 1. At: start. Holding: nothing. In view: nothing. Unexplored: shelf, left cabinet."
     scene.took("navigate(shelf)", invalid=False)
-    scene.observe([], closed=False)
+    assert scene.observe(["small red cup"], closed=False) == ("Step 2. At: shelf. Holding: nothing. "
+                                                           "In view: small red cup. Unexplored: left cabinet, table.")
     scene.took("navigate(table)", invalid=True)  # refused: not looked into
     scene.took("navigate(left cabinet)", invalid=False)  # closed: looked into only once it is open
-    assert scene.observe(["small red cup"], closed=True) == ("At: left cabinet (closed). Holding: nothing. "
-                                                          "In view: small red cup. Unexplored: left cabinet, table.")
+    assert scene.observe([], closed=True) == ("Step 3. At: left cabinet (closed). Holding: nothing. "
+                                              "In view: nothing. Unexplored: left cabinet, table.")
     scene.took("open(left cabinet)", invalid=False)
+    # a lookalike of what was seen elsewhere says where that was (and only elsewhere: not here again)
+    assert scene.observe(["small red cup", "large red cup"], closed=False) == (
+        "Step 4. At: left cabinet. Holding: nothing. In view: small red cup (also at shelf), large red cup. "
+        "Unexplored: table.")
     scene.took("pick(small red cup)", invalid=False)
-    assert scene.observe([], closed=False) == ("At: left cabinet. Holding: small red cup. In view: nothing. "
-                                            "Unexplored: table.")
+    assert scene.observe(["large red cup"], closed=False) == ("Step 5. At: left cabinet. Holding: small red cup. "
+                                                           "In view: large red cup. Unexplored: table.")
     scene.took("navigate(table)", invalid=False)
     scene.took("place(table)", invalid=False)
-    assert scene.observe(["large red cup", "small blue toy car"], closed=False) == \
-        "At: table. Holding: nothing. In view: large red cup, small blue toy car. Unexplored: none."
+    # looked everywhere: what was seen where follows
+    assert scene.observe(["small red cup", "small blue toy car"], closed=False) == (
+        "Step 6. At: table. Holding: nothing. In view: small red cup (also at shelf, left cabinet), "
+        "small blue toy car. Unexplored: none. "
+        "Seen: shelf: small red cup; left cabinet: small red cup, large red cup; table: small red cup, "
+        "small blue toy car.")
     graph = ("receptacle: shelf (shelf) in the hallway, 4 slots\n"
              "receptacle: left cabinet (cabinet) in the kitchen, closed, 3 slots\n"
              "receptacle: table (not visited yet)\n")
