@@ -44,8 +44,9 @@ def register(sub, help_text: str) -> None:
                         "each episode in one forward)")
     g.add_argument("--scene-text", action=argparse.BooleanOptionalAction, default=None,
                    help="the prompt also reads the scene as text: its places and objects (the action vocabulary) and, "
-                        "every step, where the robot stands, what it holds, the objects in view and the places not "
-                        "looked into yet (docs/policy.md; default: the policy's setting, off)")
+                        "every step, its number, where the robot stands, what it holds, the objects in view (and "
+                        "where else each was seen), the places not looked into yet and the dialogue so far "
+                        "(docs/policy.md; default: the policy's setting, off)")
     g.add_argument("--finetune-llm", action=argparse.BooleanOptionalAction, default=None,
                    help="train every LLM weight instead of LoRA adapters (default: on without --model, i.e. for the "
                         "tiny policy, whose LLM is small enough to train whole)")

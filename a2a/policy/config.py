@@ -53,8 +53,8 @@ class PolicyConfig:
     temperature: float = 1.0            # the policy's distribution is softmax(logits / temperature)
     max_past_steps: int = 64            # older steps are dropped from the prompt (0: current step only)
     # True: the prompt also reads the scene as text (a2a/policy/scene.py): the places and objects of the action
-    # vocabulary once, and every step where the robot stands (closed or not), what it holds, the objects in view
-    # (the Set-of-Marks table) and the next places not looked into. Not privileged.
+    # vocabulary once, and every step its number, where the robot stands (closed or not), what it holds, the objects
+    # in view (the Set-of-Marks table), the next places not looked into and the dialogue. Not privileged.
     scene_text: bool = False
     gradient_checkpointing: bool = False
     seed: int = 0                       # initialisation of the adapter, value head and LoRA weights

@@ -73,7 +73,7 @@ class EnvHistories:
                 scene = self._scene.get(env_id)
                 view = ""
                 if scene is not None:
-                    scene.took(hist.steps[-1].action or "", bool(invalid[i]))
+                    scene.took(hist.steps[-1].action or "", bool(invalid[i]), answers[i])
                     closed = is_closed(env.observed_state(env_id)["world_graph"], scene.at)
                     view = scene.observe(env.marks(env_id), closed)
                 feedback = fmt.feedback(answers[i], bool(invalid[i]), view)

@@ -27,6 +27,8 @@ UNEXPLORED = "Unexplored: "
 STEP = "Step "
 ALSO_AT = "also at "
 SEEN = "Seen: "
+ASKED = "Asked: "
+NO_ANSWER = "No answer."
 FRONTIER_SHOWN = 2  # places of the frontier named each step (the next one, and the one after it)
 
 
@@ -61,18 +63,21 @@ class SceneText:
         self.holding: str | None = None
         self.steps = 0
         self.seen_at: dict[str, list[str]] = {}  # description -> places it was seen at, in order
+        self.dialogue: list[str] = []  # "question answer" of every question asked
 
     def header(self, instruction: str) -> str:
         """The instruction followed by the places and the objects."""
         return f"{instruction}\n{PLACES}{', '.join(self.places)}.\n{OBJECTS}{', '.join(self.objects)}."
 
-    def took(self, action: str, invalid: bool) -> None:
-        """The previous action and whether the env refused it."""
+    def took(self, action: str, invalid: bool, answer: str = "") -> None:
+        """The previous action, whether the env refused it and the user's answer (to a question)."""
         if invalid:
             return
         verb, _, rest = action.partition("(")
         name = rest[:-1]
-        if verb == "navigate":
+        if verb == "ask":
+            self.dialogue.append(f"{name} {answer or NO_ANSWER}")
+        elif verb == "navigate":
             self.at = name
         elif verb == "pick":
             self.holding = name
@@ -83,7 +88,7 @@ class SceneText:
         """Takes in this step's view (`closed`: the place the robot stands at is closed now; a place is looked into
         once the robot stood there open) and returns the step's text: its number, where the robot is, what it
         holds, the objects in view (with the other places where their description was seen), the next places not
-        looked into and, once there are none, what was seen where."""
+        looked into, the dialogue so far and, once there are no places left, what was seen where."""
         self.steps += 1
         if self.at is not None and not closed:
             self.explored.add(self.at)
@@ -98,6 +103,8 @@ class SceneText:
         text = (f"{STEP}{self.steps}. {AT}{self.at or 'start'}{' (closed)' if closed else ''}. "
                 f"{HOLDING}{self.holding or 'nothing'}. {IN_VIEW}{', '.join(view) if view else 'nothing'}. "
                 f"{UNEXPLORED}{', '.join(frontier) if frontier else 'none'}.")
+        if self.dialogue:
+            text += f" {ASKED}{' '.join(self.dialogue)}"
         if not frontier:
             text += f" {SEEN}{self.seen()}."
         return text

@@ -232,7 +232,8 @@ def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tin
         for k, (step, seen) in enumerate(zip(hist.steps, views[e])):
             closed = False
             if k:
-                scene.took(hist.steps[k - 1].action, step.feedback.startswith("That action was invalid."))
+                answer = step.feedback.partition("Answer: ")[2].partition(" Step ")[0]
+                scene.took(hist.steps[k - 1].action, step.feedback.startswith("That action was invalid."), answer)
                 closed = is_closed(access.graphs[e][k - 1], scene.at)
             assert step.feedback.endswith(scene.observe(seen, closed))  # after the answer / invalid notice, if any
 
@@ -262,15 +263,19 @@ def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
     assert scene.observe(["small red cup", "large red cup"], closed=False) == (
         "Step 4. At: left cabinet. Holding: nothing. In view: small red cup (also at shelf), large red cup. "
         "Unexplored: table.")
+    scene.took("ask(where should i put it?)", invalid=True)  # refused: no answer, not part of the dialogue
+    scene.took("ask(what size is it?)", invalid=False, answer="It is small.")
     scene.took("pick(small red cup)", invalid=False)
     assert scene.observe(["large red cup"], closed=False) == ("Step 5. At: left cabinet. Holding: small red cup. "
-                                                           "In view: large red cup. Unexplored: table.")
+                                                           "In view: large red cup. Unexplored: table. "
+                                                           "Asked: what size is it? It is small.")
+    scene.took("ask(where should i put it?)", invalid=False)  # a question the user left unanswered
     scene.took("navigate(table)", invalid=False)
     scene.took("place(table)", invalid=False)
     # looked everywhere: what was seen where follows
     assert scene.observe(["small red cup", "small blue toy car"], closed=False) == (
         "Step 6. At: table. Holding: nothing. In view: small red cup (also at shelf, left cabinet), "
-        "small blue toy car. Unexplored: none. "
+        "small blue toy car. Unexplored: none. Asked: what size is it? It is small. where should i put it? No answer. "
         "Seen: shelf: small red cup; left cabinet: small red cup, large red cup; table: small red cup, "
         "small blue toy car.")
     graph = ("receptacle: shelf (shelf) in the hallway, 4 slots\n"
