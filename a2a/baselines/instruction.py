@@ -30,6 +30,13 @@ def normalize(text: str) -> str:
     return _core.normalize_text(text)
 
 
+def is_form_of(short: str, full: str) -> bool:
+    """Whether description `short` is a form of `full`: its words in order within `full`'s (`cup`, `red cup` and
+    `small cup` are forms of `small red cup`; so is `small red cup` itself)."""
+    rest = iter(full.split())
+    return all(w in rest for w in short.split())  # a subsequence: `in` advances the iterator
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """A scene's receptacles as the action vocabulary names them, with their types (from the names)."""

@@ -37,7 +37,7 @@ from .greedy_explore import (
     target_fits,
     told_attributes,
 )
-from .instruction import ParsedInstruction, Vocabulary, catalog
+from .instruction import ParsedInstruction, Vocabulary, catalog, is_form_of
 from .scripted import exploration_order
 
 # The step limit the agent plans for by default: the default benchmark's (episodes whose oracle plan is longer
@@ -122,8 +122,7 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
     to_look = [r for r in exploration_order(vocab, None, p.source_room)
                if r not in seen.looked_into
                and (p.source_room is None or seen.room_of.get(r, p.source_room) == p.source_room)]
-    at = next((s.action[len("navigate("):-1] for s in reversed(history)
-               if s.action.startswith("navigate(") and not s.invalid), None)
+    at = _at(history)
     if not to_look:
         if len(found) != 1:
             return WHERE_Q  # looked everywhere and did not find it: ask
@@ -161,7 +160,27 @@ class LookThenAskAgent(GreedyExploreAgent):
             return look
         # Holding what it found by looking, without having asked where it was: deliver without asking.
         asked_where = any(s.action == WHERE_Q for s in history)
-        return next_action(p, vocab, history, ask_location=asked_where or not _holding(history))
+        action = next_action(p, vocab, history, ask_location=asked_where or not _holding(history))
+        full = named_in_full(action, _at(history), seen)
+        refused = any(s.action == full and s.invalid for s in history)  # then greedy-explore's own form, once
+        return action if refused else full
+
+
+def named_in_full(action: str, at: str | None, seen: Seen) -> str:
+    """`pick(<short form>)` as `pick(<full description>)` when exactly one object seen where the robot stands has a
+    description of that form: the same object, named as the view lists it (a cloned policy then copies a description
+    from its view instead of composing one from the dialogue). Any other action is returned as it is."""
+    if not (action.startswith("pick(") and action.endswith(")")) or at is None:
+        return action
+    short = action[len("pick("):-1]
+    here = [d for d, found in seen.places.items() for r, _ in found if r == at and is_form_of(short, d)]
+    return f"pick({here[0]})" if len(here) == 1 else action
+
+
+def _at(history: Sequence[Step]) -> str | None:
+    """Where the robot stands: the last valid navigation's receptacle (None before the first)."""
+    return next((s.action[len("navigate("):-1] for s in reversed(history)
+                 if s.action.startswith("navigate(") and not s.invalid), None)
 
 
 def _holding(history: Sequence[Step]) -> bool:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..baselines.instruction import is_form_of
+
 PLACES = "Places: "
 OBJECTS = "Objects: "
 AT = "At: "
@@ -42,13 +44,7 @@ def full_descriptions(valid_actions: Sequence[str]) -> list[str]:
     `pick(small cup)` are forms of `pick(small red cup)`: their words in order within a longer description), in
     vocabulary order."""
     names = _names(valid_actions, "pick")
-
-    def within(short: list[str], long: list[str]) -> bool:
-        rest = iter(long)
-        return all(w in rest for w in short)  # a subsequence: `in` advances the iterator
-
-    words = [n.split() for n in names]
-    return [n for n, w in zip(names, words) if not any(len(v) > len(w) and within(w, v) for v in words)]
+    return [n for n in names if not any(len(m) > len(n) and is_form_of(n, m) for m in names)]
 
 
 class SceneText:
