@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from a2a.baselines.greedy_explore import COLOR_Q, SIZE_Q, WHERE_Q, GreedyExploreAgent, Step
-from a2a.baselines.instruction import Vocabulary, parse_instruction
-from a2a.baselines.look_then_ask import PLANNED_STEPS, LookThenAskAgent, Seen, look_action, make, splitting_question
+from a2a.baselines.instruction import Vocabulary, is_form_of, parse_instruction
+from a2a.baselines.look_then_ask import (
+    PLANNED_STEPS,
+    LookThenAskAgent,
+    Seen,
+    look_action,
+    make,
+    named_in_full,
+    splitting_question,
+)
 from a2a.data import SPLITS, generate_dataset, load_split
 from a2a.eval.metrics import compute_metrics
 from a2a.eval.runner import RunnerConfig, run_episodes
@@ -221,3 +229,33 @@ def test_its_tour_is_the_frontier_a_scene_text_policy_reads(dataset_dir):
     _run(probe, "val_unseen_scenes", dataset_dir)
     assert probe.to_unexplored > 100
     assert probe.to_first >= 0.7 * probe.to_unexplored
+
+
+def test_a_pick_is_named_by_the_full_description_of_the_one_object_there_that_fits():
+    assert is_form_of("cup", "small red cup") and is_form_of("small cup", "small red cup")
+    assert is_form_of("small red cup", "small red cup") and not is_form_of("red small cup", "small red cup")
+    assert not is_form_of("large cup", "small red cup")
+    here = graph("receptacle: dark table (table) in the kitchen, 4 slots",
+                 "receptacle: sofa (sofa) in the living room, 2 slots",
+                 "object: small red striped cup on the dark table (slot 0)",
+                 "object: large blue vase on the dark table (slot 1)",
+                 "object: large red cup on the sofa (slot 0)")
+    assert named_in_full("pick(cup)", "dark table", here) == "pick(small red cup)"
+    assert named_in_full("pick(red cup)", "sofa", here) == "pick(large red cup)"
+    assert named_in_full("pick(mug)", "dark table", here) == "pick(mug)"  # nothing there fits: as it was
+    assert named_in_full("pick(cup)", None, here) == "pick(cup)"  # not at a receptacle
+    assert named_in_full("navigate(sofa)", "sofa", here) == "navigate(sofa)"
+    twins = graph("receptacle: dark table (table) in the kitchen, 4 slots",
+                  "object: small red cup on the dark table (slot 0)",
+                  "object: small red cup on the dark table (slot 2)")
+    assert named_in_full("pick(cup)", "dark table", twins) == "pick(cup)"  # two fit: as ambiguous either way
+
+
+def test_a_refused_full_name_falls_back_to_greedy_explores_own():
+    told = [Step(WHERE_Q, "It is on the dark table in the kitchen."), Step("navigate(dark table)")]
+    env = _Env("receptacle: dark table (table) in the kitchen, 4 slots",
+               "object: small red cup on the dark table (slot 0)")
+    agent = LookThenAskAgent()
+    assert agent.fetch_action(INSTR, VOCAB, told, env, 0) == "pick(small red cup)"
+    refused = told + [Step("pick(small red cup)", invalid=True)]
+    assert agent.fetch_action(INSTR, VOCAB, refused, env, 0) != "pick(small red cup)"
