@@ -1,7 +1,7 @@
 """A non-privileged script that asks fewer needless questions than greedy-explore: look-then-ask.
 
     python bench/experiments/look_then_ask.py --out bench/results/default_benchmark/look_then_ask
-    python bench/experiments/look_then_ask.py --stages clone --seeds 0 1 --out ...   # ~45 CPU-minutes a seed
+    python bench/experiments/look_then_ask.py --stages clone --seeds 0 1 --out ...   # ~80 CPU-minutes a seed
 
 Stages:
   scripts  oracle, greedy-explore and look-then-ask on the first --episodes episodes of the four evaluation
@@ -11,10 +11,12 @@ Stages:
   clone    behavior cloning of look-then-ask, continued from the shipped greedy-explore clone
            (a2a/pretrained/tiny-recipe), --clone-updates updates per seed, by a policy that reads the scene as
            text (`a2a train --scene-text`, a2a/policy/scene.py: the places and objects of its action vocabulary,
-           and every step where it stands, what it holds, the objects in view and the next places not looked
-           into, the information look-then-ask decides on; without it the clone cannot tell when it has seen
-           the object), evaluated on the four splits beside its start (settings chosen before any
-           test number was seen; --no-scene-text: the earlier clone that reads frames only, val_unseen_scenes).
+           and every step its number, where it stands, what it holds, the objects in view and where else each was
+           seen, the next places not looked into and the dialogue, the information look-then-ask decides on;
+           without it the clone cannot tell when it has seen the object) and so needs only the last
+           CLONE_PAST_STEPS steps in its prompt, evaluated on the four splits beside its start (settings chosen
+           before any test number was seen; --no-scene-text: the earlier clone that reads frames only, whole
+           episodes, val_unseen_scenes).
 
 Writes results.json and results.md into --out (per row: the commit of the a2a that ran the evaluation, from its
 run.json, and the machine load when it was recorded). A finished evaluation in --work is reused only if it ran
@@ -33,6 +35,9 @@ from runs import measured_commit, sh, summary_of  # bench/experiments/runs.py (t
 SPLITS = ("val_unseen_scenes", "val_unseen_tasks", "test_unseen_scenes", "test_unseen_tasks")
 AGENTS = ("oracle", "greedy-explore", "look-then-ask")
 STAGES = ("scripts", "clone")
+# A scene-text prompt states everything look-then-ask decides on, so a few past steps do; whole 40-step episodes
+# (~1,800 tokens) left the decisions that need the history to a 2-layer policy, which did not learn them.
+CLONE_PAST_STEPS = 2
 
 
 def tiny_recipe() -> Path:
@@ -80,7 +85,7 @@ def main() -> int:
                 evaluate(agent, split, agent)
     if "clone" in args.stages:
         evaluate("tiny-recipe (start)", "val_unseen_scenes", "mllm", "--model", str(tiny_recipe()))
-        text = ["--scene-text"] if args.scene_text else []
+        text = ["--scene-text", "--max-past-steps", str(CLONE_PAST_STEPS)] if args.scene_text else []
         for s in args.seeds:
             name = "clone of look-then-ask" + (", scene text" if args.scene_text else "")
             run = work / "runs" / (f"clone-text-seed{s}" if args.scene_text else f"clone-seed{s}")
