@@ -106,7 +106,9 @@ class SceneText:
         return text
 
     def seen(self) -> str:
-        """Every place an object was seen at with the objects seen there, in the order first seen."""
+        """Every place an object was seen at with the objects seen there (places in the order their first-listed
+        description was first seen; this is the robot's own record of its views, the same facts look-then-ask
+        reads from the observed world graph)."""
         by_place: dict[str, list[str]] = {}
         for desc, places in self.seen_at.items():
             for p in places:
