@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..env.observed_graph import ObservedGraph
 from ..eval.agent import EnvAccess
 from .greedy_explore import (
     COLOR_Q,
@@ -58,30 +59,18 @@ class Seen:
     places: dict[str, list[tuple[str, str]]]  # description (no pattern) -> (receptacle, pattern or "") seen
 
     @staticmethod
-    def parse(graph: str, vocab: Vocabulary) -> Seen:
-        looked: set[str] = set()
-        room_of: dict[str, str] = {}
-        places: dict[str, list[tuple[str, str]]] = {}
+    def parse(graph: str) -> Seen:
+        g = ObservedGraph.parse(graph)
         patterns = set(catalog()["patterns"])
-        for line in graph.splitlines():
-            kind, _, rest = line.partition(": ")
-            if kind == "receptacle" and not rest.endswith("(not visited yet)"):
-                name, _, after = rest.partition(" (")
-                room = after.partition(") in the ")[2].partition(",")[0]
-                room_of[name] = room
-                if name not in vocab.articulated or ", open," in rest:
-                    looked.add(name)
-            elif kind == "object":  # "<description> on the <receptacle> (slot n)"; a held one has no slot
-                for name in vocab.receptacles:
-                    head, sep, _ = rest.partition(f" the {name} (slot ")
-                    if sep:
-                        words = head.split()[:-1]  # drop the preposition ("on", "in")
-                        pattern = next((w for w in words if w in patterns), "")
-                        # the action vocabulary's descriptions (and so the inventory's) name no pattern
-                        desc = " ".join(w for w in words if w != pattern)
-                        places.setdefault(desc, []).append((name, pattern))
-                        break
-        return Seen(frozenset(looked), room_of, places)
+        places: dict[str, list[tuple[str, str]]] = {}
+        for ob in g.objects:
+            if ob.receptacle is not None:
+                pattern = next((w for w in ob.words if w in patterns), "")
+                # the action vocabulary's descriptions (and so the inventory's) name no pattern
+                desc = " ".join(w for w in ob.words if w != pattern)
+                places.setdefault(desc, []).append((ob.receptacle, pattern))
+        return Seen(frozenset(n for n, r in g.receptacles.items() if r.looked_into),
+                    {n: r.room for n, r in g.receptacles.items() if r.room is not None}, places)
 
 
 def splitting_question(fits: Sequence[str], asked: dict[str, str]) -> str | None:
@@ -154,7 +143,7 @@ class LookThenAskAgent(GreedyExploreAgent):
 
     def fetch_action(self, p: ParsedInstruction, vocab: Vocabulary, history: list[Step], env: EnvAccess,
                      env_id: int) -> str:
-        seen = Seen.parse(env.observed_state(env_id)["world_graph"], vocab)
+        seen = Seen.parse(env.observed_state(env_id)["world_graph"])
         look = look_action(p, vocab, history, seen, self.planned_steps)
         if look is not None:
             return look

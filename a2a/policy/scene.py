@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..baselines.instruction import is_form_of
+from ..env.observed_graph import ObservedGraph
 
 PLACES = "Places: "
 OBJECTS = "Objects: "
@@ -118,8 +119,5 @@ class SceneText:
 
 def is_closed(observed_graph: str, place: str | None) -> bool:
     """Whether the observed world graph (`observed_state(...)["world_graph"]`) shows `place` closed."""
-    if place is None:
-        return False
-    head = f"receptacle: {place} ("
-    line = next((ln for ln in observed_graph.splitlines() if ln.startswith(head)), "")
-    return ", closed," in line
+    seen = ObservedGraph.parse(observed_graph).receptacles.get(place) if place is not None else None
+    return seen is not None and seen.closed

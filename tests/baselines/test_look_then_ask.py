@@ -26,7 +26,7 @@ INSTR = parse_instruction("Bring the red cup and place it on the coffee table.",
 
 
 def graph(*lines: str) -> Seen:
-    return Seen.parse("\n".join(lines), VOCAB)
+    return Seen.parse("\n".join(lines))
 
 
 def test_the_observed_graph_is_read_without_patterns_and_closed_receptacles_are_not_looked_into():
@@ -99,9 +99,9 @@ def test_an_attribute_question_first_when_several_descriptions_fit():
     assert splitting_question(["small red cup", "large red cup"], {SIZE_Q: "It is small."}) is None
     vocab = Vocabulary(VOCAB.receptacles, VOCAB.types, VOCAB.articulated, ("small red cup", "small blue cup"))
     cup = parse_instruction("Bring the cup and place it on the coffee table.", vocab)
-    assert look_action(cup, vocab, [], Seen.parse("", vocab)) == COLOR_Q
+    assert look_action(cup, vocab, [], Seen.parse("")) == COLOR_Q
     answered = [Step(COLOR_Q, "It is blue.")]
-    assert look_action(cup, vocab, answered, Seen.parse("", vocab)) == "navigate(dark table)"  # now it looks
+    assert look_action(cup, vocab, answered, Seen.parse("")) == "navigate(dark table)"  # now it looks
 
 
 LONE = ("receptacle: dark table (table) in the kitchen, 4 slots",
