@@ -1,19 +1,26 @@
 """How often a cloned policy picks its expert's action on the expert's own trajectories, per action verb.
 
-    python bench/experiments/clone_agreement.py --model RUN/policy --expert look-then-ask --episodes 40
+    python bench/experiments/clone_agreement.py --model RUN/policy --expert look-then-ask --episodes 40 [--out F.json]
 
 The expert plays (non-privileged agents only); at every step the policy reads the same history (its own prompt,
 built by a2a.policy.inputs, so a scene_text policy sees its scene text) and its greedy action is compared with the
-expert's. Rollout SR says that a clone fails; this says at which decisions. Validation split by default: a
-development tool, never for tuning on test splits.
+expert's. Rollout SR says that a clone fails; this says at which decisions (and, of its wrong picks, how many name
+an object not in the robot's view). Validation split by default: a development tool, never for tuning on test
+splits. `--out` also writes the counts as JSON (with the commit measured), e.g. beside the run's evaluations in
+bench/results.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import tempfile
+from pathlib import Path
 
+from runs import measured_commit  # bench/experiments/runs.py (the script's own folder is on sys.path)
+
+from a2a.baselines.instruction import is_form_of
 from a2a.eval.registry import make_agent
 from a2a.eval.runner import EvalConfig, RunnerConfig, evaluate
 from a2a.policy.inputs import EnvHistories
@@ -32,6 +39,7 @@ class Probe:
         self.histories = EnvHistories(policy)
         self.counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
         self.instead: collections.Counter = collections.Counter()
+        self.picks_out_of_view = 0  # wrong picks naming no object in the current view
 
     def reset(self, env_ids):
         self.expert.reset(env_ids)
@@ -42,12 +50,15 @@ class Probe:
         step = self.histories.observe(obs.env_ids.tolist(), obs.first, obs.instruction, obs.answer, obs.invalid,
                                       obs.image, env)
         guesses = self.policy.act(step.inputs, step.vocabs, sample=False).actions
-        for a, g in zip(actions, guesses):
+        for e, a, g in zip(step.env_ids, actions, guesses):
             verb = a.partition("(")[0]
             self.counts[verb][0] += a == g
             self.counts[verb][1] += 1
             if a != g:
                 self.instead[(verb, g.partition("(")[0])] += 1
+                if g.startswith("pick("):
+                    name = g[len("pick("):-1]  # a short form ("cup") names what it is a form of
+                    self.picks_out_of_view += not any(is_form_of(name, m) for m in env.marks(e))
         self.histories.record(step.env_ids, actions)
         return actions
 
@@ -58,6 +69,7 @@ def main() -> int:
     ap.add_argument("--expert", default="look-then-ask")
     ap.add_argument("--split", default="val_unseen_scenes")
     ap.add_argument("--episodes", type=int, default=40)
+    ap.add_argument("--out", type=Path, help="also write the counts here as JSON")
     args = ap.parse_args()
     expert = make_agent(args.expert)
     if expert.privileged:
@@ -72,6 +84,16 @@ def main() -> int:
     total = sum(n for _, n in probe.counts.values())
     print(f"  all       {sum(s for s, _ in probe.counts.values()):5d} / {total:5d}")
     print("  most frequent (expert verb, policy verb) disagreements:", probe.instead.most_common(6))
+    wrong_picks = sum(n for (_, g), n in probe.instead.items() if g == "pick")
+    print(f"  wrong picks naming no object in view: {probe.picks_out_of_view} of {wrong_picks}")
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({
+            "commit": measured_commit(), "model": str(args.model), "expert": args.expert, "split": args.split,
+            "episodes": args.episodes,
+            "agreement": {v: {"same": a, "steps": n} for v, (a, n) in sorted(probe.counts.items())},
+            "disagreements": {f"{e} -> {g}": n for (e, g), n in probe.instead.most_common()},
+            "wrong_picks_out_of_view": probe.picks_out_of_view, "wrong_picks": wrong_picks}, indent=2) + "\n")
     return 0
 
 
