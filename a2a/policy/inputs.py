@@ -53,7 +53,8 @@ class EnvHistories:
                 answers: Sequence[str], invalid: np.ndarray, images, env: SceneAccess) -> StepInputs:
         """Encode the current frames (once each) and extend every env's history; an env whose row is the
         first of an episode (or that has no history yet) starts over with a fresh vocabulary. A scene_text
-        policy also reads the scene as text (a2a.policy.scene)."""
+        policy also reads the scene as text (a2a.policy.scene), and its actions are the vocabulary without picks
+        of objects not in view (`SceneText.actions`)."""
         fmt = self.policy.format
         scene_text = self.policy.config.scene_text
         frames = self.policy.encode_frames(images)
@@ -61,6 +62,7 @@ class EnvHistories:
         inputs, vocabs = [], []
         for i, env_id in enumerate(ids):
             hist = self.histories.get(env_id)
+            marks = env.marks(env_id) if scene_text else ()
             if hist is None or bool(first[i]):
                 self.reset([env_id])
                 vocab = self._vocab[env_id] = list(env.valid_actions(env_id))
@@ -68,17 +70,17 @@ class EnvHistories:
                 if scene is not None:
                     self._scene[env_id] = scene
                 hist = self.histories.start(env_id, scene.header(instructions[i]) if scene else instructions[i])
-                feedback = scene.observe(env.marks(env_id), closed=False) if scene else ""
+                feedback = scene.observe(marks, closed=False) if scene else ""
             else:
                 scene = self._scene.get(env_id)
                 view = ""
                 if scene is not None:
                     scene.took(hist.steps[-1].action or "", bool(invalid[i]), answers[i])
                     closed = is_closed(env.observed_state(env_id)["world_graph"], scene.at)
-                    view = scene.observe(env.marks(env_id), closed)
+                    view = scene.observe(marks, closed)
                 feedback = fmt.feedback(answers[i], bool(invalid[i]), view)
             inputs.append(hist.observe(frames[i], feedback))
-            vocabs.append(self._vocab[env_id])
+            vocabs.append(scene.actions(self._vocab[env_id], marks) if scene else self._vocab[env_id])
         return StepInputs(ids, inputs, vocabs)
 
     def record(self, env_ids: Sequence[int], actions: Sequence[str]) -> None:

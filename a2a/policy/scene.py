@@ -1,7 +1,8 @@
 """What a scene_text policy reads as text (PolicyConfig.scene_text): the scene's places and objects once per
 episode, and every step its number, where the robot stands (and whether that place is closed), what it holds, the
 objects in view (each with the other places where an object of its description was seen) and the places not yet
-looked into; once it has looked everywhere, what it saw where.
+looked into; once it has looked everywhere, what it saw where. It also narrows each step's actions to picks of what is
+in view (`actions`).
 
 All of it is what any agent may know: the action vocabulary (`valid_actions`), the Set-of-Marks table of the
 current view (`marks`), whether the place the robot stands at is closed (the observed world graph,
@@ -32,6 +33,7 @@ ALSO_AT = "also at "
 SEEN = "Seen: "
 ASKED = "Asked: "
 NO_ANSWER = "No answer."
+PICK = "pick("
 FRONTIER_SHOWN = 2  # places of the frontier named each step (the next one, and the one after it)
 
 
@@ -61,6 +63,7 @@ class SceneText:
         self.steps = 0
         self.seen_at: dict[str, list[str]] = {}  # description -> places it was seen at, in order
         self.dialogue: list[str] = []  # "question answer" of every question asked
+        self._actions: dict[tuple[str, ...], list[str]] = {}  # view -> that step's actions
 
     def header(self, instruction: str) -> str:
         """The instruction followed by the places and the objects."""
@@ -80,6 +83,17 @@ class SceneText:
             self.holding = name
         elif verb == "place":
             self.holding = None
+
+    def actions(self, vocab: Sequence[str], marks: Sequence[str]) -> list[str]:
+        """This step's actions: the scene's vocabulary without the picks of objects not in view (a pick names an
+        object in view or a shorter form of one). Non-privileged (the view is the Set-of-Marks table) and what any
+        pick the env accepts satisfies: cloning look-then-ask, most of the clone's wrong picks named objects it
+        could not see. The same list for the same view, so its trie is built once."""
+        key = tuple(marks)
+        if key not in self._actions:
+            self._actions[key] = [a for a in vocab if not a.startswith(PICK)
+                                  or any(is_form_of(a[len(PICK):-1], m) for m in marks)]
+        return self._actions[key]
 
     def observe(self, marks: Sequence[str], closed: bool) -> str:
         """Takes in this step's view (`closed`: the place the robot stands at is closed now; a place is looked into

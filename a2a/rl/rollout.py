@@ -107,6 +107,7 @@ class RolloutCollector:
         self.expert = None  # a callable giving actions instead of the policy (behavior cloning)
         self.perturb = 0.0
         self.dagger = 0.0
+        self.not_imitable = 0  # expert actions outside the policy's actions (not trained on), in all
         self.rng = random.Random(seed)  # behavior cloning's perturbations
         self.last_action = [""] * self.N  # the action each env executed last (what an expert labels from)
         self._absorb(self._answered(core.reset()), np.arange(self.N))
@@ -160,6 +161,13 @@ class RolloutCollector:
                                        generator=self.gen, cache_keys=[step.env_ids[k] for k in own])
                 for k, a in zip(own, mine.actions):
                     acts[k] = a
+            # An expert action the policy cannot take (a scene_text policy picks only what is in view): kept in
+            # the history, not a target; its step's actions gain it so that the step can still be scored.
+            for k, label in enumerate(labels):
+                if label not in step.vocabs[k]:
+                    step.vocabs[k] = [*step.vocabs[k], label]
+                    imitated[k] = False
+                    self.not_imitable += 1
             z = torch.zeros(len(ids))
             out = ActOutput(acts, z, z.clone(), z.clone(), torch.zeros(len(ids), dtype=torch.long), 1.0)
         else:

@@ -4,8 +4,9 @@ Step (t, e) is scored on `ro.actions[t][e]` given `ro.inputs[t][e]`. A rollout's
 segments of one episode each; step t's prompt is a prefix of the segment's last prompt, so
 `policy.score_episodes` scores a whole segment in one forward (equal to scoring every step alone).
 Minibatches are therefore made of segments. Episodes longer than the prompt window (max_past_steps),
-and steps scored on an action other than the one the env executed (DAgger's labels), fall back to
-per-step `policy.score`.
+steps scored on an action other than the one the env executed (DAgger's labels), and every step of a
+scene_text policy (its actions change with the view, and one forward scores an episode's steps on one
+vocabulary) fall back to per-step `policy.score`.
 """
 
 from __future__ import annotations
@@ -82,10 +83,11 @@ def score_segments(policy, ro: Rollout, segs: list[list[Cell]]):
     cells: list[Cell] = []
     picks: list[tuple[int, int]] = []
     single: list[Cell] = []
+    per_step = policy.config.scene_text  # each step on its own actions (SceneText.actions)
     for seg in segs:
         t1, e = seg[-1]
         inp = ro.input_at(t1, e)
-        if len(inp.steps) - 1 > window:
+        if per_step or len(inp.steps) - 1 > window:
             single += seg
             continue
         last = inp.steps[-1]

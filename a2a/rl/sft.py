@@ -129,4 +129,6 @@ def bc_update(policy, optimizer, ro: Rollout, epochs: int, minibatches: int, max
     policy.eval()
     mean = lambda xs: sum(xs) / max(len(xs), 1)  # noqa: E731
     return {"loss/bc": mean(losses), "loss/value": mean(vlosses), "ppo/grad_norm": mean(norms),
-            "ppo/lr": optimizer.param_groups[0]["lr"]}
+            "ppo/lr": optimizer.param_groups[0]["lr"],
+            # the steps trained on: all but DART's perturbations and expert actions the policy cannot take
+            "sft/imitated_rate": float(ro.imitated[ro.valid].float().mean()) if ro.valid.any() else 0.0}

@@ -399,7 +399,12 @@ def _train(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> TrainResult:
             for group in optimizer.param_groups:  # one optimizer (and checkpoint) for both phases
                 group["lr"] = cfg.sft_lr if sft else ppo.lr
             if sft:  # warm start: imitate the expert agent
+                before = collector.not_imitable
                 ro = collector.collect(ppo.rollout_steps, expert=expert, perturb=cfg.sft_perturb, dagger=cfg.sft_dagger)
+                if collector.not_imitable and not before and info.is_main:
+                    bar.bar.write(f"note: {cfg.sft_expert} took actions this policy cannot take (a scene_text policy "
+                                  "picks only what is in view); they are not imitated (sft/imitated_rate in the "
+                                  "metrics: the share of steps trained on)")
                 stats = {"phase": "sft", **bc_update(policy, optimizer, ro, cfg.sft_epochs, cfg.sft_minibatches,
                                                      ppo.max_grad_norm, info, cpu_generator, ppo.gamma, ppo.vf_coef)}
             else:

@@ -278,6 +278,12 @@ def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
         "small blue toy car. Unexplored: none. Asked: what size is it? It is small. where should i put it? No answer. "
         "Seen: shelf: small red cup; left cabinet: small red cup, large red cup; table: small red cup, "
         "small blue toy car.")
+    # each step's actions: picks of what is in view only (a shorter form of it too), the same list for the same view
+    in_view = scene.actions(vocab, ["small red cup"])
+    unseen = ("pick(large red cup)", "pick(toy car)", "pick(small blue toy car)")
+    assert in_view == [a for a in vocab if a not in unseen]
+    assert scene.actions(vocab, ["small red cup"]) is in_view
+    assert scene.actions(vocab, []) == [a for a in vocab if not a.startswith("pick(")]
     graph = ("receptacle: shelf (shelf) in the hallway, 4 slots\n"
              "receptacle: left cabinet (cabinet) in the kitchen, closed, 3 slots\n"
              "receptacle: table (not visited yet)\n")

@@ -102,3 +102,62 @@ def test_length_grouped_minibatches_cover_every_step_once_and_group_lengths():
     ranges = sorted((min(lengths[s[0][1]] for s in mb), max(lengths[s[0][1]] for s in mb)) for mb in mbs if mb)
     for (_, hi), (lo, _) in zip(ranges, ranges[1:]):
         assert hi <= lo  # minibatches hold disjoint, ordered length ranges: little padding in each
+
+
+def test_a_scene_text_policy_picks_only_what_is_in_view_and_an_expert_pick_it_cannot_take_is_not_a_target(
+        make_cfg, dataset):
+    import random
+
+    from a2a.baselines.instruction import is_form_of
+    from a2a.data import load_split
+
+    cfg = make_cfg("v", policy={"max_past_steps": 20, "scene_text": True})
+    policy = trainer_mod._load_policy(cfg, cfg.model, DistInfo())
+    core = _core.BatchedEnv(load_split("train", dataset), num_envs=3, width=64, height=64, sampling="random", seed=1)
+    col = RolloutCollector(core, policy, pipeline=False, generator=torch.Generator().manual_seed(0))
+    rng = random.Random(0)
+    views: list[dict[int, list[str]]] = []  # the Set-of-Marks table at every step the expert labelled
+    scenes: list[dict[int, list[str]]] = []  # and the scene's whole vocabulary
+
+    def expert(ids, first, instruction, last_action, answer, invalid):  # picks what it sees, or blindly, or moves
+        views.append({int(i): list(core.marks(int(i))) for i in ids})
+        scenes.append({int(i): list(core.valid_actions(int(i))) for i in ids})
+        out = []
+        for i in map(int, ids):
+            vocab, seen = scenes[-1][i], views[-1][i]
+            r = rng.random()
+            if seen and r < 0.5:
+                out.append(f"pick({seen[0]})")
+            elif r < 0.4:
+                out.append(next(a for a in vocab if a.startswith("pick(")))  # the scene's first object
+            else:
+                out.append(rng.choice([a for a in vocab if a.startswith("navigate(")]))
+        return out
+
+    ro = col.collect(16, expert=expert)
+
+    def in_view(action, seen):
+        return any(is_form_of(action[len("pick("):-1], m) for m in seen)
+
+    cells = list(map(tuple, ro.valid.nonzero().tolist()))
+    not_imitated = 0
+    for t, e in cells:
+        seen, label, vocab = views[t][e], ro.actions[t][e], ro.vocabs[t][e]
+        full = scenes[t][e]
+        assert [a for a in vocab if not a.startswith("pick(")] == [a for a in full if not a.startswith("pick(")]
+        assert [a for a in vocab if a.startswith("pick(") and a != label] == [
+            a for a in full if a.startswith("pick(") and a != label and in_view(a, seen)]
+        can_take = not label.startswith("pick(") or in_view(label, seen)
+        assert bool(ro.imitated[t, e]) == can_take  # an expert pick of what is not in view is not a target
+        not_imitated += not can_take
+    assert 0 < not_imitated < len(cells) and col.not_imitable >= not_imitated  # (also counts ignored actions)
+    assert any(in_view(a, views[t][e]) for t, e in cells for a in ro.vocabs[t][e] if a.startswith("pick("))
+    with torch.no_grad():  # every step can still be scored, on the actions the policy had at that step
+        got_cells, logp, _ent, _val = score_segments(policy, ro, segments(ro))
+    assert sorted(got_cells) == sorted(cells) and torch.isfinite(logp).all()
+    ro = col.collect(12)  # the policy acting on its narrowed actions: scoring gives the log-probs it acted with
+    with torch.no_grad():
+        got_cells, logp, _ent, _val = score_segments(policy, ro, segments(ro))
+    tt = torch.tensor([t for t, _ in got_cells]); ee = torch.tensor([e for _, e in got_cells])
+    torch.testing.assert_close(logp, ro.logprobs[tt, ee], atol=2e-5, rtol=1e-4)
+    assert all(ro.actions[t][e] in ro.vocabs[t][e] for t, e in got_cells)
