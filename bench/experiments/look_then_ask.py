@@ -1,7 +1,7 @@
 """A non-privileged script that asks fewer needless questions than greedy-explore: look-then-ask.
 
     python bench/experiments/look_then_ask.py --out bench/results/default_benchmark/look_then_ask
-    python bench/experiments/look_then_ask.py --stages clone --seeds 0 1 --out ...   # ~80 CPU-minutes a seed
+    python bench/experiments/look_then_ask.py --stages clone --seeds 0 1 --out ...   # ~80 CPU-minutes a seed per 150 updates
 
 Stages:
   scripts  oracle, greedy-explore and look-then-ask on the first --episodes episodes of the four evaluation
@@ -13,8 +13,8 @@ Stages:
            text (`a2a train --scene-text`, a2a/policy/scene.py: the places and objects of its action vocabulary,
            and every step its number, where it stands, what it holds, the objects in view and where else each was
            seen, the next places not looked into and the dialogue, the information look-then-ask decides on;
-           without it the clone cannot tell when it has seen the object) and so needs only the last
-           CLONE_PAST_STEPS steps in its prompt, evaluated on the four splits beside its start (settings chosen
+           without it the clone cannot tell when it has seen the object; its picks are limited to what is in
+           view) and so needs only the last CLONE_PAST_STEPS steps in its prompt, evaluated on the four splits beside its start (settings chosen
            before any test number was seen; --no-scene-text: the earlier clone that reads frames only, whole
            episodes, val_unseen_scenes).
 
