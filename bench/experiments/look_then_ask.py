@@ -1,7 +1,7 @@
 """A non-privileged script that asks fewer needless questions than greedy-explore: look-then-ask.
 
     python bench/experiments/look_then_ask.py --out bench/results/default_benchmark/look_then_ask
-    python bench/experiments/look_then_ask.py --stages clone --seeds 0 1 --out ...   # ~80 CPU-minutes a seed per 150 updates
+    python bench/experiments/look_then_ask.py --stages clone --seeds 0 1 --out ...   # ~90-110 CPU-minutes a seed (200 updates)
 
 Stages:
   scripts  oracle, greedy-explore and look-then-ask on the first --episodes episodes of the four evaluation
