@@ -87,8 +87,8 @@ class SceneText:
     def actions(self, vocab: Sequence[str], marks: Sequence[str]) -> list[str]:
         """This step's actions: the scene's vocabulary without the picks of objects not in view (a pick names an
         object in view or a shorter form of one). Non-privileged (the view is the Set-of-Marks table) and what any
-        pick the env accepts satisfies: cloning look-then-ask, most of the clone's wrong picks named objects it
-        could not see. The same list for the same view, so its trie is built once."""
+        pick the env accepts satisfies: cloning look-then-ask, about half of the clone's wrong picks named objects
+        it could not see. The same list for the same view, so its trie is built once."""
         key = tuple(marks)
         if key not in self._actions:
             self._actions[key] = [a for a in vocab if not a.startswith(PICK)

@@ -281,6 +281,10 @@ class Progress:
         else:
             self.bar.update(1)
 
+    def write(self, line: str) -> None:
+        """A line above the bar (the bar is redrawn below it)."""
+        self.bar.write(line)
+
     @staticmethod
     def describe(phase: str) -> str:
         return "behavior cloning" if phase == "sft" else "PPO"
@@ -402,9 +406,9 @@ def _train(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> TrainResult:
                 before = collector.not_imitable
                 ro = collector.collect(ppo.rollout_steps, expert=expert, perturb=cfg.sft_perturb, dagger=cfg.sft_dagger)
                 if collector.not_imitable and not before and info.is_main:
-                    bar.bar.write(f"note: {cfg.sft_expert} took actions this policy cannot take (a scene_text policy "
-                                  "picks only what is in view); they are not imitated (sft/imitated_rate in the "
-                                  "metrics: the share of steps trained on)")
+                    bar.write(f"note: {cfg.sft_expert} took actions this policy cannot take (a scene_text policy "
+                              "picks only what is in view); they are not imitated (sft/imitated_rate in the "
+                              "metrics: the share of steps trained on)")
                 stats = {"phase": "sft", **bc_update(policy, optimizer, ro, cfg.sft_epochs, cfg.sft_minibatches,
                                                      ppo.max_grad_norm, info, cpu_generator, ppo.gamma, ppo.vf_coef)}
             else:

@@ -177,3 +177,19 @@ def test_scene_text_policy_trains_on_prompts_that_show_the_view(make_cfg, monkey
     assert seen and all("In view: " in inp.steps[-1].feedback for inp in seen)
     assert all("\nPlaces: " in inp.instruction and "\nObjects: " in inp.instruction for inp in seen)
     assert load_policy(result.policy_dir, device="cpu").config.scene_text is True
+
+
+def test_expert_picks_a_scene_text_policy_cannot_take_are_not_imitated_and_said(make_cfg, tmp_path, capsys):
+    from a2a.data import generate_dataset
+
+    # greedy-explore probes a clean-clutter area with blind picks; a scene_text policy picks only what is in view
+    data = tmp_path / "clutter"
+    generate_dataset(data, {"train": 8}, seed=5, progress=False, tasks="clean_clutter")
+    result = train(make_cfg("blind", dataset=str(data), policy={"max_past_steps": 4, "scene_text": True},
+                            sft_updates=2, sft_expert="greedy-explore", ppo={"updates": 0, "rollout_steps": 12}))
+    assert result.updates == 2
+    rows = [json.loads(line) for line in (Path(result.run_dir) / "metrics.jsonl").read_text().splitlines()]
+    rates = [r["sft/imitated_rate"] for r in rows]
+    assert all(0.0 < x <= 1.0 for x in rates) and min(rates) < 1.0
+    out = capsys.readouterr().out
+    assert out.count("note: greedy-explore took actions this policy cannot take") == 1  # said once
