@@ -39,7 +39,6 @@ from .greedy_explore import (
     told_attributes,
 )
 from .instruction import ParsedInstruction, Vocabulary, catalog, is_form_of
-from .scripted import exploration_order
 
 # The step limit the agent plans for by default: the default benchmark's (episodes whose oracle plan is longer
 # get more, which this agent does not know, so it plans for the floor). Option planned_steps for other datasets.
@@ -106,9 +105,11 @@ def look_action(p: ParsedInstruction, vocab: Vocabulary, history: Sequence[Step]
              and (p.source_room is None or seen.room_of.get(r) == p.source_room)]
     if len(found) >= 2:
         return WHERE_Q  # twins: the question is needed
-    # The tour passes the goal too (one or two steps the target never needs): so, when the instruction names no
-    # room, it is the plain vocabulary order that a scene_text policy reads as its frontier (a2a.policy.scene).
-    to_look = [r for r in exploration_order(vocab, None, p.source_room)
+    # The tour is the plain vocabulary order, the goal included (one or two steps the target never needs), without
+    # the places found to be in another room than the instruction names: what a scene_text policy reads as its
+    # frontier (a2a.policy.scene), the next place not visited. Visiting places whose name holds the named room first
+    # saved 0.4 steps an episode on validation and made the tour's next place one the text does not show.
+    to_look = [r for r in vocab.receptacles
                if r not in seen.looked_into
                and (p.source_room is None or seen.room_of.get(r, p.source_room) == p.source_room)]
     at = _at(history)

@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from .history import HistoryStore, PolicyInput
-from .scene import SceneText, is_closed
+from .scene import SceneText, place_seen
 
 
 @dataclass(frozen=True)
@@ -70,14 +70,13 @@ class EnvHistories:
                 if scene is not None:
                     self._scene[env_id] = scene
                 hist = self.histories.start(env_id, scene.header(instructions[i]) if scene else instructions[i])
-                feedback = scene.observe(marks, closed=False) if scene else ""
+                feedback = scene.observe(marks) if scene else ""
             else:
                 scene = self._scene.get(env_id)
                 view = ""
                 if scene is not None:
                     scene.took(hist.steps[-1].action or "", bool(invalid[i]), answers[i])
-                    closed = is_closed(env.observed_state(env_id)["world_graph"], scene.at)
-                    view = scene.observe(marks, closed)
+                    view = scene.observe(marks, place_seen(env.observed_state(env_id)["world_graph"], scene.at))
                 feedback = fmt.feedback(answers[i], bool(invalid[i]), view)
             inputs.append(hist.observe(frames[i], feedback))
             vocabs.append(scene.actions(self._vocab[env_id], marks) if scene else self._vocab[env_id])

@@ -192,17 +192,17 @@ def test_it_asks_fewer_needless_questions_than_greedy_explore_without_privileges
 
 
 class _FrontierProbe(LookThenAskAgent):
-    """look-then-ask that replays a scene_text policy's text (a2a.policy.scene) beside it and counts, among its
-    navigations to places not looked into, those to the place the text names first as unexplored."""
+    """look-then-ask that replays a scene_text policy's text (a2a.policy.scene) beside it and counts its navigations:
+    all, those to places not visited yet and those to the place the text names first as not visited."""
 
     def __init__(self):
         super().__init__()
         self.scenes: dict = {}
         self.last: dict = {}
-        self.to_unexplored = self.to_first = 0
+        self.navigations = self.to_unvisited = self.to_first = 0
 
     def act(self, obs, env):
-        from a2a.policy.scene import SceneText, is_closed
+        from a2a.policy.scene import SceneText, place_seen
 
         actions = super().act(obs, env)
         for row, (env_id, action) in enumerate(zip(obs.env_ids.tolist(), actions)):
@@ -211,24 +211,27 @@ class _FrontierProbe(LookThenAskAgent):
             else:
                 scene = self.scenes[env_id]
                 scene.took(self.last[env_id], bool(obs.invalid[row]))
-            scene.observe(env.marks(env_id), is_closed(env.observed_state(env_id)["world_graph"], scene.at))
-            frontier = [p for p in scene.places if p not in scene.explored]
+            scene.observe(env.marks(env_id), place_seen(env.observed_state(env_id)["world_graph"], scene.at))
+            frontier = [p for p in scene.places if p not in scene.visited]
             place = action[len("navigate("):-1] if action.startswith("navigate(") else None
+            self.navigations += place is not None
             if place is not None and place in frontier:
-                self.to_unexplored += 1
+                self.to_unvisited += 1
                 self.to_first += place == frontier[0]
             self.last[env_id] = action
         return actions
 
 
 def test_its_tour_is_the_frontier_a_scene_text_policy_reads(dataset_dir):
-    # A clone of look-then-ask learns its tour from the "Unexplored:" frontier; when the two orders differed, the
-    # clone learned the frontier's first and failed (38% agreed then; 75% here, 83% on the built-in validation split,
-    # now). A named room or an answer still sends it elsewhere.
+    # A clone of look-then-ask learns its tour from the "Not visited:" frontier. When the two differed (the tour went
+    # to places whose name holds the instruction's room first; the frontier kept naming a closed place in another
+    # room that the script passes unopened), 77% of its navigations on the built-in validation split went to the
+    # frontier's first place, and the clone followed the frontier (75% here). Now 97% of those to a place not visited
+    # do; the others, and the rest, go where the text says (the goal, a place an answer or a view named).
     probe = _FrontierProbe()
     _run(probe, "val_unseen_scenes", dataset_dir)
-    assert probe.to_unexplored > 100
-    assert probe.to_first >= 0.7 * probe.to_unexplored
+    assert probe.to_unvisited > 100 and probe.to_unvisited >= 0.8 * probe.navigations
+    assert probe.to_first >= 0.95 * probe.to_unvisited
 
 
 def test_a_pick_is_named_by_the_full_description_of_the_one_object_there_that_fits():

@@ -210,7 +210,7 @@ class MarksAccess(Access):
 def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tiny_dir, episodes):
     from policy_helpers import make_policy
 
-    from a2a.policy.scene import SceneText, is_closed
+    from a2a.policy.scene import SceneText, place_seen
 
     policy = make_policy(tiny_dir, scene_text=True).eval()
     agent = MLLMAgent(policy, seed=0)
@@ -230,17 +230,18 @@ def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tin
         scene = SceneText(vocab)  # the same text, replayed from the actions taken
         assert len(access.graphs[e]) == 5  # the observed graph is read from the second step on
         for k, (step, seen) in enumerate(zip(hist.steps, views[e])):
-            closed = False
+            here = None
             if k:
                 answer = step.feedback.partition("Answer: ")[2].partition(" Step ")[0]
                 scene.took(hist.steps[k - 1].action, step.feedback.startswith("That action was invalid."), answer)
-                closed = is_closed(access.graphs[e][k - 1], scene.at)
-            assert step.feedback.endswith(scene.observe(seen, closed))  # after the answer / invalid notice, if any
+                here = place_seen(access.graphs[e][k - 1], scene.at)
+            assert step.feedback.endswith(scene.observe(seen, here))  # after the answer / invalid notice, if any
 
 
-def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
+def test_scene_text_lists_objects_once_and_tracks_the_places_visited():
+    from a2a.env.observed_graph import ReceptacleSeen
     from a2a.policy import PolicyConfig
-    from a2a.policy.scene import SceneText, full_descriptions, is_closed
+    from a2a.policy.scene import SceneText, full_descriptions, place_seen
 
     vocab = ["navigate(shelf)", "navigate(left cabinet)", "navigate(table)", "open(left cabinet)",
              "close(left cabinet)", "pick(cup)", "pick(red cup)", "pick(small cup)", "pick(small red cup)",
@@ -249,33 +250,33 @@ def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
     scene = SceneText(vocab)
     assert scene.header("Bring the cup.") == ("Bring the cup.\nPlaces: shelf, left cabinet, table.\n"
                                                "Objects: small red cup, large red cup, small blue toy car.")
-    assert scene.observe([], closed=False) == \
-        "Step 1. At: start. Holding: nothing. In view: nothing. Unexplored: shelf, left cabinet."
+    assert scene.observe([]) == \
+        "Step 1. At: start. Holding: nothing. In view: nothing. Not visited: shelf, left cabinet."
     scene.took("navigate(shelf)", invalid=False)
-    assert scene.observe(["small red cup"], closed=False) == ("Step 2. At: shelf. Holding: nothing. "
-                                                           "In view: small red cup. Unexplored: left cabinet, table.")
-    scene.took("navigate(table)", invalid=True)  # refused: not looked into
-    scene.took("navigate(left cabinet)", invalid=False)  # closed: looked into only once it is open
-    assert scene.observe([], closed=True) == ("Step 3. At: left cabinet (closed). Holding: nothing. "
-                                              "In view: nothing. Unexplored: left cabinet, table.")
+    assert scene.observe(["small red cup"], ReceptacleSeen("hallway", False)) == (
+        "Step 2. At: shelf in the hallway. Holding: nothing. In view: small red cup. Not visited: left cabinet, table.")
+    scene.took("navigate(table)", invalid=True)  # refused: not visited
+    scene.took("navigate(left cabinet)", invalid=False)  # closed: visited all the same (the text says it is closed)
+    assert scene.observe([], ReceptacleSeen("kitchen", True)) == (
+        "Step 3. At: left cabinet in the kitchen (closed). Holding: nothing. In view: nothing. Not visited: table.")
     scene.took("open(left cabinet)", invalid=False)
     # a lookalike of what was seen elsewhere says where that was (and only elsewhere: not here again)
-    assert scene.observe(["small red cup", "large red cup"], closed=False) == (
-        "Step 4. At: left cabinet. Holding: nothing. In view: small red cup (also at shelf), large red cup. "
-        "Unexplored: table.")
+    assert scene.observe(["small red cup", "large red cup"], ReceptacleSeen("kitchen", False)) == (
+        "Step 4. At: left cabinet in the kitchen. Holding: nothing. In view: small red cup (also at shelf), "
+        "large red cup. Not visited: table.")
     scene.took("ask(where should i put it?)", invalid=True)  # refused: no answer, not part of the dialogue
     scene.took("ask(what size is it?)", invalid=False, answer="It is small.")
     scene.took("pick(small red cup)", invalid=False)
-    assert scene.observe(["large red cup"], closed=False) == ("Step 5. At: left cabinet. Holding: small red cup. "
-                                                           "In view: large red cup. Unexplored: table. "
-                                                           "Asked: what size is it? It is small.")
+    assert scene.observe(["large red cup"], ReceptacleSeen("kitchen", False)) == (
+        "Step 5. At: left cabinet in the kitchen. Holding: small red cup. In view: large red cup. Not visited: table. "
+        "Asked: what size is it? It is small.")
     scene.took("ask(where should i put it?)", invalid=False)  # a question the user left unanswered
     scene.took("navigate(table)", invalid=False)
     scene.took("place(table)", invalid=False)
-    # looked everywhere: what was seen where follows
-    assert scene.observe(["small red cup", "small blue toy car"], closed=False) == (
-        "Step 6. At: table. Holding: nothing. In view: small red cup (also at shelf, left cabinet), "
-        "small blue toy car. Unexplored: none. Asked: what size is it? It is small. where should i put it? No answer. "
+    # been everywhere: what was seen where follows
+    assert scene.observe(["small red cup", "small blue toy car"], ReceptacleSeen("kitchen", False)) == (
+        "Step 6. At: table in the kitchen. Holding: nothing. In view: small red cup (also at shelf, left cabinet), "
+        "small blue toy car. Not visited: none. Asked: what size is it? It is small. where should i put it? No answer. "
         "Seen: shelf: small red cup; left cabinet: small red cup, large red cup; table: small red cup, "
         "small blue toy car.")
     # each step's actions: picks of what is in view only (a shorter form of it too), the same list for the same view
@@ -287,8 +288,9 @@ def test_scene_text_lists_objects_once_and_tracks_the_places_looked_into():
     graph = ("receptacle: shelf (shelf) in the hallway, 4 slots\n"
              "receptacle: left cabinet (cabinet) in the kitchen, closed, 3 slots\n"
              "receptacle: table (not visited yet)\n")
-    assert is_closed(graph, "left cabinet") and not is_closed(graph, "shelf")
-    assert not is_closed(graph, "table") and not is_closed(graph, None)
+    assert place_seen(graph, "left cabinet") == ReceptacleSeen("kitchen", True)
+    assert place_seen(graph, "shelf") == ReceptacleSeen("hallway", False)
+    assert place_seen(graph, "table") == ReceptacleSeen(None, False) and place_seen(graph, None) is None
     fmt = PromptFormat()
     assert fmt.feedback("Yes.", True, "In view: nothing.") == "That action was invalid. Answer: Yes. In view: nothing."
     # off by default, and a config field of its own (a bool)
