@@ -12,7 +12,7 @@ Stages:
            (a2a/pretrained/tiny-recipe), --clone-updates updates per seed, by a policy that reads the scene as
            text (`a2a train --scene-text`, a2a/policy/scene.py: the places and objects of its action vocabulary,
            and every step its number, where it stands, what it holds, the objects in view and where else each was
-           seen, the next places not looked into and the dialogue, the information look-then-ask decides on;
+           seen, the next places not visited and the dialogue, the information look-then-ask decides on;
            without it the clone cannot tell when it has seen the object; its picks are limited to what is in
            view) and so needs only the last CLONE_PAST_STEPS steps in its prompt, evaluated on the four splits beside its start (settings chosen
            before any test number was seen; --no-scene-text: the earlier clone that reads frames only, whole
