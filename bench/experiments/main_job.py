@@ -17,7 +17,7 @@ target (SR >= 60%).
 `--tasks mixed` runs the same command with `--dataset` set to the built-in dataset as it would be with
 `a2a.data.DEFAULT_TASKS = "mixed"` (the default counts and seed, a quarter of each split multi-object; generated
 once into WORK/dataset-mixed): what the main job would show if the built-in benchmark were the mixed one. Its rows
-carry `"tasks": "mixed"` and SR per task type.
+carry `"tasks": "mixed"`, the dataset's path and settings (`"dataset"`, from its manifest) and SR per task type.
 """
 
 from __future__ import annotations
@@ -72,14 +72,26 @@ def mixed_dataset(work: Path) -> Path:
     return root
 
 
+def dataset_record(root: Path) -> dict:
+    """Where a generated dataset is and how it was made (its manifest's settings and counts), for a run's row."""
+    from a2a.data.dataset import MANIFEST
+
+    manifest = json.loads((root / MANIFEST).read_text())
+    keys = ("preset", "tasks", "multi_share", "seed", "max_steps", "train_scenes", "eval_scenes", "counts")
+    return {"path": str(root.resolve()), **{k: manifest.get(k) for k in keys}}
+
+
 def run_one(seed: int, work: Path, commit: str, tasks: str) -> dict:
     name = f"{commit}_seed{seed}" + ("" if tasks == "single" else f"_{tasks}")
     run_dir = work / name
     if run_dir.exists():
         raise SystemExit(f"{run_dir} exists: a run is recorded once (remove it or choose another --work)")
     cmd = ["a2a", "train", "--seed", str(seed), "--run-dir", str(run_dir)]
+    dataset: str | dict = "built-in"
     if tasks != "single":
-        cmd += ["--dataset", str(mixed_dataset(work))]
+        root = mixed_dataset(work)
+        cmd += ["--dataset", str(root)]
+        dataset = dataset_record(root)
     log = work / f"{name}.log"
     work.mkdir(parents=True, exist_ok=True)
     print("$", " ".join(cmd), f"> {log}", flush=True)
@@ -89,7 +101,7 @@ def run_one(seed: int, work: Path, commit: str, tasks: str) -> dict:
     if done.returncode:
         raise SystemExit(f"a2a train exited with {done.returncode}; its output: {log}")
     row = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit,
-           "machine": machine(), "command": " ".join(cmd[:4]), "seed": seed, "tasks": tasks,
+           "machine": machine(), "command": " ".join(cmd[:4]), "seed": seed, "tasks": tasks, "dataset": dataset,
            "wall_s": round(time.monotonic() - t0, 1), "load_1min": round(load.load_1min, 2),
            "others_busy_cores": load.others_busy_cores, **read_run(run_dir)}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
