@@ -16,7 +16,7 @@ elsewhere, and where the one object seen was, each of which was spread over many
 places not visited (not "not looked into") and `At:` names the room: look-then-ask passes a closed place in another room
 than the instruction's without opening it, so a frontier of places not looked into kept naming it first (77% of the
 script's navigations went to that frontier's first place on 100 validation episodes; 91% go to this one's, the rest
-to a place the text names: the goal, an answer's, one seen).
+to the goal or a place seen before: bench/experiments/tour_frontier.py).
 """
 
 from __future__ import annotations
