@@ -61,7 +61,7 @@ def register(sub, help_text: str) -> None:
     add_llm_args(g, "the LLM judge and the LLM user", judge=True)
     g = p.add_argument_group("behavior cloning (before PPO)")
     add_config_args(g, TrainConfig, only=("sft_updates", "sft_minutes", "sft_lr", "sft_epochs", "sft_minibatches",
-                                          "sft_perturb", "sft_dagger", "sft_expert"))
+                                          "sft_perturb", "sft_dagger", "sft_balance", "sft_expert"))
     g = p.add_argument_group("PPO")
     add_config_args(g, PPOConfig)
     add_config_args(g, TrainConfig, only=("checkpoint_every", "keep_checkpoints"))

@@ -121,6 +121,9 @@ class TrainConfig:
     sft_dagger: float = field(default=0.0, metadata=_help(
         "probability that the policy's own sampled action is taken instead of the expert's while cloning "
         "(DAgger): the expert still labels the step, so the policy learns to recover from its own mistakes"))
+    sft_balance: float = field(default=0.0, metadata=_help(
+        "weigh each cloned step by (steps of its action's verb in the rollout)^-BALANCE: 0 weighs all steps alike, "
+        "1 gives navigate, open, pick, place and ask the same share of the loss (rare decisions count more)"))
     sft_expert: str = field(default="greedy-explore", metadata=_help(
         "agent imitated by behavior cloning: greedy-explore (sees what the policy sees) or oracle (privileged)"))
     policy: dict = field(default_factory=dict)  # PolicyConfig overrides (quantization, compression, ...)
@@ -155,6 +158,8 @@ class TrainConfig:
             raise ValueError(f"sft_perturb must be in [0, 1), got {self.sft_perturb}")
         if not 0 <= self.sft_dagger <= 1:
             raise ValueError(f"sft_dagger must be in [0, 1], got {self.sft_dagger}")
+        if not 0 <= self.sft_balance <= 1:
+            raise ValueError(f"sft_balance must be in [0, 1], got {self.sft_balance}")
         check_frame_size(self.frame_size, "frame_size (0: the vision tower's size)")
 
     @property

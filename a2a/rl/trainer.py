@@ -410,7 +410,8 @@ def _train(cfg: TrainConfig, info: DistInfo, run_dir: Path) -> TrainResult:
                               "picks only what is in view); they are not imitated (sft/imitated_rate in the "
                               "metrics: the share of steps trained on)")
                 stats = {"phase": "sft", **bc_update(policy, optimizer, ro, cfg.sft_epochs, cfg.sft_minibatches,
-                                                     ppo.max_grad_norm, info, cpu_generator, ppo.gamma, ppo.vf_coef)}
+                                                     ppo.max_grad_norm, info, cpu_generator, ppo.gamma, ppo.vf_coef,
+                                                     cfg.sft_balance)}
             else:
                 ro = collector.collect(ppo.rollout_steps)
                 stats = {"phase": "ppo", **ppo_update(policy, optimizer, ro, ppo, info, cpu_generator)}
@@ -485,7 +486,8 @@ def _final_evaluation(cfg: TrainConfig, policy, run_dir: Path, update: int, sft_
     # Named by update: a resumed run that trained further evaluates its new policy afresh, while an
     # evaluation killed midway (same update, same policy) resumes.
     final_dir = run_dir / "eval" / f"update_{update:06d}"
-    dagger = f" (DAgger {cfg.sft_dagger:g})" if cfg.sft_dagger else ""
+    dagger = (f" (DAgger {cfg.sft_dagger:g})" if cfg.sft_dagger else "") + \
+        (f" (verbs balanced, {cfg.sft_balance:g})" if cfg.sft_balance else "")
     phases = (f"{sft_done} updates of behavior cloning from {cfg.sft_expert}{dagger}, " if sft_done else "") + \
         f"{update - sft_done} updates of PPO ({cfg.reward_set} reward)"
     result.final_eval = evaluate_policy(policy, cfg, final_dir, frame_size, label="this policy")
