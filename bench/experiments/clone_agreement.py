@@ -5,7 +5,8 @@
 The expert plays (non-privileged agents only); at every step the policy reads the same history (its own prompt,
 built by a2a.policy.inputs, so a scene_text policy sees its scene text) and its greedy action is compared with the
 expert's. Rollout SR says that a clone fails; this says at which decisions (and, of its wrong picks, how many name
-an object not in the robot's view). Validation split by default: a development tool, never for tuning on test
+an object not in the robot's view, and how many an object of another kind than the expert's pick: a "clock" for a
+"hat", not a red hat for a black one). Validation split by default: a development tool, never for tuning on test
 splits. `--out` also writes the counts as JSON (with the commit measured), e.g. beside the run's evaluations in
 bench/results.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from runs import measured_commit  # bench/experiments/runs.py (the script's own folder is on sys.path)
 
-from a2a.baselines.instruction import is_form_of
+from a2a.baselines.instruction import catalog, is_form_of
 from a2a.eval.registry import make_agent
 from a2a.eval.runner import EvalConfig, RunnerConfig, evaluate
 from a2a.policy.inputs import EnvHistories
@@ -40,6 +41,7 @@ class Probe:
         self.counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
         self.instead: collections.Counter = collections.Counter()
         self.picks_out_of_view = 0  # wrong picks naming no object in the current view
+        self.picks_other_kind = 0  # wrong picks where the expert picks too, naming another kind of object
 
     def reset(self, env_ids):
         self.expert.reset(env_ids)
@@ -59,8 +61,16 @@ class Probe:
                 if g.startswith("pick("):
                     name = g[len("pick("):-1]  # a short form ("cup") names what it is a form of
                     self.picks_out_of_view += not any(is_form_of(name, m) for m in env.marks(e))
+                    if a.startswith("pick("):
+                        self.picks_other_kind += kind(name) != kind(a[len("pick("):-1])
         self.histories.record(step.env_ids, actions)
         return actions
+
+
+def kind(description: str) -> str:
+    """An object description's category ("teddy bear" in "large brown teddy bear")."""
+    names = sorted((c["name"] for c in catalog()["categories"]), key=len, reverse=True)
+    return next((n for n in names if description == n or description.endswith(" " + n)), description)
 
 
 def main() -> int:
@@ -86,6 +96,8 @@ def main() -> int:
     print("  most frequent (expert verb, policy verb) disagreements:", probe.instead.most_common(6))
     wrong_picks = sum(n for (_, g), n in probe.instead.items() if g == "pick")
     print(f"  wrong picks naming no object in view: {probe.picks_out_of_view} of {wrong_picks}")
+    expert_picks = probe.instead.get(("pick", "pick"), 0)
+    print(f"  picks of another kind of object than the expert's: {probe.picks_other_kind} of {expert_picks}")
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({
@@ -93,7 +105,9 @@ def main() -> int:
             "episodes": args.episodes,
             "agreement": {v: {"same": a, "steps": n} for v, (a, n) in sorted(probe.counts.items())},
             "disagreements": {f"{e} -> {g}": n for (e, g), n in probe.instead.most_common()},
-            "wrong_picks_out_of_view": probe.picks_out_of_view, "wrong_picks": wrong_picks}, indent=2) + "\n")
+            "wrong_picks_out_of_view": probe.picks_out_of_view, "wrong_picks": wrong_picks,
+            "picks_of_another_kind": probe.picks_other_kind, "picks_where_the_expert_picks_another": expert_picks},
+            indent=2) + "\n")
     return 0
 
 
