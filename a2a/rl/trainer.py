@@ -486,9 +486,9 @@ def _final_evaluation(cfg: TrainConfig, policy, run_dir: Path, update: int, sft_
     # Named by update: a resumed run that trained further evaluates its new policy afresh, while an
     # evaluation killed midway (same update, same policy) resumes.
     final_dir = run_dir / "eval" / f"update_{update:06d}"
-    dagger = (f" (DAgger {cfg.sft_dagger:g})" if cfg.sft_dagger else "") + \
+    variants = (f" (DAgger {cfg.sft_dagger:g})" if cfg.sft_dagger else "") + \
         (f" (verbs balanced, {cfg.sft_balance:g})" if cfg.sft_balance else "")
-    phases = (f"{sft_done} updates of behavior cloning from {cfg.sft_expert}{dagger}, " if sft_done else "") + \
+    phases = (f"{sft_done} updates of behavior cloning from {cfg.sft_expert}{variants}, " if sft_done else "") + \
         f"{update - sft_done} updates of PPO ({cfg.reward_set} reward)"
     result.final_eval = evaluate_policy(policy, cfg, final_dir, frame_size, label="this policy")
     result.final_eval_dir = final_dir
