@@ -47,6 +47,9 @@ def register(sub, help_text: str) -> None:
                         "every step, its number, where the robot stands, what it holds, the objects in view (and "
                         "where else each was seen), the places not looked into yet and the dialogue so far "
                         "(docs/policy.md; default: the policy's setting, off)")
+    g.add_argument("--kind-first", action=argparse.BooleanOptionalAction, default=None,
+                   help="the policy reads objects and writes picks kind first (`pick(hat large black)`; the env "
+                        "still gets `pick(large black hat)`; docs/policy.md; default: the policy's setting, off)")
     g.add_argument("--finetune-llm", action=argparse.BooleanOptionalAction, default=None,
                    help="train every LLM weight instead of LoRA adapters (default: on without --model, i.e. for the "
                         "tiny policy, whose LLM is small enough to train whole)")
@@ -90,7 +93,8 @@ def config_from_args(args: argparse.Namespace):
     run_dir = args.run_dir or str(Path("runs") / f"train-{time.strftime('%Y%m%d-%H%M%S')}")
     policy = {k: v for k, v in (("quantization", args.quantization), ("compression", args.compression),
                                 ("backend", args.backend), ("max_past_steps", args.max_past_steps),
-                                ("finetune_llm", args.finetune_llm), ("scene_text", args.scene_text)) if v is not None}
+                                ("finetune_llm", args.finetune_llm), ("scene_text", args.scene_text),
+                                ("kind_first", args.kind_first)) if v is not None}
     if args.model is None:
         policy.setdefault("finetune_llm", True)  # a tiny LLM trains whole: LoRA alone learns far slower
     values = config_values(args, TrainConfig)

@@ -56,6 +56,9 @@ class PolicyConfig:
     # vocabulary once, and every step its number, where the robot stands (closed or not), what it holds, the objects
     # in view (the Set-of-Marks table), the next places not looked into and the dialogue. Not privileged.
     scene_text: bool = False
+    # True: objects are read and picks written kind first (`pick(hat large black)`, a2a/policy/wording.py); the env
+    # still gets its own action strings.
+    kind_first: bool = False
     gradient_checkpointing: bool = False
     seed: int = 0                       # initialisation of the adapter, value head and LoRA weights
 
@@ -77,8 +80,9 @@ class PolicyConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"PolicyConfig.{name} must be an int >= {lo}, got {v!r}")
-        if not isinstance(self.scene_text, bool):
-            raise ValueError(f"PolicyConfig.scene_text must be a bool, got {self.scene_text!r}")
+        for name in ("scene_text", "kind_first"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"PolicyConfig.{name} must be a bool, got {getattr(self, name)!r}")
         if self.finetune_llm and self.quantization != "none":
             raise ValueError("PolicyConfig.finetune_llm trains the LLM's own weights: it needs quantization='none'")
         if not 0.0 <= self.lora_dropout < 1.0:

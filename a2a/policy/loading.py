@@ -31,7 +31,8 @@ SHAPE_FIELDS = ("compression", "resampler_latents", "resampler_heads", "resample
                 "train_projector", "lora_r", "lora_target_modules", "value_hidden", "finetune_llm")
 # config fields a caller may override when loading a saved policy
 RUNTIME_FIELDS = ("backend", "attn_implementation", "quantization", "dtype", "device", "temperature",
-                  "max_past_steps", "gradient_checkpointing", "lora_dropout", "value_detach", "scene_text")
+                  "max_past_steps", "gradient_checkpointing", "lora_dropout", "value_detach", "scene_text",
+                  "kind_first")
 
 
 class ModelPathError(ValueError):

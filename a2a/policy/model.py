@@ -43,6 +43,7 @@ from .sequence import SequenceBatch, SequenceBuilder
 from .trie import ActionTrie, TrieCache
 from .value_head import ValueHead
 from .vision import FrameEncoder, ImageConfig
+from .wording import spoken
 
 logger = logging.getLogger("a2a.policy")
 
@@ -134,7 +135,8 @@ class A2APolicy(nn.Module):
         self.builder = SequenceBuilder(self._encode, self.format, image_token_id=self.image_token_id,
                                        pad_id=self.pad_id,
                                        terminal_id=self.terminal_id, tokens_per_frame=self.tokens_per_frame,
-                                       max_past_steps=config.max_past_steps)
+                                       max_past_steps=config.max_past_steps,
+                                       action_text=spoken if config.kind_first else str)
         self.tries = TrieCache(self._encode_batch, self.terminal_id)
         self.prefix_cache = PrefixCache()
         self._adapters_disabled = False
@@ -187,9 +189,10 @@ class A2APolicy(nn.Module):
     def _encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False)
 
-    def _encode_batch(self, texts: list[str]) -> list[tuple[int, ...]]:
+    def _encode_batch(self, actions: list[str]) -> list[tuple[int, ...]]:
         # through the builder's cache: the prompt shows past actions with exactly these ids
-        return self.builder.encode_many(texts, lambda ts: self.tokenizer(ts, add_special_tokens=False)["input_ids"])
+        return self.builder.encode_actions(actions,
+                                           lambda ts: self.tokenizer(ts, add_special_tokens=False)["input_ids"])
 
     def trie(self, actions: Vocab) -> ActionTrie:
         """The action trie of a vocabulary (e.g. `valid_actions(env_id)`), cached per vocabulary."""

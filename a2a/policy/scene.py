@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from ..baselines.instruction import is_form_of
 from ..env.observed_graph import ObservedGraph, ReceptacleSeen
+from . import wording
 
 PLACES = "Places: "
 OBJECTS = "Objects: "
@@ -58,7 +59,8 @@ class SceneText:
     """One episode's scene text: built from the vocabulary, then told each last action (`took`) and each view
     (`observe`)."""
 
-    def __init__(self, valid_actions: Sequence[str]):
+    def __init__(self, valid_actions: Sequence[str], kind_first: bool = False):
+        self.word = wording.kind_first if kind_first else str  # how an object is named (PolicyConfig.kind_first)
         self.places = _names(valid_actions, "navigate")
         self.objects = full_descriptions(valid_actions)
         self.visited: set[str] = set()  # places the robot stood at
@@ -71,7 +73,8 @@ class SceneText:
 
     def header(self, instruction: str) -> str:
         """The instruction followed by the places and the objects."""
-        return f"{instruction}\n{PLACES}{', '.join(self.places)}.\n{OBJECTS}{', '.join(self.objects)}."
+        objects = ", ".join(map(self.word, self.objects))
+        return f"{instruction}\n{PLACES}{', '.join(self.places)}.\n{OBJECTS}{objects}."
 
     def took(self, action: str, invalid: bool, answer: str = "") -> None:
         """The previous action, whether the env refused it and the user's answer (to a question)."""
@@ -110,7 +113,7 @@ class SceneText:
         for m in marks:
             places = self.seen_at.setdefault(m, [])
             others = [p for p in places if p != self.at]
-            view.append(f"{m} ({ALSO_AT}{', '.join(others)})" if others else m)
+            view.append(f"{self.word(m)} ({ALSO_AT}{', '.join(others)})" if others else self.word(m))
             if self.at is not None and self.at not in places:
                 places.append(self.at)
         frontier = [p for p in self.places if p not in self.visited][:FRONTIER_SHOWN]
@@ -119,8 +122,9 @@ class SceneText:
             at += f" in the {here.room}"
         if here is not None and here.closed:
             at += " (closed)"
+        holding = self.word(self.holding) if self.holding else "nothing"
         text = (f"{STEP}{self.steps}. {AT}{at}. "
-                f"{HOLDING}{self.holding or 'nothing'}. {IN_VIEW}{', '.join(view) if view else 'nothing'}. "
+                f"{HOLDING}{holding}. {IN_VIEW}{', '.join(view) if view else 'nothing'}. "
                 f"{UNVISITED}{', '.join(frontier) if frontier else 'none'}.")
         if self.dialogue:
             text += f" {ASKED}{' '.join(self.dialogue)}"
@@ -136,7 +140,7 @@ class SceneText:
         for desc, places in self.seen_at.items():
             for p in places:
                 by_place.setdefault(p, []).append(desc)
-        return "; ".join(f"{p}: {', '.join(ds)}" for p, ds in by_place.items()) or "nothing"
+        return "; ".join(f"{p}: {', '.join(map(self.word, ds))}" for p, ds in by_place.items()) or "nothing"
 
 
 def place_seen(observed_graph: str, place: str | None) -> ReceptacleSeen | None:

@@ -85,8 +85,10 @@ class SequenceBuilder:
     """Tokenizes prompt segments (cached per string) and lays out batches."""
 
     def __init__(self, encode: Callable[[str], list[int]], fmt: PromptFormat, *, image_token_id: int, pad_id: int,
-                 terminal_id: int, tokens_per_frame: int, max_past_steps: int | None = None, cache_size: int = 65536):
+                 terminal_id: int, tokens_per_frame: int, max_past_steps: int | None = None, cache_size: int = 65536,
+                 action_text: Callable[[str], str] = str):
         self._encode = encode
+        self.action_text = action_text  # the text the policy writes for an env action (a2a/policy/wording.py)
         self.format = fmt
         self.image_token_id = int(image_token_id)
         self.pad_id = int(pad_id)
@@ -107,10 +109,11 @@ class SequenceBuilder:
                 self._cache.popitem(last=False)
         return ids
 
-    def encode_many(self, texts: list[str],
-                    batch_encode: Callable[[list[str]], list[list[int]]]) -> list[tuple[int, ...]]:
-        """Token ids of many texts (one batch call for those not cached yet), through the same cache
+    def encode_actions(self, actions: list[str],
+                       batch_encode: Callable[[list[str]], list[list[int]]]) -> list[tuple[int, ...]]:
+        """Token ids of many actions' texts (one batch call for those not cached yet), through the same cache
         as `encode`, so an action has the same ids in the trie and in the prompt."""
+        texts = [self.action_text(a) for a in actions]
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if todo:
             for t, ids in zip(todo, batch_encode(todo)):
@@ -135,7 +138,7 @@ class SequenceBuilder:
                 ids.extend([self.image_token_id] * k)
                 kinds.extend([FRAME] * k)
             elif isinstance(seg, PastAction):
-                t = self.encode(seg.action) + (self.terminal_id,)
+                t = self.encode(self.action_text(seg.action)) + (self.terminal_id,)
                 ids.extend(t)
                 kinds.extend([PAST_ACTION] * len(t))
             else:  # pragma: no cover - PromptFormat yields only these
