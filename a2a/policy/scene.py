@@ -147,3 +147,28 @@ def place_seen(observed_graph: str, place: str | None) -> ReceptacleSeen | None:
     """What the observed world graph (`observed_state(...)["world_graph"]`) says of `place`: its room (once visited)
     and whether it is closed; None for no place."""
     return ObservedGraph.parse(observed_graph).receptacles.get(place) if place is not None else None
+
+
+class SceneReplay:
+    """Each env's scene text replayed beside another agent (a script): what a scene_text policy would read at that
+    agent's steps, for probes that compare the script's decisions with the text (bench/experiments/tour_frontier.py)."""
+
+    def __init__(self) -> None:
+        self.scenes: dict[int, SceneText] = {}
+        self.last: dict[int, str] = {}  # each env's last action
+
+    def step(self, obs, env, actions: Sequence[str]) -> list[SceneText]:
+        """Takes in a step the agent acted on (its observation, the env access it read and its actions) and returns
+        each row's scene as the text showed it when the agent chose that row's action."""
+        scenes = []
+        for row, env_id in enumerate(obs.env_ids.tolist()):
+            if obs.first[row] or env_id not in self.scenes:
+                scene = self.scenes[env_id] = SceneText(list(env.valid_actions(env_id)))
+                scene.observe(env.marks(env_id))
+            else:
+                scene = self.scenes[env_id]
+                scene.took(self.last[env_id], bool(obs.invalid[row]), obs.answer[row])
+                scene.observe(env.marks(env_id), place_seen(env.observed_state(env_id)["world_graph"], scene.at))
+            self.last[env_id] = actions[row]
+            scenes.append(scene)
+        return scenes

@@ -20,7 +20,7 @@ from runs import measured_commit  # bench/experiments/runs.py (the script's own 
 
 from a2a.eval.registry import make_agent
 from a2a.eval.runner import EvalConfig, RunnerConfig, evaluate
-from a2a.policy.scene import SceneText, place_seen
+from a2a.policy.scene import SceneReplay, SceneText
 
 
 class TourProbe:
@@ -32,26 +32,15 @@ class TourProbe:
     def __init__(self, expert):
         self.expert = expert
         self.name = f"{expert.name} (tour probe)"
-        self.scenes: dict[int, SceneText] = {}
-        self.last: dict[int, str] = {}
+        self.replay = SceneReplay()
         self.counts: collections.Counter = collections.Counter()
 
     def reset(self, env_ids):
         self.expert.reset(env_ids)
-        for e in env_ids:
-            self.scenes.pop(int(e), None)
 
     def act(self, obs, env):
         actions = self.expert.act(obs, env)
-        for row, env_id in enumerate(obs.env_ids.tolist()):
-            if obs.first[row] or env_id not in self.scenes:
-                scene = self.scenes[env_id] = SceneText(list(env.valid_actions(env_id)))
-                scene.observe(env.marks(env_id))
-            else:
-                scene = self.scenes[env_id]
-                scene.took(self.last[env_id], bool(obs.invalid[row]), obs.answer[row])
-                scene.observe(env.marks(env_id), place_seen(env.observed_state(env_id)["world_graph"], scene.at))
-            action = self.last[env_id] = actions[row]
+        for scene, action in zip(self.replay.step(obs, env, actions), actions):
             if action.startswith("navigate("):
                 self.counts[self.kind(scene, action[len("navigate("):-1])] += 1
         return actions

@@ -196,29 +196,21 @@ class _FrontierProbe(LookThenAskAgent):
     all, those to places not visited yet and those to the place the text names first as not visited."""
 
     def __init__(self):
+        from a2a.policy.scene import SceneReplay
+
         super().__init__()
-        self.scenes: dict = {}
-        self.last: dict = {}
+        self.replay = SceneReplay()
         self.navigations = self.to_unvisited = self.to_first = 0
 
     def act(self, obs, env):
-        from a2a.policy.scene import SceneText, place_seen
-
         actions = super().act(obs, env)
-        for row, (env_id, action) in enumerate(zip(obs.env_ids.tolist(), actions)):
-            if obs.first[row] or env_id not in self.scenes:
-                scene = self.scenes[env_id] = SceneText(env.valid_actions(env_id))
-            else:
-                scene = self.scenes[env_id]
-                scene.took(self.last[env_id], bool(obs.invalid[row]))
-            scene.observe(env.marks(env_id), place_seen(env.observed_state(env_id)["world_graph"], scene.at))
+        for scene, action in zip(self.replay.step(obs, env, actions), actions):
             frontier = [p for p in scene.places if p not in scene.visited]
             place = action[len("navigate("):-1] if action.startswith("navigate(") else None
             self.navigations += place is not None
             if place is not None and place in frontier:
                 self.to_unvisited += 1
                 self.to_first += place == frontier[0]
-            self.last[env_id] = action
         return actions
 
 
