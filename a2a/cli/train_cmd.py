@@ -50,6 +50,9 @@ def register(sub, help_text: str) -> None:
     g.add_argument("--kind-first", action=argparse.BooleanOptionalAction, default=None,
                    help="the policy reads objects and writes picks kind first (`pick(hat large black)`; the env "
                         "still gets `pick(large black hat)`; docs/policy.md; default: the policy's setting, off)")
+    g.add_argument("--candidates", action=argparse.BooleanOptionalAction, default=None,
+                   help="with --scene-text, every step also names the objects that fit the instruction and the answers "
+                        "so far (`Candidates:`; docs/policy.md; default: the policy's setting, off)")
     g.add_argument("--finetune-llm", action=argparse.BooleanOptionalAction, default=None,
                    help="train every LLM weight instead of LoRA adapters (default: on without --model, i.e. for the "
                         "tiny policy, whose LLM is small enough to train whole)")
@@ -94,7 +97,7 @@ def config_from_args(args: argparse.Namespace):
     policy = {k: v for k, v in (("quantization", args.quantization), ("compression", args.compression),
                                 ("backend", args.backend), ("max_past_steps", args.max_past_steps),
                                 ("finetune_llm", args.finetune_llm), ("scene_text", args.scene_text),
-                                ("kind_first", args.kind_first)) if v is not None}
+                                ("kind_first", args.kind_first), ("candidates", args.candidates)) if v is not None}
     if args.model is None:
         policy.setdefault("finetune_llm", True)  # a tiny LLM trains whole: LoRA alone learns far slower
     values = config_values(args, TrainConfig)

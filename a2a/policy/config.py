@@ -59,6 +59,9 @@ class PolicyConfig:
     # True: objects are read and picks written kind first (`pick(hat large black)`, a2a/policy/wording.py); the env
     # still gets its own action strings.
     kind_first: bool = False
+    # True (with scene_text): every step also names the scene's object descriptions that fit the instruction and the
+    # answers so far (`Candidates:`, a2a/policy/scene.py): what look-then-ask computes from the same words.
+    candidates: bool = False
     gradient_checkpointing: bool = False
     seed: int = 0                       # initialisation of the adapter, value head and LoRA weights
 
@@ -80,9 +83,11 @@ class PolicyConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"PolicyConfig.{name} must be an int >= {lo}, got {v!r}")
-        for name in ("scene_text", "kind_first"):
+        for name in ("scene_text", "kind_first", "candidates"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PolicyConfig.{name} must be a bool, got {getattr(self, name)!r}")
+        if self.candidates and not self.scene_text:
+            raise ValueError("PolicyConfig.candidates is a line of the scene text: it needs scene_text=True")
         if self.finetune_llm and self.quantization != "none":
             raise ValueError("PolicyConfig.finetune_llm trains the LLM's own weights: it needs quantization='none'")
         if not 0.0 <= self.lora_dropout < 1.0:

@@ -66,7 +66,8 @@ class EnvHistories:
             if hist is None or bool(first[i]):
                 self.reset([env_id])
                 vocab = self._vocab[env_id] = list(env.valid_actions(env_id))
-                scene = SceneText(vocab, self.policy.config.kind_first) if scene_text else None
+                config = self.policy.config
+                scene = SceneText(vocab, config.kind_first, config.candidates) if scene_text else None
                 if scene is not None:
                     self._scene[env_id] = scene
                 hist = self.histories.start(env_id, scene.header(instructions[i]) if scene else instructions[i])

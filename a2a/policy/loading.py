@@ -32,7 +32,7 @@ SHAPE_FIELDS = ("compression", "resampler_latents", "resampler_heads", "resample
 # config fields a caller may override when loading a saved policy
 RUNTIME_FIELDS = ("backend", "attn_implementation", "quantization", "dtype", "device", "temperature",
                   "max_past_steps", "gradient_checkpointing", "lora_dropout", "value_detach", "scene_text",
-                  "kind_first")
+                  "kind_first", "candidates")
 
 
 class ModelPathError(ValueError):

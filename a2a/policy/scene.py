@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..baselines.instruction import is_form_of
+from ..baselines.greedy_explore import target_fits, told_attributes
+from ..baselines.instruction import ParsedInstruction, Vocabulary, is_form_of, parse_instruction
 from ..env.observed_graph import ObservedGraph, ReceptacleSeen
 from . import wording
 
@@ -33,6 +34,7 @@ AT = "At: "
 HOLDING = "Holding: "
 IN_VIEW = "In view: "
 UNVISITED = "Not visited: "
+CANDIDATES = "Candidates: "
 STEP = "Step "
 ALSO_AT = "also at "
 SEEN = "Seen: "
@@ -59,8 +61,11 @@ class SceneText:
     """One episode's scene text: built from the vocabulary, then told each last action (`took`) and each view
     (`observe`)."""
 
-    def __init__(self, valid_actions: Sequence[str], kind_first: bool = False):
+    def __init__(self, valid_actions: Sequence[str], kind_first: bool = False, candidates: bool = False):
         self.word = wording.kind_first if kind_first else str  # how an object is named (PolicyConfig.kind_first)
+        self.vocabulary = Vocabulary.from_actions(list(valid_actions)) if candidates else None
+        self.target: ParsedInstruction | None = None  # the instruction parsed (candidates only)
+        self.asked: dict[str, str] = {}  # ask(...) action -> the user's answer
         self.places = _names(valid_actions, "navigate")
         self.objects = full_descriptions(valid_actions)
         self.visited: set[str] = set()  # places the robot stood at
@@ -74,6 +79,8 @@ class SceneText:
     def header(self, instruction: str) -> str:
         """The instruction followed by the places and the objects."""
         objects = ", ".join(map(self.word, self.objects))
+        if self.vocabulary is not None:
+            self.target = parse_instruction(instruction, self.vocabulary)
         return f"{instruction}\n{PLACES}{', '.join(self.places)}.\n{OBJECTS}{objects}."
 
     def took(self, action: str, invalid: bool, answer: str = "") -> None:
@@ -84,6 +91,7 @@ class SceneText:
         name = rest[:-1]
         if verb == "ask":
             self.dialogue.append(f"{name} {answer or NO_ANSWER}")
+            self.asked[action] = answer
         elif verb == "navigate":
             self.at = name
             self.visited.add(name)
@@ -124,13 +132,26 @@ class SceneText:
             at += " (closed)"
         holding = self.word(self.holding) if self.holding else "nothing"
         text = (f"{STEP}{self.steps}. {AT}{at}. "
-                f"{HOLDING}{holding}. {IN_VIEW}{', '.join(view) if view else 'nothing'}. "
-                f"{UNVISITED}{', '.join(frontier) if frontier else 'none'}.")
+                f"{HOLDING}{holding}. {IN_VIEW}{', '.join(view) if view else 'nothing'}. ")
+        candidates = self.candidates()
+        if candidates is not None:
+            text += f"{CANDIDATES}{', '.join(map(self.word, candidates)) or 'none'}. "
+        text += f"{UNVISITED}{', '.join(frontier) if frontier else 'none'}."
         if self.dialogue:
             text += f" {ASKED}{' '.join(self.dialogue)}"
         if not frontier:
             text += f" {SEEN}{self.seen()}."
         return text
+
+    def candidates(self) -> list[str] | None:
+        """The scene's object descriptions the target may have: its kind, and the size and colour the instruction and
+        the answers so far name (the descriptions look-then-ask keeps); None without PolicyConfig.candidates or when
+        the instruction names no single object kind (a multi-object task)."""
+        if self.target is None or self.target.category is None:
+            return None
+        color, size = told_attributes(self.target, self.asked)
+        fits = target_fits(self.target.category, color, size)
+        return [d for d in self.objects if fits(d)]
 
     def seen(self) -> str:
         """Every place an object was seen at with the objects seen there (places in the order their first-listed
@@ -153,7 +174,8 @@ class SceneReplay:
     """Each env's scene text replayed beside another agent (a script): what a scene_text policy would read at that
     agent's steps, for probes that compare the script's decisions with the text (bench/experiments/tour_frontier.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, candidates: bool = False) -> None:
+        self.candidates = candidates  # the scene text of a PolicyConfig.candidates policy
         self.scenes: dict[int, SceneText] = {}
         self.last: dict[int, str] = {}  # each env's last action
 
@@ -163,7 +185,8 @@ class SceneReplay:
         scenes = []
         for row, env_id in enumerate(obs.env_ids.tolist()):
             if obs.first[row] or env_id not in self.scenes:
-                scene = self.scenes[env_id] = SceneText(list(env.valid_actions(env_id)))
+                scene = self.scenes[env_id] = SceneText(list(env.valid_actions(env_id)), candidates=self.candidates)
+                scene.header(obs.instruction[row])
                 scene.observe(env.marks(env_id))
             else:
                 scene = self.scenes[env_id]

@@ -254,3 +254,34 @@ def test_a_refused_full_name_falls_back_to_greedy_explores_own():
     assert agent.fetch_action(INSTR, VOCAB, told, env, 0) == "pick(small red cup)"
     refused = told + [Step("pick(small red cup)", invalid=True)]
     assert agent.fetch_action(INSTR, VOCAB, refused, env, 0) != "pick(small red cup)"
+
+
+class _PickProbe(LookThenAskAgent):
+    """look-then-ask that replays a candidates scene text beside it and counts its picks: all, those that name a
+    form of a candidate the text lists, and those made when the text lists that one description alone."""
+
+    def __init__(self):
+        from a2a.policy.scene import SceneReplay
+
+        super().__init__()
+        self.replay = SceneReplay(candidates=True)
+        self.picks = self.of_a_candidate = self.of_the_only_one = 0
+
+    def act(self, obs, env):
+        actions = super().act(obs, env)
+        for scene, action in zip(self.replay.step(obs, env, actions), actions):
+            if action.startswith("pick("):
+                name, candidates = action[len("pick("):-1], scene.candidates() or []
+                self.picks += 1
+                self.of_a_candidate += any(is_form_of(name, c) for c in candidates)
+                self.of_the_only_one += candidates == [name]
+        return actions
+
+
+def test_its_picks_are_of_the_candidates_a_scene_text_policy_reads(dataset_dir):
+    # A candidates policy (PolicyConfig.candidates) reads which objects fit the instruction and the answers: every
+    # object the script picks is one of them, and nearly always the only one (the script asks until one is left).
+    probe = _PickProbe()
+    _run(probe, "val_unseen_scenes", dataset_dir)
+    assert probe.picks > 20 and probe.of_a_candidate == probe.picks
+    assert probe.of_the_only_one >= 0.8 * probe.picks, (probe.of_the_only_one, probe.picks)

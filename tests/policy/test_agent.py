@@ -207,12 +207,13 @@ class MarksAccess(Access):
         return {"world_graph": self.graphs[env_id][-1]}
 
 
-def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tiny_dir, episodes):
+@pytest.mark.parametrize("candidates", [False, True])
+def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tiny_dir, episodes, candidates):
     from policy_helpers import make_policy
 
     from a2a.policy.scene import SceneText, place_seen
 
-    policy = make_policy(tiny_dir, scene_text=True).eval()
+    policy = make_policy(tiny_dir, scene_text=True, candidates=candidates).eval()
     agent = MLLMAgent(policy, seed=0)
     core = _core.BatchedEnv(episodes, num_envs=2, width=128, height=128, autoreset="disabled")
     access = MarksAccess(core)
@@ -227,7 +228,8 @@ def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tin
         vocab = core.valid_actions(e)
         places = [a[len("navigate("):-1] for a in vocab if a.startswith("navigate(")]
         assert hist.instruction.startswith(f"{episodes[e]['instruction']}\nPlaces: {', '.join(places)}.\nObjects: ")
-        scene = SceneText(vocab)  # the same text, replayed from the actions taken
+        scene = SceneText(vocab, candidates=candidates)  # the same text, replayed from the actions taken
+        scene.header(episodes[e]["instruction"])
         assert len(access.graphs[e]) == 5  # the observed graph is read from the second step on
         for k, (step, seen) in enumerate(zip(hist.steps, views[e])):
             here = None
@@ -236,6 +238,7 @@ def test_scene_text_prompt_reads_the_vocabulary_once_and_the_view_every_step(tin
                 scene.took(hist.steps[k - 1].action, step.feedback.startswith("That action was invalid."), answer)
                 here = place_seen(access.graphs[e][k - 1], scene.at)
             assert step.feedback.endswith(scene.observe(seen, here))  # after the answer / invalid notice, if any
+            assert ("Candidates: " in step.feedback) is candidates
 
 
 def test_scene_text_lists_objects_once_and_tracks_the_places_visited():
