@@ -1,8 +1,9 @@
 """What a scene_text policy reads as text (PolicyConfig.scene_text): the scene's places and objects once per
 episode, and every step its number, where the robot stands (that place's room and whether it is closed), what it holds,
 the objects in view (each with the other places where an object of its description was seen) and the places not yet
-visited; once it has been everywhere, what it saw where. It also narrows each step's actions to picks of what is in
-view (`actions`).
+visited; once it has been everywhere, what it saw where. With PolicyConfig.candidates, also the object descriptions
+that fit the instruction and the answers so far (`candidates`). It also narrows each step's actions to picks of what
+is in view (`actions`).
 
 All of it is what any agent may know: the action vocabulary (`valid_actions`), the Set-of-Marks table of the
 current view (`marks`), the room of the place the robot stands at and whether it is closed (the observed world
